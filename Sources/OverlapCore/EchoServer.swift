@@ -1,0 +1,209 @@
+import CLinux
+import Glibc
+import OverlapModel
+import Synchronization
+
+/// The overlapped echo server: a listener, sessions, an engine and the
+/// notifier of each mode, wired together. It is the `ServerControl` that
+/// front ends read.
+public final class EchoServer: ServerControl, @unchecked Sendable {
+    public let config: ServerConfig
+    /// The address actually bound (with the real port when `config.port` is 0).
+    public let address: SocketAddress
+    public let engineKind: EngineKind
+    public let engineReason: String
+
+    let engine: IOEngine
+    let registry = StatsRegistry()
+    let log = EventLog()
+    private let portNotifier: PortNotifier
+    private let listenFd: Int32
+    // Set in init right after the server exists; the listener needs `self`.
+    private var listener: Listener!
+    private let control: IOThread
+    private let stopping = Atomic<Bool>(false)
+    private let started = Atomic<Bool>(false)
+    private let live = Atomic<Int>(0)
+    private let nextSessionID = Atomic<UInt64>(1)
+    private let sessions = Mutex<[UInt64: Session]>([:])
+    private let startedAtNanos = monotonicNanos()
+
+    public init(config: ServerConfig) throws(ServerError) {
+        guard (0...65535).contains(config.port) else { throw .system("port \(config.port) out of range", EINVAL) }
+        guard let addr = SocketAddress(host: config.host, port: config.port) else { throw .badHost(config.host) }
+        guard config.mode == .port else {
+            throw .modeUnavailable("--mode \(config.mode.rawValue) is not available yet; use --mode port")
+        }
+        let resolved = try resolveEngine(config.engine)
+        self.config = config
+        engineKind = resolved.kind
+        engineReason = resolved.reason
+        do {
+            switch resolved.kind {
+            case .uring:
+                engine = try UringEngine(bufferCount: config.bufferCount, bufferSize: config.bufferSize)
+            case .epoll:
+                engine = try EpollEngine(bufferCount: config.bufferCount, bufferSize: config.bufferSize)
+            }
+        } catch {
+            throw .engine(error)
+        }
+        listenFd = try openListener(addr)
+        address = SocketAddress.local(of: listenFd) ?? addr
+        portNotifier = PortNotifier(threads: config.threads, concurrency: config.concurrency, registry: registry)
+        control = IOThread(stats: registry.register(name: "control", role: .control, mode: nil))
+        do {
+            listener = Listener(socket: try engine.attach(fd: listenFd), server: self)
+        } catch {
+            close(listenFd)
+            throw .engine(error)
+        }
+    }
+
+    deinit {
+        if !started.load(ordering: .relaxed) { close(listenFd) }
+    }
+
+    /// Starts the threads and posts the first accept. Call once, then `stop`.
+    public func start() throws(ServerError) {
+        precondition(!started.exchange(true, ordering: .acquiringAndReleasing), "start called twice")
+        portNotifier.start()
+        do {
+            try engine.start(sink: portNotifier, registry: registry)
+        } catch {
+            portNotifier.stop()
+            close(listenFd)
+            throw .engine(error)
+        }
+        log.note(.info, "listening on \(address), \(engineKind.rawValue) engine (\(engineReason)), \(mode.rawValue) mode")
+        listener.post(on: control)
+    }
+
+    /// The mode new requests are posted in.
+    var mode: NotificationMode { .port }
+    var isStopping: Bool { stopping.load(ordering: .acquiring) }
+    var sessionCount: Int { live.load(ordering: .acquiring) }
+
+    /// Takes a newly accepted descriptor: a session, or refused at the limit.
+    func admit(fd: Int32, on thread: IOThread) {
+        if live.load(ordering: .relaxed) >= config.maxSessions {
+            close(fd)
+            thread.stats.add(ThreadStats.Slot.refused)
+            log.note(.warning, "refused a connection: --max-sessions \(config.maxSessions) reached", key: "refused")
+            return
+        }
+        setNoDelay(fd)
+        let socket: EngineSocket
+        do {
+            socket = try engine.attach(fd: fd)
+        } catch {
+            close(fd)
+            thread.stats.add(ThreadStats.Slot.acceptErrors)
+            log.note(.error, "cannot use an accepted socket: \(error)", key: "attach")
+            return
+        }
+        let peer = SocketAddress.peer(of: fd)?.description ?? "?"
+        let session = Session(id: nextSessionID.wrappingAdd(1, ordering: .relaxed).oldValue, socket: socket,
+                              peer: peer, server: self)
+        live.wrappingAdd(1, ordering: .relaxed)
+        sessions.withLock { $0[session.id] = session }
+        thread.stats.add(ThreadStats.Slot.accepted)
+        session.start(on: thread)
+    }
+
+    func sessionClosed(_ session: Session, reason: CloseReason, on thread: IOThread) {
+        sessions.withLock { _ = $0.removeValue(forKey: session.id) }
+        thread.stats.add(ThreadStats.Slot.closedBase + reason.index)
+        live.wrappingSubtract(1, ordering: .releasing)
+        listener.resume(on: thread)
+    }
+
+    /// Stops gracefully: no new connections, every session shut down and
+    /// closed, every request delivered, then all threads joined. Returns false
+    /// if requests were still in flight after `timeout` seconds (the threads
+    /// are stopped anyway).
+    @discardableResult
+    public func stop(timeout: Double = 5) -> Bool {
+        guard started.load(ordering: .acquiring) else { return true }
+        guard !stopping.exchange(true, ordering: .acquiringAndReleasing) else { return true }
+        listener.interrupt()
+        for s in sessions.withLock({ Array($0.values) }) { s.interrupt() }
+        let deadline = monotonicNanos() + UInt64(timeout * 1e9)
+        var clean = false
+        while monotonicNanos() < deadline {
+            // Sessions waiting for a buffer have nothing in flight: close them here.
+            for s in sessions.withLock({ Array($0.values) }) where engine.buffers.cancelWait(s) {
+                s.finish(.shutdown, on: control)
+            }
+            let snap = snapshot(sessions: false)
+            if listener.isClosed && snap.sessions == 0 && snap.pending.total == 0 && snap.queued.allSatisfy({ $0 == 0 }) {
+                clean = true
+                break
+            }
+            usleep(2000)
+        }
+        portNotifier.stop()
+        engine.stop()
+        engine.detach(listener.socket)
+        close(listenFd)
+        return clean
+    }
+
+    public func switchMode(to mode: NotificationMode) throws {
+        guard mode == .port else {
+            throw ServerError.modeUnavailable("\(mode.rawValue) mode is not available yet")
+        }
+    }
+
+    public func snapshot(sessions includeRows: Bool) -> StatsSnapshot {
+        let blocks = registry.all
+        let now = monotonicNanos()
+        typealias S = ThreadStats.Slot
+        // Later stages first: whatever was delivered was completed, and whatever
+        // was completed was posted, so pending and queued never read negative.
+        var delivered = OpModeCounts()
+        var completed = OpModeCounts()
+        var posted = OpModeCounts()
+        for (slot, into) in [(S.delivered, 0), (S.completed, 1), (S.posted, 2)] {
+            for op in OpKind.allCases {
+                for m in NotificationMode.allCases {
+                    let v = Int64(bitPattern: registry.sum(ThreadStats.opSlot(slot, op, m), in: blocks))
+                    switch into {
+                    case 0: delivered[op, m] = v
+                    case 1: completed[op, m] = v
+                    default: posted[op, m] = v
+                    }
+                }
+            }
+        }
+        var pending = OpModeCounts()
+        for op in OpKind.allCases {
+            for m in NotificationMode.allCases { pending[op, m] = posted[op, m] - completed[op, m] }
+        }
+        let queued = NotificationMode.allCases.map { completed.total(mode: $0) - delivered.total(mode: $0) }
+        var peaks: [Int64] = [0, 0, 0]
+        peaks[NotificationMode.port.index] = Int64(portNotifier.port.peakDepth)
+
+        let closedBy = CloseReason.allCases.map { registry.sum(S.closedBase + $0.index, in: blocks) }
+        let accepted = registry.sum(S.accepted, in: blocks)
+        let threads = blocks.filter { $0.alive && $0.id != control.id }.map { $0.row() }
+        var rows: [SessionRow] = []
+        if includeRows {
+            let names = Dictionary(blocks.map { ($0.id, $0.name) }, uniquingKeysWith: { a, _ in a })
+            rows = self.sessions.withLock { Array($0.values) }.map { $0.row(now: now, threadNames: names) }
+            rows.sort { $0.id < $1.id }
+        }
+        return StatsSnapshot(
+            takenAtNanos: now, startedAtNanos: startedAtNanos, mode: mode, engine: engineKind,
+            engineReason: engineReason, listenAddress: address.description, modeSwitches: 0,
+            sessions: live.load(ordering: .acquiring), accepted: accepted, closed: closedBy.reduce(0, +),
+            refused: registry.sum(S.refused, in: blocks), closedBy: closedBy,
+            acceptErrors: registry.sum(S.acceptErrors, in: blocks),
+            bytesReceived: registry.sum(S.bytesIn, in: blocks), bytesSent: registry.sum(S.bytesOut, in: blocks),
+            messagesReceived: registry.sum(S.messages, in: blocks), pending: pending, queued: queued,
+            queuedPeak: peaks, delivered: NotificationMode.allCases.map { UInt64(delivered.total(mode: $0)) },
+            ringDepth: engine.ringDepth, ringOverflow: engine.ringOverflow,
+            bufferWaits: registry.sum(S.bufferWaits, in: blocks), threads: threads, sessionRows: rows,
+            events: log.events)
+    }
+}

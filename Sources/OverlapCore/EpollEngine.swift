@@ -1,0 +1,267 @@
+import CLinux
+import Glibc
+import OverlapModel
+import Synchronization
+
+/// A socket registered with the epoll engine: the request waiting for each
+/// direction and whether that direction is known to be ready.
+final class EpollSocket: EngineSocket, @unchecked Sendable {
+    struct State {
+        /// The pending accept or recv, waiting for readability.
+        var reader: Overlapped?
+        /// The pending send, waiting for writability.
+        var writer: Overlapped?
+        /// False once an attempt found nothing to read; set again by the next edge.
+        var readReady = true
+        var writeReady = true
+        var detached = false
+    }
+
+    let state = Mutex(State())
+}
+
+/// A proactor emulated on readiness, as Boost.Asio does on Linux: a posted
+/// operation is tried at once on the posting thread; if the socket is not
+/// ready, the engine thread performs it, into the posted buffer, when epoll
+/// reports the socket ready (edge-triggered, registered once per socket).
+/// Either way the completion goes to the request's notifier.
+final class EpollEngine: IOEngine, @unchecked Sendable {
+    let kind = EngineKind.epoll
+    let buffers: BufferPool
+    private let epfd: Int32
+    private let wakeFd: Int32
+    private let stopping = Atomic<Bool>(false)
+    private let depth = Atomic<Int64>(0)
+    /// Detached sockets, kept alive until the engine thread is past every
+    /// event that could still name them (it releases them before its next wait).
+    private let retired = Mutex<[EpollSocket]>([])
+    private let threads = ThreadList()
+    // Written once by `start`, before any thread can read it.
+    private var sink: CompletionSink?
+
+    init(bufferCount: Int, bufferSize: Int) throws(EngineError) {
+        buffers = try BufferPool(count: bufferCount, size: bufferSize)
+        epfd = epoll_create1(Int32(EPOLL_CLOEXEC))
+        if epfd < 0 { throw .system("epoll_create1", lastErrno()) }
+        wakeFd = eventfd(0, Int32(EFD_NONBLOCK | EFD_CLOEXEC))
+        if wakeFd < 0 {
+            close(epfd)
+            throw .system("eventfd", lastErrno())
+        }
+        var ev = epoll_event(events: EPOLLIN.rawValue, data: epoll_data_t(ptr: nil))
+        if epoll_ctl(epfd, EPOLL_CTL_ADD, wakeFd, &ev) != 0 {
+            let e = lastErrno()
+            close(epfd)
+            close(wakeFd)
+            throw .system("epoll_ctl(eventfd)", e)
+        }
+    }
+
+    deinit {
+        close(epfd)
+        close(wakeFd)
+    }
+
+    func start(sink: CompletionSink, registry: StatsRegistry) throws(EngineError) {
+        self.sink = sink
+        let stats = registry.register(name: "epoll-0", role: .engine, mode: nil)
+        threads.add(OSThread(name: stats.name) { [self] in
+            self.run(thread: IOThread(stats: stats), sink: sink)
+        })
+    }
+
+    func attach(fd: Int32) throws(EngineError) -> EngineSocket {
+        let socket = EpollSocket(fd: fd)
+        let bits = EPOLLIN.rawValue | EPOLLOUT.rawValue | EPOLLRDHUP.rawValue | EPOLLET.rawValue
+        // The registration holds a reference, released by the engine thread after detach.
+        var ev = epoll_event(events: bits, data: epoll_data_t(ptr: Unmanaged.passRetained(socket).toOpaque()))
+        if epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) != 0 {
+            let e = lastErrno()
+            Unmanaged.passUnretained(socket).release()
+            throw .system("epoll_ctl(ADD)", e)
+        }
+        return socket
+    }
+
+    func detach(_ socket: EngineSocket) {
+        let s = unsafeDowncast(socket, to: EpollSocket.self)
+        s.state.withLock { st in
+            precondition(st.reader == nil && st.writer == nil, "detach with a request in flight")
+            st.detached = true
+        }
+        _ = epoll_ctl(epfd, EPOLL_CTL_DEL, s.fd, nil)
+        retired.withLock { $0.append(s) }
+    }
+
+    func post(_ request: Overlapped, from thread: IOThread) {
+        let s = unsafeDowncast(request.socket, to: EpollSocket.self)
+        let done: Bool = s.state.withLock { st in
+            if request.kind == .send {
+                if st.writeReady && perform(request, &st) { return true }
+                precondition(st.writer == nil, "two sends in flight on one socket")
+                st.writer = request
+            } else {
+                if st.readReady && perform(request, &st) { return true }
+                precondition(st.reader == nil, "two reads in flight on one socket")
+                st.reader = request
+            }
+            return false
+        }
+        guard done else { return }
+        // Completed at once: still announced through its mode.
+        thread.stats.countCompleted(request.kind, request.mode)
+        thread.scratch.append(request)
+        sink!.deliver(&thread.scratch, from: thread)
+        thread.scratch.removeAll(keepingCapacity: true)
+    }
+
+    /// Tries the operation now. True if it completed (result set); false if the
+    /// socket was not ready (the ready flag is cleared and an edge will come).
+    private func perform(_ r: Overlapped, _ st: inout EpollSocket.State) -> Bool {
+        let fd = r.socket.fd
+        switch r.kind {
+        case .accept:
+            while true {
+                let nfd = overlap_accept_nonblocking(fd)
+                if nfd >= 0 {
+                    r.result = nfd
+                    return true
+                }
+                let e = lastErrno()
+                if e == EINTR { continue }
+                if e == EAGAIN || e == EWOULDBLOCK {
+                    st.readReady = false
+                    return false
+                }
+                r.result = -e
+                return true
+            }
+        case .recv:
+            guard let buf = buffers.take() else {
+                r.result = -ENOBUFS
+                return true
+            }
+            while true {
+                let n = recv(fd, buf.base, buffers.size, Int32(MSG_DONTWAIT))
+                if n > 0 {
+                    r.buffer = buf
+                    r.result = Int32(n)
+                    // A short read drained the socket: the next edge says when there is more.
+                    if n < buffers.size { st.readReady = false }
+                    return true
+                }
+                let e: Int32 = n == 0 ? 0 : lastErrno()
+                if e == EINTR { continue }
+                buffers.untake(buf)
+                if e == EAGAIN || e == EWOULDBLOCK {
+                    st.readReady = false
+                    return false
+                }
+                r.result = -e
+                return true
+            }
+        case .send:
+            guard let buf = r.buffer else { preconditionFailure("send without a buffer") }
+            while true {
+                let n = send(fd, buf.base + r.offset, r.length, Int32(MSG_NOSIGNAL | MSG_DONTWAIT))
+                if n >= 0 {
+                    r.result = Int32(n)
+                    if n < r.length { st.writeReady = false }
+                    return true
+                }
+                let e = lastErrno()
+                if e == EINTR { continue }
+                if e == EAGAIN || e == EWOULDBLOCK {
+                    st.writeReady = false
+                    return false
+                }
+                r.result = -e
+                return true
+            }
+        }
+    }
+
+    private func run(thread: IOThread, sink: CompletionSink) {
+        let maxEvents: Int32 = 256
+        var events = [epoll_event](repeating: epoll_event(), count: Int(maxEvents))
+        var batch: [Overlapped] = []
+        batch.reserveCapacity(Int(maxEvents))
+        let readBits = EPOLLIN.rawValue | EPOLLRDHUP.rawValue | EPOLLHUP.rawValue | EPOLLERR.rawValue
+        let writeBits = EPOLLOUT.rawValue | EPOLLHUP.rawValue | EPOLLERR.rawValue
+        while true {
+            releaseRetired()
+            let n = epoll_wait(epfd, &events, maxEvents, -1)
+            if n < 0 {
+                if lastErrno() == EINTR { continue }
+                fatalError("epoll_wait: \(errorText(lastErrno()))")
+            }
+            let start = monotonicNanos()
+            thread.now = start
+            var wake = false
+            for i in 0..<Int(n) {
+                guard let ptr = events[i].data.ptr else {
+                    wake = true
+                    continue
+                }
+                let bits = events[i].events
+                let s = Unmanaged<EpollSocket>.fromOpaque(ptr).takeUnretainedValue()
+                s.state.withLock { st in
+                    if st.detached { return }
+                    if bits & readBits != 0 {
+                        if let r = st.reader {
+                            if perform(r, &st) {
+                                st.reader = nil
+                                batch.append(r)
+                            }
+                        } else {
+                            st.readReady = true
+                        }
+                    }
+                    if bits & writeBits != 0 {
+                        if let w = st.writer {
+                            if perform(w, &st) {
+                                st.writer = nil
+                                batch.append(w)
+                            }
+                        } else {
+                            st.writeReady = true
+                        }
+                    }
+                }
+            }
+            if !batch.isEmpty {
+                depth.store(Int64(batch.count), ordering: .relaxed)
+                for r in batch { thread.stats.countCompleted(r.kind, r.mode) }
+                sink.deliver(&batch, from: thread)
+                batch.removeAll(keepingCapacity: true)
+                depth.store(0, ordering: .relaxed)
+            }
+            thread.stats.add(ThreadStats.Slot.busyNanos, monotonicNanos() &- start)
+            if wake {
+                var v: UInt64 = 0
+                _ = read(wakeFd, &v, 8)
+                if stopping.load(ordering: .acquiring) { break }
+            }
+        }
+        releaseRetired()
+        thread.stats.retire()
+    }
+
+    private func releaseRetired() {
+        let list = retired.withLock { r in
+            defer { r.removeAll() }
+            return r
+        }
+        for s in list { Unmanaged.passUnretained(s).release() }
+    }
+
+    func stop() {
+        stopping.store(true, ordering: .releasing)
+        var one: UInt64 = 1
+        _ = write(wakeFd, &one, 8)
+        threads.joinAll()
+    }
+
+    var ringDepth: Int64 { depth.load(ordering: .relaxed) }
+    var ringOverflow: UInt64 { 0 }
+}

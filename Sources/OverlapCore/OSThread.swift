@@ -1,0 +1,60 @@
+import CLinux
+
+/// A joinable POSIX thread. The core needs to know each thread's identity and
+/// to join them all at shutdown, which Dispatch and Foundation's Thread do not give.
+final class OSThread: Sendable {
+    private let handle: pthread_t
+
+    private final class Box {
+        let body: () -> Void
+        let name: String
+        init(_ name: String, _ body: @escaping () -> Void) {
+            self.name = name
+            self.body = body
+        }
+    }
+
+    /// Starts `body` on a new thread named `name` (truncated to 15 bytes, the kernel's limit).
+    init(name: String, body: @escaping @Sendable () -> Void) {
+        let box = Unmanaged.passRetained(Box(name, body)).toOpaque()
+        var tid = pthread_t()
+        let rc = pthread_create(&tid, nil, { raw in
+            let box = Unmanaged<Box>.fromOpaque(raw!).takeRetainedValue()
+            overlap_set_thread_name(String(box.name.prefix(15)))
+            box.body()
+            return nil
+        }, box)
+        precondition(rc == 0, "pthread_create failed: \(rc)")
+        handle = tid
+    }
+
+    /// Waits for the thread to finish. Call once.
+    func join() {
+        _ = pthread_join(handle, nil)
+    }
+}
+
+/// A counting semaphore one thread sleeps on and others signal (POSIX sem_t,
+/// futex-backed: no syscall when it need not sleep).
+final class Wakeup: @unchecked Sendable {
+    // sem_t must not move, so it lives in its own allocation.
+    private let sem: UnsafeMutablePointer<sem_t>
+
+    init() {
+        sem = .allocate(capacity: 1)
+        sem_init(sem, 0, 0)
+    }
+
+    deinit {
+        sem_destroy(sem)
+        sem.deallocate()
+    }
+
+    func wait() {
+        while sem_wait(sem) != 0 {}
+    }
+
+    func signal() {
+        sem_post(sem)
+    }
+}

@@ -1,0 +1,63 @@
+import OverlapModel
+
+/// Whoever posted a request and handles its completion (a session, a listener).
+protocol CompletionTarget: AnyObject, Sendable {
+    /// Runs the completion routine of `request` on `thread`.
+    func complete(_ request: Overlapped, on thread: IOThread)
+}
+
+/// An overlapped record: one accept, recv or send request.
+///
+/// Life: posted (handed to the engine) → pending (in the kernel) → completed
+/// (result known, queued in its notifier) → delivered (handler run). The
+/// record and the buffer it carries stay alive and in place from post until
+/// delivery: the engine holds a strong reference while the request is in
+/// flight, and `target` keeps its owner alive until the handler has run. The
+/// request owns its buffer, not the connection.
+///
+/// Thread safety: a record is touched by one thread at a time; each hand-off
+/// (post, engine completion, notifier queue) goes through a lock or a kernel
+/// round trip that orders the writes before it with the reads after it.
+final class Overlapped: @unchecked Sendable {
+    let kind: OpKind
+    /// The socket the operation is on.
+    let socket: EngineSocket
+    /// How the completion is announced; recorded when the request is posted.
+    var mode: NotificationMode = .port
+    /// Who handles the completion; set while the request is in flight.
+    var target: CompletionTarget?
+    /// Id of the thread that posted the request (callback mode queues the
+    /// completion routine to that thread only).
+    var postedBy: Int = -1
+
+    /// The buffer the request owns, if any (an index into the engine's slab).
+    var buffer: BufferRef?
+    /// Send: first byte to send within the buffer, and how many bytes.
+    var offset: Int = 0
+    var length: Int = 0
+
+    /// Bytes transferred (recv/send), the accepted descriptor (accept), or -errno.
+    var result: Int32 = 0
+
+    init(kind: OpKind, socket: EngineSocket) {
+        self.kind = kind
+        self.socket = socket
+    }
+}
+
+/// A buffer lent by a `BufferPool`: its index and where its bytes live.
+struct BufferRef: Sendable, Equatable {
+    let index: UInt16
+    // The slab is mapped for the life of the engine, so the address stays valid.
+    nonisolated(unsafe) let base: UnsafeMutableRawPointer
+}
+
+/// A socket as an engine knows it. The epoll engine subclasses it to keep its
+/// per-socket readiness state; io_uring needs nothing more than the descriptor.
+class EngineSocket: @unchecked Sendable {
+    let fd: Int32
+
+    init(fd: Int32) {
+        self.fd = fd
+    }
+}

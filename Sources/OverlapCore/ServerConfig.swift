@@ -1,0 +1,20 @@
+import OverlapModel
+
+/// Everything `overlap serve` can be told (DESIGN.md §4).
+public struct ServerConfig: Sendable, Equatable {
+    public var host = "127.0.0.1"
+    /// 0 picks a free port (tests); `EchoServer.address` tells which.
+    public var port = 7777
+    public var mode = NotificationMode.port
+    public var engine = EngineChoice.auto
+    /// APC threads (callback mode) and port workers (port mode).
+    public var threads = onlineCores()
+    /// The completion port's concurrency value: most workers running at once.
+    public var concurrency = onlineCores()
+    public var maxSessions = 10_000
+    /// Receive buffers shared by all sessions (a power of two) and their size.
+    public var bufferCount = 512
+    public var bufferSize = 64 * 1024
+
+    public init() {}
+}

@@ -1,0 +1,181 @@
+import CLinux
+import Glibc
+import OverlapModel
+import Synchronization
+
+/// One accepted connection, echoing what it receives.
+///
+/// The echo is a strict cycle with one request in flight at a time:
+/// recv (a buffer is lent when data arrives) → send it all (short sends are
+/// finished by posting the rest) → give the buffer back → recv again. So
+/// every byte is echoed exactly once and in order, a session holds at most one
+/// buffer, and a peer that never reads stops being read from (its send stays
+/// pending and TCP flow control pushes back) instead of making the server buffer.
+///
+/// Handlers of one session never run at the same time (one request in flight),
+/// so its plain fields are touched by one thread at a time; the counters the
+/// snapshot reads are atomics.
+final class Session: CompletionTarget, BufferWaiter, @unchecked Sendable {
+    let id: UInt64
+    let peer: String
+    let socket: EngineSocket
+    let createdAtNanos: UInt64
+    private unowned let server: EchoServer
+    private let recvRequest: Overlapped
+    private let sendRequest: Overlapped
+
+    private let bytesIn = Atomic<UInt64>(0)
+    private let bytesOut = Atomic<UInt64>(0)
+    private let requests = Atomic<UInt64>(0)
+    private let lastActive: Atomic<UInt64>
+    private let lastThread = Atomic<Int>(-1)
+    private let stateCode = Atomic<UInt8>(0)
+    private var closed = false
+
+    init(id: UInt64, socket: EngineSocket, peer: String, server: EchoServer) {
+        self.id = id
+        self.socket = socket
+        self.peer = peer
+        self.server = server
+        recvRequest = Overlapped(kind: .recv, socket: socket)
+        sendRequest = Overlapped(kind: .send, socket: socket)
+        createdAtNanos = monotonicNanos()
+        lastActive = Atomic(createdAtNanos)
+    }
+
+    func start(on thread: IOThread) {
+        lastThread.store(thread.id, ordering: .relaxed)
+        postRecv(on: thread)
+    }
+
+    private func postRecv(on thread: IOThread) {
+        setState(.receiving)
+        recvRequest.buffer = nil
+        recvRequest.result = 0
+        server.engine.submit(recvRequest, mode: server.mode, target: self, from: thread)
+    }
+
+    private func postSend(on thread: IOThread) {
+        setState(.sending)
+        server.engine.submit(sendRequest, mode: server.mode, target: self, from: thread)
+    }
+
+    func complete(_ r: Overlapped, on thread: IOThread) {
+        add(requests, 1)
+        lastActive.store(thread.now, ordering: .relaxed)
+        lastThread.store(thread.id, ordering: .relaxed)
+        let n = r.result
+        switch r.kind {
+        case .recv:
+            if n > 0 {
+                add(bytesIn, UInt64(n))
+                thread.stats.add(ThreadStats.Slot.bytesIn, UInt64(n))
+                thread.stats.add(ThreadStats.Slot.messages)
+                // The received bytes move, with their buffer, to the send request.
+                sendRequest.buffer = r.buffer
+                r.buffer = nil
+                sendRequest.offset = 0
+                sendRequest.length = Int(n)
+                postSend(on: thread)
+            } else if n == 0 {
+                finish(.peerClosed, on: thread)
+            } else if n == -ENOBUFS {
+                thread.stats.add(ThreadStats.Slot.bufferWaits)
+                if server.isStopping {
+                    finish(.shutdown, on: thread)
+                } else {
+                    setState(.waitingForBuffer)
+                    if !server.engine.buffers.wait(self) { postRecv(on: thread) }
+                }
+            } else {
+                if let b = r.buffer { server.engine.buffers.release(b, on: thread) }
+                r.buffer = nil
+                finish(Self.reason(errno: -n, stopping: server.isStopping), on: thread)
+            }
+        case .send:
+            if n > 0 {
+                add(bytesOut, UInt64(n))
+                thread.stats.add(ThreadStats.Slot.bytesOut, UInt64(n))
+                r.offset += Int(n)
+                r.length -= Int(n)
+                if r.length > 0 {
+                    postSend(on: thread)  // short send: finish it before anything else
+                    return
+                }
+                let b = r.buffer!
+                r.buffer = nil
+                server.engine.buffers.release(b, on: thread)
+                postRecv(on: thread)
+            } else {
+                if let b = r.buffer { server.engine.buffers.release(b, on: thread) }
+                r.buffer = nil
+                finish(n == 0 ? .error : Self.reason(errno: -n, stopping: server.isStopping), on: thread)
+            }
+        case .accept:
+            preconditionFailure("a session posts no accept")
+        }
+    }
+
+    /// A buffer came back while this session waited for one.
+    func bufferAvailable(on thread: IOThread) {
+        if server.isStopping {
+            finish(.shutdown, on: thread)
+        } else {
+            postRecv(on: thread)
+        }
+    }
+
+    /// Asks the peer's pending request to complete now (server shutdown): the
+    /// recv sees end of stream, a send fails, and the handler closes the session.
+    func interrupt() {
+        _ = Glibc.shutdown(socket.fd, Int32(SHUT_RDWR))
+    }
+
+    /// Closes the session; called once, with no request in flight.
+    func finish(_ reason: CloseReason, on thread: IOThread) {
+        precondition(!closed, "session \(id) closed twice")
+        closed = true
+        setState(.closing)
+        server.engine.detach(socket)
+        Glibc.close(socket.fd)
+        server.sessionClosed(self, reason: reason, on: thread)
+    }
+
+    static func reason(errno e: Int32, stopping: Bool) -> CloseReason {
+        if stopping { return .shutdown }
+        switch e {
+        case ECONNRESET, EPIPE: return .reset
+        case ECANCELED: return .shutdown
+        default: return .error
+        }
+    }
+
+    private func add(_ counter: borrowing Atomic<UInt64>, _ n: UInt64) {
+        // One handler at a time per session: a load and a store cannot lose an update.
+        counter.store(counter.load(ordering: .relaxed) &+ n, ordering: .relaxed)
+    }
+
+    private func setState(_ s: SessionRow.State) {
+        let code: UInt8 = switch s {
+        case .receiving: 0
+        case .sending: 1
+        case .waitingForBuffer: 2
+        case .closing: 3
+        }
+        stateCode.store(code, ordering: .relaxed)
+    }
+
+    func row(now: UInt64, threadNames: [Int: String]) -> SessionRow {
+        let state: SessionRow.State = switch stateCode.load(ordering: .relaxed) {
+        case 0: .receiving
+        case 1: .sending
+        case 2: .waitingForBuffer
+        default: .closing
+        }
+        let active = lastActive.load(ordering: .relaxed)
+        return SessionRow(id: id, peer: peer, thread: threadNames[lastThread.load(ordering: .relaxed)] ?? "-",
+                          state: state, bytesIn: bytesIn.load(ordering: .relaxed),
+                          bytesOut: bytesOut.load(ordering: .relaxed), requests: requests.load(ordering: .relaxed),
+                          ageNanos: now &- createdAtNanos, idleNanos: now > active ? now - active : 0)
+    }
+}

@@ -1,0 +1,103 @@
+import OverlapModel
+import Synchronization
+
+/// The counters one thread keeps about its own work.
+///
+/// Lock-free by ownership: every slot has exactly one writer, the thread that
+/// owns this block, so an increment is a relaxed load and a relaxed store (no
+/// read-modify-write, no lock, no shared cache line with other writers). Readers
+/// (the snapshot) sum the blocks of all threads; each slot only ever grows, so a
+/// sum read later is never smaller than one read earlier.
+final class ThreadStats: Sendable {
+    /// Slot numbers. Per-op-and-mode counters take 9 slots each (`op * 3 + mode`).
+    enum Slot {
+        static let posted = 0
+        static let completed = 9
+        static let delivered = 18
+        static let bytesIn = 27
+        static let bytesOut = 28
+        static let messages = 29
+        static let handled = 30
+        static let busyNanos = 31
+        static let accepted = 32
+        static let refused = 33
+        static let closedBase = 34  // + CloseReason.index (4 slots)
+        static let acceptErrors = 38
+        static let bufferWaits = 39
+        static let count = 40
+    }
+
+    let id: Int
+    let name: String
+    let mode: NotificationMode?
+    let startedAtNanos: UInt64
+    private let role: Mutex<ThreadRole>
+    private let slots: InlineArray<40, Atomic<UInt64>> = InlineArray { _ in Atomic(0) }
+    private let isAlive = Atomic<Bool>(true)
+
+    init(id: Int, name: String, role: ThreadRole, mode: NotificationMode?) {
+        self.id = id
+        self.name = name
+        self.mode = mode
+        self.role = Mutex(role)
+        self.startedAtNanos = monotonicNanos()
+    }
+
+    /// Adds `n` to a slot. Only the owning thread may call this.
+    @inline(__always)
+    func add(_ slot: Int, _ n: UInt64 = 1) {
+        slots[slot].store(slots[slot].load(ordering: .relaxed) &+ n, ordering: .releasing)
+    }
+
+    @inline(__always)
+    func value(_ slot: Int) -> UInt64 { slots[slot].load(ordering: .acquiring) }
+
+    @inline(__always)
+    static func opSlot(_ base: Int, _ op: OpKind, _ mode: NotificationMode) -> Int {
+        base + op.index * 3 + mode.index
+    }
+
+    @inline(__always)
+    func countPosted(_ op: OpKind, _ mode: NotificationMode) { add(Self.opSlot(Slot.posted, op, mode)) }
+    @inline(__always)
+    func countCompleted(_ op: OpKind, _ mode: NotificationMode) { add(Self.opSlot(Slot.completed, op, mode)) }
+    @inline(__always)
+    func countDelivered(_ op: OpKind, _ mode: NotificationMode) {
+        add(Self.opSlot(Slot.delivered, op, mode))
+        add(Slot.handled)
+    }
+
+    var currentRole: ThreadRole {
+        get { role.withLock { $0 } }
+        set { role.withLock { $0 = newValue } }
+    }
+
+    var alive: Bool { isAlive.load(ordering: .acquiring) }
+    func retire() { isAlive.store(false, ordering: .releasing) }
+
+    func row() -> ThreadRow {
+        ThreadRow(id: id, name: name, role: currentRole, mode: mode, completions: value(Slot.handled),
+                  busyNanos: value(Slot.busyNanos), startedAtNanos: startedAtNanos, alive: alive)
+    }
+}
+
+/// Every thread's counter block, alive or retired: retired blocks stay so that
+/// totals never go backwards.
+final class StatsRegistry: Sendable {
+    private let blocks = Mutex<[ThreadStats]>([])
+    private let nextID = Atomic<Int>(0)
+
+    func register(name: String, role: ThreadRole, mode: NotificationMode?) -> ThreadStats {
+        let id = nextID.wrappingAdd(1, ordering: .relaxed).oldValue
+        let stats = ThreadStats(id: id, name: name, role: role, mode: mode)
+        blocks.withLock { $0.append(stats) }
+        return stats
+    }
+
+    var all: [ThreadStats] { blocks.withLock { $0 } }
+
+    /// Sum of one slot over every block.
+    func sum(_ slot: Int, in list: [ThreadStats]) -> UInt64 {
+        list.reduce(0) { $0 &+ $1.value(slot) }
+    }
+}

@@ -1,0 +1,280 @@
+import CLibURing
+import CLinux
+import Glibc
+import OverlapModel
+import Synchronization
+
+/// Real asynchronous I/O through io_uring (liburing 2.3).
+///
+/// One long-lived engine thread owns the ring: io_uring cancels a request
+/// when the thread that submitted it exits, so posting threads (which may
+/// come and go with the modes) only queue requests here and the engine
+/// thread submits them. Receives use a provided-buffer ring: the kernel picks
+/// a buffer only when data arrives, so an idle session pins no memory.
+final class UringEngine: IOEngine, @unchecked Sendable {
+    let kind = EngineKind.uring
+    let buffers: BufferPool
+    let ringEntries: UInt32
+    private let bufRing: UnsafeMutablePointer<io_uring_buf_ring>
+    private let bufRingBytes: Int
+    private let wakeFd: Int32
+    private let incoming = Mutex<[Overlapped]>([])
+    /// True while the engine thread is, or is about to be, blocked in the kernel:
+    /// the first poster to see it writes the wake-up eventfd.
+    private let sleeping = Atomic<Bool>(false)
+    private let stopping = Atomic<Bool>(false)
+    private let depth = Atomic<Int64>(0)
+    private let overflow = Atomic<UInt64>(0)
+    private let threads = ThreadList()
+    private static let bufferGroup: UInt16 = 0
+    private static let wakeTag: UInt64 = 1  // user_data of the eventfd read; requests are pointers
+
+    /// Allocates the buffers and their ring; the io_uring itself is created on the engine thread.
+    init(ringEntries: UInt32 = 4096, bufferCount: Int, bufferSize: Int) throws(EngineError) {
+        precondition(bufferCount & (bufferCount - 1) == 0, "buffer count must be a power of two")
+        self.ringEntries = ringEntries
+        bufRingBytes = MemoryLayout<io_uring_buf>.stride * bufferCount
+        guard let mem = mmap(nil, bufRingBytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0),
+              mem != MAP_FAILED
+        else { throw .system("mmap of the buffer ring", lastErrno()) }
+        let br = mem.assumingMemoryBound(to: io_uring_buf_ring.self)
+        bufRing = br
+        let ringRef = RingRef(br: br, mask: Int32(io_uring_buf_ring_mask(UInt32(bufferCount))))
+        let size = UInt32(bufferSize)
+        do {
+            buffers = try BufferPool(count: bufferCount, size: bufferSize) { buf in
+                io_uring_buf_ring_add(ringRef.br, buf.base, size, buf.index, ringRef.mask, 0)
+                io_uring_buf_ring_advance(ringRef.br, 1)
+            }
+        } catch {
+            munmap(mem, bufRingBytes)
+            throw error
+        }
+        io_uring_buf_ring_init(br)
+        for i in 0..<bufferCount {
+            let b = buffers.ref(UInt16(i))
+            io_uring_buf_ring_add(br, b.base, size, b.index, ringRef.mask, Int32(i))
+        }
+        io_uring_buf_ring_advance(br, Int32(bufferCount))
+        wakeFd = eventfd(0, Int32(EFD_NONBLOCK | EFD_CLOEXEC))
+        if wakeFd < 0 {
+            munmap(mem, bufRingBytes)
+            throw .system("eventfd", lastErrno())
+        }
+    }
+
+    deinit {
+        munmap(bufRing, bufRingBytes)
+        close(wakeFd)
+    }
+
+    func start(sink: CompletionSink, registry: StatsRegistry) throws(EngineError) {
+        let stats = registry.register(name: "uring-0", role: .engine, mode: nil)
+        let started = Mutex<EngineError??>(nil)
+        let ready = Wakeup()
+        threads.add(OSThread(name: stats.name) { [self] in
+            let ring = UnsafeMutablePointer<io_uring>.allocate(capacity: 1)
+            defer { ring.deallocate() }
+            let setup = self.setUp(ring)
+            started.withLock { $0 = .some(setup) }
+            ready.signal()
+            guard setup == nil else { return }
+            self.run(ring: ring, thread: IOThread(stats: stats), sink: sink)
+            io_uring_queue_exit(ring)
+        })
+        ready.wait()
+        if let failure = started.withLock({ $0 }) ?? nil {
+            threads.joinAll()
+            stats.retire()
+            throw failure
+        }
+    }
+
+    /// Creates the ring on the engine thread (it is the ring's only submitter,
+    /// which lets the kernel skip cross-thread work: SINGLE_ISSUER, DEFER_TASKRUN).
+    private func setUp(_ ring: UnsafeMutablePointer<io_uring>) -> EngineError? {
+        var params = io_uring_params()
+        params.flags = overlap_setup_cqsize() | overlap_setup_single_issuer() | overlap_setup_defer_taskrun()
+        params.cq_entries = ringEntries * 4
+        var rc = io_uring_queue_init_params(ringEntries, ring, &params)
+        if rc == -EINVAL {
+            params = io_uring_params()
+            params.flags = overlap_setup_cqsize()
+            params.cq_entries = ringEntries * 4
+            rc = io_uring_queue_init_params(ringEntries, ring, &params)
+        }
+        if rc < 0 { return .system("io_uring_queue_init", -rc) }
+        var reg = io_uring_buf_reg()
+        reg.ring_addr = UInt64(UInt(bitPattern: bufRing))
+        reg.ring_entries = UInt32(buffers.count)
+        reg.bgid = Self.bufferGroup
+        rc = io_uring_register_buf_ring(ring, &reg, 0)
+        if rc < 0 {
+            io_uring_queue_exit(ring)
+            return .system("io_uring_register_buf_ring", -rc)
+        }
+        return nil
+    }
+
+    func attach(fd: Int32) throws(EngineError) -> EngineSocket { EngineSocket(fd: fd) }
+
+    func detach(_ socket: EngineSocket) {}
+
+    func post(_ request: Overlapped, from thread: IOThread) {
+        incoming.withLock { $0.append(request) }
+        if sleeping.exchange(false, ordering: .sequentiallyConsistent) {
+            var one: UInt64 = 1
+            _ = write(wakeFd, &one, 8)
+        }
+    }
+
+    private func getSQE(_ ring: UnsafeMutablePointer<io_uring>) -> UnsafeMutablePointer<io_uring_sqe> {
+        while true {
+            if let sqe = io_uring_get_sqe(ring) { return sqe }
+            _ = io_uring_submit(ring)  // the submission queue is full: flush it
+        }
+    }
+
+    private func prepare(_ r: Overlapped, _ ring: UnsafeMutablePointer<io_uring>) {
+        let sqe = getSQE(ring)
+        switch r.kind {
+        case .accept:
+            io_uring_prep_accept(sqe, r.socket.fd, nil, nil, Int32(SOCK_NONBLOCK.rawValue | SOCK_CLOEXEC.rawValue))
+        case .recv:
+            io_uring_prep_recv(sqe, r.socket.fd, nil, buffers.size, 0)
+            sqe.pointee.flags |= overlap_iosqe_buffer_select()
+            sqe.pointee.buf_group = Self.bufferGroup
+        case .send:
+            guard let buf = r.buffer else { preconditionFailure("send without a buffer") }
+            io_uring_prep_send(sqe, r.socket.fd, buf.base + r.offset, r.length, Int32(MSG_NOSIGNAL))
+        }
+        // The ring holds a reference until the completion is reaped.
+        io_uring_sqe_set_data64(sqe, UInt64(UInt(bitPattern: Unmanaged.passRetained(r).toOpaque())))
+    }
+
+    private func armWake(_ ring: UnsafeMutablePointer<io_uring>, _ value: UnsafeMutablePointer<UInt64>) {
+        let sqe = getSQE(ring)
+        io_uring_prep_read(sqe, wakeFd, value, 8, 0)
+        io_uring_sqe_set_data64(sqe, Self.wakeTag)
+    }
+
+    private func run(ring: UnsafeMutablePointer<io_uring>, thread: IOThread, sink: CompletionSink) {
+        let wakeValue = UnsafeMutablePointer<UInt64>.allocate(capacity: 1)
+        defer { wakeValue.deallocate() }
+        let maxReap = 512
+        let cqes = UnsafeMutablePointer<UnsafeMutablePointer<io_uring_cqe>?>.allocate(capacity: maxReap)
+        defer { cqes.deallocate() }
+        var local: [Overlapped] = []
+        var batch: [Overlapped] = []
+        batch.reserveCapacity(maxReap)
+        var inFlight = 0
+        armWake(ring, wakeValue)
+        let bufferFlag = overlap_cqe_f_buffer()
+        let bufferShift = overlap_cqe_buffer_shift()
+        while true {
+            incoming.withLock { swap(&local, &$0) }
+            for r in local { prepare(r, ring) }
+            inFlight += local.count
+            local.removeAll(keepingCapacity: true)
+
+            if stopping.load(ordering: .acquiring) && inFlight == 0 { break }
+            if io_uring_cq_ready(ring) > 0 {
+                _ = io_uring_submit_and_get_events(ring)
+            } else {
+                sleeping.store(true, ordering: .sequentiallyConsistent)
+                if incoming.withLock({ !$0.isEmpty }) {
+                    sleeping.store(false, ordering: .relaxed)
+                    _ = io_uring_submit_and_get_events(ring)
+                } else {
+                    var cqe: UnsafeMutablePointer<io_uring_cqe>?
+                    _ = io_uring_submit_and_wait_timeout(ring, &cqe, 1, nil, nil)
+                    sleeping.store(false, ordering: .relaxed)
+                }
+            }
+            let start = monotonicNanos()
+            thread.now = start
+            let n = Int(io_uring_peek_batch_cqe(ring, cqes, UInt32(maxReap)))
+            depth.store(Int64(io_uring_cq_ready(ring)), ordering: .relaxed)
+            var lent = 0
+            for i in 0..<n {
+                let cqe = cqes[i]!.pointee
+                if cqe.user_data == Self.wakeTag {
+                    armWake(ring, wakeValue)
+                    continue
+                }
+                let r = Unmanaged<Overlapped>.fromOpaque(UnsafeRawPointer(bitPattern: UInt(cqe.user_data))!)
+                    .takeRetainedValue()
+                r.result = cqe.res
+                if cqe.flags & bufferFlag != 0 {
+                    r.buffer = buffers.ref(UInt16(cqe.flags >> bufferShift))
+                    lent += 1
+                }
+                batch.append(r)
+            }
+            io_uring_cq_advance(ring, UInt32(n))
+            inFlight -= batch.count
+            overflow.store(UInt64(overlap_cq_overflow(ring)), ordering: .relaxed)
+            if lent > 0 { buffers.kernelLent(lent) }
+            if !batch.isEmpty {
+                for r in batch { thread.stats.countCompleted(r.kind, r.mode) }
+                sink.deliver(&batch, from: thread)
+                batch.removeAll(keepingCapacity: true)
+            }
+            depth.store(0, ordering: .relaxed)
+            thread.stats.add(ThreadStats.Slot.busyNanos, monotonicNanos() &- start)
+        }
+        thread.stats.retire()
+    }
+
+    func stop() {
+        stopping.store(true, ordering: .releasing)
+        var one: UInt64 = 1
+        _ = write(wakeFd, &one, 8)
+        threads.joinAll()
+    }
+
+    var ringDepth: Int64 { depth.load(ordering: .relaxed) }
+    var ringOverflow: UInt64 { overflow.load(ordering: .relaxed) }
+
+    /// Whether io_uring works here, with everything this engine needs: a ring,
+    /// the opcodes, and provided-buffer rings. Returns why not, or nil.
+    static func probe() -> String? {
+        let ring = UnsafeMutablePointer<io_uring>.allocate(capacity: 1)
+        defer { ring.deallocate() }
+        let rc = io_uring_queue_init(8, ring, 0)
+        if rc < 0 {
+            var why = "io_uring_setup failed: \(errorText(-rc))"
+            if let setting = readSmallFile("/proc/sys/kernel/io_uring_disabled"), setting != "0" {
+                why += " (kernel.io_uring_disabled=\(setting))"
+            }
+            return why
+        }
+        defer { io_uring_queue_exit(ring) }
+        guard let probe = io_uring_get_probe_ring(ring) else { return "io_uring probe failed" }
+        defer { io_uring_free_probe(probe) }
+        for (op, name) in [(IORING_OP_ACCEPT, "accept"), (IORING_OP_RECV, "recv"), (IORING_OP_SEND, "send"),
+                           (IORING_OP_READ, "read")] where io_uring_opcode_supported(probe, Int32(op.rawValue)) == 0 {
+            return "io_uring lacks the \(name) operation"
+        }
+        // Provided-buffer rings need Linux 5.19.
+        let bytes = MemoryLayout<io_uring_buf>.stride * 8
+        guard let mem = mmap(nil, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0),
+              mem != MAP_FAILED else { return "mmap failed" }
+        defer { munmap(mem, bytes) }
+        var reg = io_uring_buf_reg()
+        reg.ring_addr = UInt64(UInt(bitPattern: mem))
+        reg.ring_entries = 8
+        reg.bgid = 0
+        let r2 = io_uring_register_buf_ring(ring, &reg, 0)
+        if r2 < 0 { return "io_uring provided-buffer rings unavailable: \(errorText(-r2))" }
+        _ = io_uring_unregister_buf_ring(ring, 0)
+        return nil
+    }
+}
+
+/// The buffer ring's address, for the pool's give-back closure (which runs
+/// under the pool's lock: one producer at a time).
+private struct RingRef: @unchecked Sendable {
+    let br: UnsafeMutablePointer<io_uring_buf_ring>
+    let mask: Int32
+}

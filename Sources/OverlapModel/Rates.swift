@@ -1,0 +1,37 @@
+/// Rates between two snapshots of the same server: the difference of monotonic
+/// totals over the measured interval, never an estimate.
+public struct SnapshotRates: Sendable, Equatable {
+    public var seconds: Double
+    public var messagesPerSecond: Double
+    public var bytesInPerSecond: Double
+    public var bytesOutPerSecond: Double
+    /// Completions handled per second, by thread id.
+    public var completionsPerSecond: [Int: Double]
+    /// Busy share 0...1, by thread id.
+    public var busyShare: [Int: Double]
+
+    public init(from old: StatsSnapshot, to new: StatsSnapshot) {
+        let dt = new.takenAtNanos > old.takenAtNanos ? Double(new.takenAtNanos - old.takenAtNanos) : 0
+        seconds = dt / 1e9
+        func rate(_ a: UInt64, _ b: UInt64) -> Double {
+            dt > 0 && b >= a ? Double(b - a) / (dt / 1e9) : 0
+        }
+        messagesPerSecond = rate(old.messagesReceived, new.messagesReceived)
+        bytesInPerSecond = rate(old.bytesReceived, new.bytesReceived)
+        bytesOutPerSecond = rate(old.bytesSent, new.bytesSent)
+        var cps: [Int: Double] = [:]
+        var busy: [Int: Double] = [:]
+        let before = Dictionary(old.threads.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+        for t in new.threads {
+            let prev = before[t.id]
+            cps[t.id] = rate(prev?.completions ?? 0, t.completions)
+            // A thread born inside the interval is measured over its own lifetime.
+            let start = max(old.takenAtNanos, t.startedAtNanos)
+            let span = new.takenAtNanos > start ? Double(new.takenAtNanos - start) : 0
+            let used = Double(t.busyNanos &- (prev?.busyNanos ?? 0))
+            busy[t.id] = span > 0 ? min(1, max(0, used / span)) : 0
+        }
+        completionsPerSecond = cps
+        busyShare = busy
+    }
+}

@@ -1,0 +1,223 @@
+/// What a thread does for the server, as the per-thread load panel shows it.
+public enum ThreadRole: Sendable, Equatable, Codable {
+    /// Owns a kernel queue (io_uring ring or epoll set): submits and reaps.
+    case engine
+    /// Drains the completion port.
+    case portWorker
+    /// Waits on a group of up to 64 event objects; `groupSize` events are in use.
+    case eventWaiter(groupSize: Int)
+    /// Runs completion routines from its own APC queue; `queueDepth` are queued.
+    case apcThread(queueDepth: Int)
+    /// The thread that started the server (posts the first accepts, handles signals).
+    case control
+
+    public var label: String {
+        switch self {
+        case .engine: "engine"
+        case .portWorker: "port worker"
+        case .eventWaiter(let n): "event waiter (\(n))"
+        case .apcThread(let n): "APC thread (q \(n))"
+        case .control: "control"
+        }
+    }
+}
+
+/// One thread's counters at the moment of the snapshot. Totals are monotonic:
+/// rates and busy share come from the difference between two snapshots.
+public struct ThreadRow: Sendable, Equatable, Codable {
+    public var id: Int
+    public var name: String
+    public var role: ThreadRole
+    /// Mode whose requests this thread handles (nil for engine and control threads).
+    public var mode: NotificationMode?
+    /// Completions this thread has handled (run the handler of), since it started.
+    public var completions: UInt64
+    /// Nanoseconds this thread spent handling or performing I/O, since it started.
+    public var busyNanos: UInt64
+    /// Monotonic nanoseconds at which the thread started.
+    public var startedAtNanos: UInt64
+    /// False once the thread has retired (its totals still count in the sums).
+    public var alive: Bool
+
+    public init(id: Int, name: String, role: ThreadRole, mode: NotificationMode?, completions: UInt64,
+                busyNanos: UInt64, startedAtNanos: UInt64, alive: Bool) {
+        self.id = id
+        self.name = name
+        self.role = role
+        self.mode = mode
+        self.completions = completions
+        self.busyNanos = busyNanos
+        self.startedAtNanos = startedAtNanos
+        self.alive = alive
+    }
+}
+
+/// One session (accepted connection) as the sessions table shows it.
+public struct SessionRow: Sendable, Equatable, Codable {
+    public enum State: String, Sendable, Codable {
+        /// A recv is pending: waiting for the peer.
+        case receiving
+        /// An echo send is pending: waiting for the peer to read.
+        case sending
+        /// No buffer was free: waiting for one before receiving again.
+        case waitingForBuffer
+        /// Closing: its last request is being delivered.
+        case closing
+    }
+    public var id: UInt64
+    public var peer: String
+    /// Name of the thread that owns the session (callback mode) or last handled it.
+    public var thread: String
+    public var state: State
+    public var bytesIn: UInt64
+    public var bytesOut: UInt64
+    public var requests: UInt64
+    public var ageNanos: UInt64
+    public var idleNanos: UInt64
+
+    public init(id: UInt64, peer: String, thread: String, state: State, bytesIn: UInt64, bytesOut: UInt64,
+                requests: UInt64, ageNanos: UInt64, idleNanos: UInt64) {
+        self.id = id
+        self.peer = peer
+        self.thread = thread
+        self.state = state
+        self.bytesIn = bytesIn
+        self.bytesOut = bytesOut
+        self.requests = requests
+        self.ageNanos = ageNanos
+        self.idleNanos = idleNanos
+    }
+}
+
+/// A line of the event log: mode switches, errors, refusals.
+public struct ServerEvent: Sendable, Equatable, Codable {
+    public enum Level: String, Sendable, Codable { case info, warning, error }
+    public var atNanos: UInt64
+    public var level: Level
+    public var message: String
+
+    public init(atNanos: UInt64, level: Level, message: String) {
+        self.atNanos = atNanos
+        self.level = level
+        self.message = message
+    }
+}
+
+/// Counts indexed by operation kind and notification mode.
+public struct OpModeCounts: Sendable, Equatable, Codable {
+    /// `values[op.index][mode.index]`
+    public var values: [[Int64]]
+
+    public init() {
+        values = Array(repeating: Array(repeating: 0, count: NotificationMode.allCases.count),
+                       count: OpKind.allCases.count)
+    }
+
+    public subscript(op: OpKind, mode: NotificationMode) -> Int64 {
+        get { values[op.index][mode.index] }
+        set { values[op.index][mode.index] = newValue }
+    }
+
+    public func total(op: OpKind) -> Int64 { values[op.index].reduce(0, +) }
+    public func total(mode: NotificationMode) -> Int64 { values.reduce(0) { $0 + $1[mode.index] } }
+    public var total: Int64 { values.reduce(0) { $0 + $1.reduce(0, +) } }
+}
+
+/// Everything the server knows about itself at one instant. The dashboard, the
+/// headless stats line and the metrics endpoint all read only this.
+public struct StatsSnapshot: Sendable, Equatable, Codable {
+    /// Monotonic nanoseconds when the snapshot was taken.
+    public var takenAtNanos: UInt64
+    public var startedAtNanos: UInt64
+    public var mode: NotificationMode
+    public var engine: EngineKind
+    /// Why this engine was chosen (e.g. "io_uring probe succeeded").
+    public var engineReason: String
+    public var listenAddress: String
+    public var modeSwitches: UInt64
+
+    public var sessions: Int
+    public var accepted: UInt64
+    public var closed: UInt64
+    public var refused: UInt64
+    /// `closedBy[reason.index]`
+    public var closedBy: [UInt64]
+    public var acceptErrors: UInt64
+
+    public var bytesReceived: UInt64
+    public var bytesSent: UInt64
+    /// Non-empty recv completions: each is one message as the transport delivered it.
+    public var messagesReceived: UInt64
+
+    /// Posted and not yet completed by the engine, by kind and mode.
+    public var pending: OpModeCounts
+    /// Completed by the engine and not yet handled, per mode (`[mode.index]`).
+    public var queued: [Int64]
+    /// Highest completion-queue depth seen, per mode.
+    public var queuedPeak: [Int64]
+    /// Completions handled, per mode.
+    public var delivered: [UInt64]
+    /// Completions the engine has reaped and not yet handed to a notifier.
+    public var ringDepth: Int64
+    /// Completions the kernel could not post to the ring at once (io_uring CQ overflow).
+    public var ringOverflow: UInt64
+    /// Receives that found no free buffer and waited for one.
+    public var bufferWaits: UInt64
+
+    public var threads: [ThreadRow]
+    public var sessionRows: [SessionRow]
+    public var events: [ServerEvent]
+
+    public init(takenAtNanos: UInt64 = 0, startedAtNanos: UInt64 = 0, mode: NotificationMode = .port,
+                engine: EngineKind = .epoll, engineReason: String = "", listenAddress: String = "",
+                modeSwitches: UInt64 = 0, sessions: Int = 0, accepted: UInt64 = 0, closed: UInt64 = 0,
+                refused: UInt64 = 0, closedBy: [UInt64] = Array(repeating: 0, count: CloseReason.allCases.count),
+                acceptErrors: UInt64 = 0, bytesReceived: UInt64 = 0, bytesSent: UInt64 = 0,
+                messagesReceived: UInt64 = 0, pending: OpModeCounts = OpModeCounts(),
+                queued: [Int64] = [0, 0, 0], queuedPeak: [Int64] = [0, 0, 0], delivered: [UInt64] = [0, 0, 0],
+                ringDepth: Int64 = 0, ringOverflow: UInt64 = 0, bufferWaits: UInt64 = 0,
+                threads: [ThreadRow] = [], sessionRows: [SessionRow] = [], events: [ServerEvent] = []) {
+        self.takenAtNanos = takenAtNanos
+        self.startedAtNanos = startedAtNanos
+        self.mode = mode
+        self.engine = engine
+        self.engineReason = engineReason
+        self.listenAddress = listenAddress
+        self.modeSwitches = modeSwitches
+        self.sessions = sessions
+        self.accepted = accepted
+        self.closed = closed
+        self.refused = refused
+        self.closedBy = closedBy
+        self.acceptErrors = acceptErrors
+        self.bytesReceived = bytesReceived
+        self.bytesSent = bytesSent
+        self.messagesReceived = messagesReceived
+        self.pending = pending
+        self.queued = queued
+        self.queuedPeak = queuedPeak
+        self.delivered = delivered
+        self.ringDepth = ringDepth
+        self.ringOverflow = ringOverflow
+        self.bufferWaits = bufferWaits
+        self.threads = threads
+        self.sessionRows = sessionRows
+        self.events = events
+    }
+
+    public func closed(by reason: CloseReason) -> UInt64 { closedBy[reason.index] }
+    /// Requests that still finish in a mode other than the current one (non-zero during a switch).
+    public var finishingInOtherModes: Int64 {
+        NotificationMode.allCases.filter { $0 != mode }
+            .reduce(0) { $0 + pending.total(mode: $1) + queued[$1.index] }
+    }
+}
+
+/// What a front end (dashboard, headless printer, metrics) may ask of a server.
+public protocol ServerControl: Sendable {
+    /// Samples every figure. `sessions: false` leaves out the per-session rows (cheaper).
+    func snapshot(sessions: Bool) -> StatsSnapshot
+    /// Makes `mode` the mode of every request posted from now on. Throws if the
+    /// server cannot run that mode.
+    func switchMode(to mode: NotificationMode) throws
+}

@@ -1,0 +1,19 @@
+/// The one-line summary `overlap serve --headless` prints per refresh.
+public enum StatsLine {
+    public static func render(_ s: StatsSnapshot, rates r: SnapshotRates) -> String {
+        let p = s.pending
+        let queued = s.queued.reduce(0, +)
+        let peak = s.queuedPeak.max() ?? 0
+        let busy = s.threads.map { t in
+            "\(t.name) \(Format.percent(r.busyShare[t.id] ?? 0))"
+        }.joined(separator: " ")
+        return "[\(Format.duration(nanos: s.takenAtNanos &- s.startedAtNanos))] \(s.mode.rawValue)/\(s.engine.rawValue)"
+            + " sessions \(s.sessions)"
+            + " | \(Format.count(r.messagesPerSecond)) msg/s in \(Format.bytes(r.bytesInPerSecond))/s"
+            + " out \(Format.bytes(r.bytesOutPerSecond))/s"
+            + " | pending accept \(p.total(op: .accept)) recv \(p.total(op: .recv)) send \(p.total(op: .send))"
+            + " | queue \(queued) peak \(peak) ring \(s.ringDepth) overflow \(s.ringOverflow)"
+            + " | accepted \(s.accepted) closed \(s.closed) refused \(s.refused)"
+            + " | \(busy)"
+    }
+}

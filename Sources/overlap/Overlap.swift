@@ -1,0 +1,14 @@
+import ArgumentParser
+
+@main
+struct Overlap: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "An overlapped-I/O echo server (event, callback and completion-port modes on io_uring or epoll).",
+        discussion: """
+            Examples:
+              overlap                                  start the server on 127.0.0.1:7777 (port mode, auto engine)
+              overlap serve --headless --engine epoll  run without the dashboard, one stats line per second
+            """,
+        subcommands: [Serve.self],
+        defaultSubcommand: Serve.self)
+}

@@ -1,0 +1,119 @@
+import ArgumentParser
+import CLinux
+import Glibc
+import OverlapCore
+import OverlapModel
+
+extension NotificationMode: ExpressibleByArgument {}
+extension EngineChoice: ExpressibleByArgument {}
+
+struct Serve: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the echo server (the default command).",
+        discussion: """
+            Examples:
+              overlap serve --headless                         stats line every second on stdout
+              overlap serve --headless --engine epoll --threads 4 --concurrency 2
+            """)
+
+    @Option(help: "Address to listen on (numeric IPv4 or IPv6). Listening on all interfaces (0.0.0.0) is an explicit choice.")
+    var host = "127.0.0.1"
+    @Option(help: "TCP port to listen on (0 picks a free one).")
+    var port = 7777
+    @Option(help: "Notification mode: event, callback or port.")
+    var mode = NotificationMode.port
+    @Option(help: "I/O engine: auto (io_uring if it works, else epoll), uring or epoll.")
+    var engine = EngineChoice.auto
+    @Option(help: "APC threads (callback mode) and port workers (port mode). Default: number of cores.")
+    var threads = onlineCores()
+    @Option(help: "Completion-port concurrency value: most workers running at once. Default: number of cores.")
+    var concurrency = onlineCores()
+    @Option(help: "Connections beyond this many are refused (and counted).")
+    var maxSessions = 10_000
+    @Flag(help: "No dashboard: print one stats line per refresh to stdout.")
+    var headless = false
+    @Option(help: "Serve Prometheus metrics on this port.")
+    var metricsPort: Int?
+    @Option(help: "Refresh interval of the stats line / dashboard, in milliseconds (100-10000).")
+    var refreshMs = 1000
+
+    func validate() throws {
+        guard (0...65535).contains(port) else { throw ValidationError("--port must be 0-65535, not \(port)") }
+        guard (1...1024).contains(threads) else { throw ValidationError("--threads must be 1-1024, not \(threads)") }
+        guard (1...1024).contains(concurrency) else {
+            throw ValidationError("--concurrency must be 1-1024, not \(concurrency)")
+        }
+        guard (1...1_000_000).contains(maxSessions) else {
+            throw ValidationError("--max-sessions must be 1-1000000, not \(maxSessions)")
+        }
+        guard (100...10_000).contains(refreshMs) else {
+            throw ValidationError("--refresh-ms must be 100-10000, not \(refreshMs)")
+        }
+        if let m = metricsPort {
+            guard (1...65535).contains(m) else { throw ValidationError("--metrics-port must be 1-65535, not \(m)") }
+            throw ValidationError("--metrics-port is not available in this version yet")
+        }
+        guard SocketAddress(host: host, port: port) != nil else {
+            throw ValidationError("--host '\(host)' is not a numeric IPv4 or IPv6 address")
+        }
+        if !headless && isatty(STDOUT_FILENO) == 0 {
+            throw ValidationError("stdout is not a terminal, so the dashboard cannot start; use --headless for a stats line instead")
+        }
+    }
+
+    func run() throws {
+        var config = ServerConfig()
+        config.host = host
+        config.port = port
+        config.mode = mode
+        config.engine = engine
+        config.threads = threads
+        config.concurrency = concurrency
+        config.maxSessions = maxSessions
+        // Every thread the server starts inherits this mask: only this thread
+        // receives SIGINT/SIGTERM, in sigtimedwait below.
+        _ = overlap_block_stop_signals()
+        let server: EchoServer
+        do {
+            server = try EchoServer(config: config)
+            try server.start()
+        } catch {
+            printError("\(error)")
+            throw ExitCode(1)
+        }
+        if !headless {
+            printError("overlap: the dashboard is not built yet; running headless")
+        }
+        printLine("overlap: listening on \(server.address) (\(server.engineKind.rawValue) engine: \(server.engineReason), \(mode.rawValue) mode); Ctrl-C stops")
+        var previous = server.snapshot(sessions: false)
+        while true {
+            let sig = overlap_wait_stop_signal(refreshMs)
+            if sig != 0 {
+                printLine("overlap: signal \(sig): stopping")
+                break
+            }
+            let now = server.snapshot(sessions: false)
+            printLine(StatsLine.render(now, rates: SnapshotRates(from: previous, to: now)))
+            previous = now
+        }
+        let clean = server.stop()
+        let last = server.snapshot(sessions: false)
+        printLine("overlap: stopped (\(last.accepted) sessions served, \(Format.bytes(last.bytesReceived)) echoed)")
+        if !clean {
+            printError("overlap: some requests were still in flight at exit")
+            throw ExitCode(1)
+        }
+    }
+}
+
+/// Writes a line to stdout and flushes it (stdout may be a pipe).
+func printLine(_ s: String) {
+    let line = s + "\n"
+    _ = line.withCString { write(1, $0, strlen($0)) }
+}
+
+/// Writes a line to stderr (Swift 6 rejects Glibc's `stderr` global).
+func printError(_ s: String) {
+    let line = s.hasPrefix("overlap:") ? s + "\n" : "overlap: error: " + s + "\n"
+    _ = line.withCString { write(2, $0, strlen($0)) }
+}
