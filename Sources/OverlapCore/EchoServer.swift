@@ -149,6 +149,9 @@ public final class EchoServer: ServerControl, @unchecked Sendable {
         return clean
     }
 
+    /// Threads of this server still running (control thread excluded).
+    var liveThreads: Int { registry.all.filter { $0.alive && $0.id != control.id }.count }
+
     public func switchMode(to mode: NotificationMode) throws {
         guard mode == .port else {
             throw ServerError.modeUnavailable("\(mode.rawValue) mode is not available yet")
@@ -159,28 +162,9 @@ public final class EchoServer: ServerControl, @unchecked Sendable {
         let blocks = registry.all
         let now = monotonicNanos()
         typealias S = ThreadStats.Slot
-        // Later stages first: whatever was delivered was completed, and whatever
-        // was completed was posted, so pending and queued never read negative.
-        var delivered = OpModeCounts()
-        var completed = OpModeCounts()
-        var posted = OpModeCounts()
-        for (slot, into) in [(S.delivered, 0), (S.completed, 1), (S.posted, 2)] {
-            for op in OpKind.allCases {
-                for m in NotificationMode.allCases {
-                    let v = Int64(bitPattern: registry.sum(ThreadStats.opSlot(slot, op, m), in: blocks))
-                    switch into {
-                    case 0: delivered[op, m] = v
-                    case 1: completed[op, m] = v
-                    default: posted[op, m] = v
-                    }
-                }
-            }
-        }
-        var pending = OpModeCounts()
-        for op in OpKind.allCases {
-            for m in NotificationMode.allCases { pending[op, m] = posted[op, m] - completed[op, m] }
-        }
-        let queued = NotificationMode.allCases.map { completed.total(mode: $0) - delivered.total(mode: $0) }
+        let counts = registry.requestCounts(in: blocks)
+        let pending = counts.pending
+        let queued = counts.queued
         var peaks: [Int64] = [0, 0, 0]
         peaks[NotificationMode.port.index] = Int64(portNotifier.port.peakDepth)
 
@@ -201,7 +185,7 @@ public final class EchoServer: ServerControl, @unchecked Sendable {
             acceptErrors: registry.sum(S.acceptErrors, in: blocks),
             bytesReceived: registry.sum(S.bytesIn, in: blocks), bytesSent: registry.sum(S.bytesOut, in: blocks),
             messagesReceived: registry.sum(S.messages, in: blocks), pending: pending, queued: queued,
-            queuedPeak: peaks, delivered: NotificationMode.allCases.map { UInt64(delivered.total(mode: $0)) },
+            queuedPeak: peaks, delivered: NotificationMode.allCases.map { UInt64(counts.delivered.total(mode: $0)) },
             ringDepth: engine.ringDepth, ringOverflow: engine.ringOverflow,
             bufferWaits: registry.sum(S.bufferWaits, in: blocks), threads: threads, sessionRows: rows,
             events: log.events)

@@ -14,6 +14,9 @@ final class EpollSocket: EngineSocket, @unchecked Sendable {
         /// False once an attempt found nothing to read; set again by the next edge.
         var readReady = true
         var writeReady = true
+        /// The peer has closed its side (EPOLLRDHUP/EPOLLHUP seen): reads will
+        /// never block again, so no edge will come to announce the end of stream.
+        var readClosed = false
         var detached = false
     }
 
@@ -125,6 +128,7 @@ final class EpollEngine: IOEngine, @unchecked Sendable {
                 let nfd = overlap_accept_nonblocking(fd)
                 if nfd >= 0 {
                     r.result = nfd
+                    st.readReady = true  // more connections may be queued
                     return true
                 }
                 let e = lastErrno()
@@ -146,8 +150,9 @@ final class EpollEngine: IOEngine, @unchecked Sendable {
                 if n > 0 {
                     r.buffer = buf
                     r.result = Int32(n)
-                    // A short read drained the socket: the next edge says when there is more.
-                    if n < buffers.size { st.readReady = false }
+                    // A short read drained the socket: the next edge says when there is
+                    // more, unless the peer already closed (that edge has been spent).
+                    st.readReady = n == buffers.size || st.readClosed
                     return true
                 }
                 let e: Int32 = n == 0 ? 0 : lastErrno()
@@ -166,7 +171,7 @@ final class EpollEngine: IOEngine, @unchecked Sendable {
                 let n = send(fd, buf.base + r.offset, r.length, Int32(MSG_NOSIGNAL | MSG_DONTWAIT))
                 if n >= 0 {
                     r.result = Int32(n)
-                    if n < r.length { st.writeReady = false }
+                    st.writeReady = n == r.length
                     return true
                 }
                 let e = lastErrno()
@@ -207,6 +212,7 @@ final class EpollEngine: IOEngine, @unchecked Sendable {
                 let s = Unmanaged<EpollSocket>.fromOpaque(ptr).takeUnretainedValue()
                 s.state.withLock { st in
                     if st.detached { return }
+                    if bits & (EPOLLRDHUP.rawValue | EPOLLHUP.rawValue | EPOLLERR.rawValue) != 0 { st.readClosed = true }
                     if bits & readBits != 0 {
                         if let r = st.reader {
                             if perform(r, &st) {

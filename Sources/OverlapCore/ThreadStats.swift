@@ -96,8 +96,50 @@ final class StatsRegistry: Sendable {
 
     var all: [ThreadStats] { blocks.withLock { $0 } }
 
+    /// Requests by stage, summed over `list`. Later stages are read first:
+    /// whatever was delivered was completed and whatever was completed was
+    /// posted, so pending (posted - completed) and queued (completed -
+    /// delivered) never read negative however the threads race the reader.
+    func requestCounts(in list: [ThreadStats]) -> RequestCounts {
+        var c = RequestCounts()
+        for (slot, stage) in [(ThreadStats.Slot.delivered, 0), (ThreadStats.Slot.completed, 1), (ThreadStats.Slot.posted, 2)] {
+            for op in OpKind.allCases {
+                for m in NotificationMode.allCases {
+                    let v = Int64(bitPattern: sum(ThreadStats.opSlot(slot, op, m), in: list))
+                    switch stage {
+                    case 0: c.delivered[op, m] = v
+                    case 1: c.completed[op, m] = v
+                    default: c.posted[op, m] = v
+                    }
+                }
+            }
+        }
+        return c
+    }
+
     /// Sum of one slot over every block.
     func sum(_ slot: Int, in list: [ThreadStats]) -> UInt64 {
         list.reduce(0) { $0 &+ $1.value(slot) }
+    }
+}
+
+/// Requests counted at each stage of their life, by kind and mode.
+struct RequestCounts: Equatable {
+    var posted = OpModeCounts()
+    var completed = OpModeCounts()
+    var delivered = OpModeCounts()
+
+    /// Posted and not yet completed by the engine.
+    var pending: OpModeCounts {
+        var p = OpModeCounts()
+        for op in OpKind.allCases {
+            for m in NotificationMode.allCases { p[op, m] = posted[op, m] - completed[op, m] }
+        }
+        return p
+    }
+
+    /// Completed and not yet handled, per mode.
+    var queued: [Int64] {
+        NotificationMode.allCases.map { completed.total(mode: $0) - delivered.total(mode: $0) }
     }
 }

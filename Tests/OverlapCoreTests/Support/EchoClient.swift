@@ -1,0 +1,134 @@
+import Glibc
+
+/// A plain blocking TCP client for loopback tests, with send and receive
+/// timeouts so a test can fail but never hang.
+final class TestClient {
+    let fd: Int32
+
+    init(port: Int, host: String = "127.0.0.1", timeoutSeconds: Int = 10) throws {
+        let family = host.contains(":") ? AF_INET6 : AF_INET
+        fd = socket(family, Int32(SOCK_STREAM.rawValue | SOCK_CLOEXEC.rawValue), 0)
+        guard fd >= 0 else { throw TestError("socket: errno \(errno)") }
+        var tv = timeval(tv_sec: timeoutSeconds, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+        var rc: Int32
+        if family == AF_INET {
+            var a = sockaddr_in()
+            a.sin_family = sa_family_t(AF_INET)
+            a.sin_port = in_port_t(UInt16(port).bigEndian)
+            inet_pton(AF_INET, host, &a.sin_addr)
+            rc = withUnsafePointer(to: &a) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+                }
+            }
+        } else {
+            var a = sockaddr_in6()
+            a.sin6_family = sa_family_t(AF_INET6)
+            a.sin6_port = in_port_t(UInt16(port).bigEndian)
+            inet_pton(AF_INET6, host, &a.sin6_addr)
+            rc = withUnsafePointer(to: &a) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in6>.size))
+                }
+            }
+        }
+        if rc != 0 {
+            let e = errno
+            close(fd)
+            throw TestError("connect to \(host):\(port): errno \(e)")
+        }
+    }
+
+    deinit { close(fd) }
+
+    func send(_ bytes: [UInt8]) throws {
+        var off = 0
+        while off < bytes.count {
+            let n = bytes[off...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else { throw TestError("send: errno \(errno)") }
+            off += n
+        }
+    }
+
+    /// Reads exactly `count` bytes (throws on EOF, error or timeout).
+    func receive(_ count: Int) throws -> [UInt8] {
+        var out = [UInt8](repeating: 0, count: count)
+        var off = 0
+        while off < count {
+            let n = out[off...].withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            if n < 0 && errno == EINTR { continue }
+            if n == 0 { throw TestError("EOF after \(off) of \(count) bytes") }
+            if n < 0 { throw TestError("recv after \(off) of \(count) bytes: errno \(errno)") }
+            off += n
+        }
+        return out
+    }
+
+    /// True if the next read sees end of stream (nothing more was sent).
+    func readsEOF() -> Bool {
+        var b: UInt8 = 0
+        while true {
+            let n = recv(fd, &b, 1, 0)
+            if n < 0 && errno == EINTR { continue }
+            return n == 0
+        }
+    }
+
+    func shutdownWrite() { shutdown(fd, Int32(SHUT_WR)) }
+
+    /// Makes the coming close send an RST instead of a FIN (SO_LINGER, zero timeout).
+    func armReset() {
+        var l = linger(l_onoff: 1, l_linger: 0)
+        setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, socklen_t(MemoryLayout<linger>.size))
+    }
+}
+
+struct TestError: Error, CustomStringConvertible {
+    let description: String
+    init(_ d: String) { description = d }
+}
+
+/// Streams each payload to its connection while reading the echo back,
+/// interleaved with poll so neither side can block the other, and checks
+/// every byte as it arrives.
+func exchange(_ clients: [TestClient], _ payloads: [[UInt8]], timeoutSeconds: Double = 30) throws {
+    var sent = [Int](repeating: 0, count: clients.count)
+    var got = [Int](repeating: 0, count: clients.count)
+    var buf = [UInt8](repeating: 0, count: 65536)
+    let deadline = Double(monotonicMillis()) + timeoutSeconds * 1000
+    while zip(got, payloads).contains(where: { $0 < $1.count }) {
+        guard Double(monotonicMillis()) < deadline else { throw TestError("timed out waiting for echoes") }
+        var fds = clients.indices.map { i in
+            var ev: Int16 = 0
+            if got[i] < payloads[i].count { ev |= Int16(POLLIN) }
+            if sent[i] < payloads[i].count { ev |= Int16(POLLOUT) }
+            return pollfd(fd: clients[i].fd, events: ev, revents: 0)
+        }
+        if poll(&fds, nfds_t(fds.count), 100) <= 0 { continue }
+        for i in clients.indices {
+            let re = fds[i].revents
+            if re & Int16(POLLOUT) != 0 {
+                let chunk = min(payloads[i].count - sent[i], 256 * 1024)
+                let w = payloads[i][sent[i]...].withUnsafeBytes {
+                    send(clients[i].fd, $0.baseAddress, chunk, Int32(MSG_NOSIGNAL | MSG_DONTWAIT))
+                }
+                if w > 0 { sent[i] += w } else if errno != EAGAIN { throw TestError("send: errno \(errno)") }
+            }
+            if re & Int16(POLLIN | POLLHUP | POLLERR) != 0 {
+                let r = recv(clients[i].fd, &buf, buf.count, Int32(MSG_DONTWAIT))
+                if r == 0 { throw TestError("connection \(i) closed after \(got[i]) bytes") }
+                if r < 0 {
+                    if errno == EAGAIN { continue }
+                    throw TestError("recv on connection \(i): errno \(errno)")
+                }
+                guard got[i] + r <= payloads[i].count,
+                      buf[0..<r].elementsEqual(payloads[i][got[i]..<(got[i] + r)])
+                else { throw TestError("connection \(i): echo differs from what was sent near byte \(got[i])") }
+                got[i] += r
+            }
+        }
+    }
+}

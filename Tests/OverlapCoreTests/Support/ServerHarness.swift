@@ -1,0 +1,41 @@
+@testable import OverlapCore
+import OverlapModel
+import Testing
+
+/// Skips the current test, with the reason, when it needs io_uring and this
+/// machine cannot give it (never passes it silently).
+func requireEngine(_ engine: EngineKind) throws {
+    if engine == .uring, let why = uringUnavailableReason() {
+        try Test.cancel("io_uring unavailable here: \(why)")
+    }
+}
+
+/// Runs `body` against a real server on a free loopback port, then stops it
+/// and checks that it left nothing behind: no pending or queued request, no
+/// session, every thread joined, every descriptor closed.
+func withServer(_ engine: EngineKind, configure: (inout ServerConfig) -> Void = { _ in },
+                _ body: (EchoServer) throws -> Void) throws {
+    try requireEngine(engine)
+    let descriptorsBefore = openDescriptorCount()
+    do {
+        var config = ServerConfig()
+        config.port = 0
+        config.engine = engine == .uring ? .uring : .epoll
+        config.threads = 2
+        config.concurrency = 2
+        configure(&config)
+        let server = try EchoServer(config: config)
+        try server.start()
+        var failure: Error?
+        do { try body(server) } catch { failure = error }
+        #expect(server.stop(timeout: 10), "requests were still in flight when the server stopped")
+        let s = server.snapshot(sessions: true)
+        #expect(s.pending.total == 0, "pending after stop: \(s.pending.values)")
+        #expect(s.queued.allSatisfy { $0 == 0 }, "queued after stop: \(s.queued)")
+        #expect(s.sessions == 0 && s.sessionRows.isEmpty)
+        #expect(s.accepted == s.closed, "accepted \(s.accepted), closed \(s.closed)")
+        #expect(server.liveThreads == 0, "threads still running after stop")
+        if let failure { throw failure }
+    }
+    #expect(openDescriptorCount() == descriptorsBefore, "descriptors leaked")
+}
