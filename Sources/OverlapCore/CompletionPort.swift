@@ -106,6 +106,20 @@ final class CompletionPort<Packet: Sendable>: Sendable {
         worker.mailbox.removeAll(keepingCapacity: true)
     }
 
+    /// A worker that took an empty packet leaves the port: its running slot
+    /// goes to a waiting worker if packets are queued (else the next empty
+    /// packets could never reach the other workers under the cap).
+    func leave(_ worker: Worker) {
+        let toWake: [Worker] = state.withLock { s in
+            if worker.running {
+                worker.running = false
+                s.running -= 1
+            }
+            return Self.wakeWaiting(&s, concurrency: concurrency, maxBatch: maxBatch)
+        }
+        for w in toWake { w.wakeup.signal() }
+    }
+
     /// Wakes waiting workers, most recent first, while packets and running
     /// slots remain, handing each its share of the queue.
     private static func wakeWaiting(_ s: inout State, concurrency: Int, maxBatch: Int) -> [Worker] {

@@ -58,6 +58,7 @@ final class PortNotifier: CompletionSink {
             batch.removeAll(keepingCapacity: true)
             thread.stats.add(ThreadStats.Slot.busyNanos, monotonicNanos() &- start)
         }
+        port.leave(worker)
         thread.stats.retire()
     }
 }
