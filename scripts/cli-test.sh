@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# End-to-end checks of the `overlap serve` command line against the real binary:
+# bad flags, a port in use, no terminal, and a clean stop on SIGINT and SIGTERM.
+# Usage: scripts/cli-test.sh [path/to/overlap]
+set -u
+bin=${1:-.build/debug/overlap}
+pass=0 fail=0
+ok() { pass=$((pass + 1)); }
+no() { fail=$((fail + 1)); echo "FAIL: $*" >&2; }
+
+# expect_error "what" "message fragment" args...: non-zero exit, message on stderr
+expect_error() {
+    local what=$1 frag=$2; shift 2
+    local out rc
+    out=$(timeout 10 "$bin" "$@" 2>&1 </dev/null); rc=$?
+    if [ $rc -ne 0 ] && [ $rc -ne 124 ] && grep -qF -- "$frag" <<<"$out"; then ok; else
+        no "$what: rc=$rc, output: $out"; fi
+}
+
+expect_error "bad port" "--port" serve --headless --port 70000
+expect_error "non-numeric port" "--port" serve --headless --port abc
+expect_error "bad mode" "--mode" serve --headless --mode turbo
+expect_error "bad engine" "--engine" serve --headless --engine kqueue
+expect_error "bad threads" "--threads" serve --headless --threads 0
+expect_error "bad concurrency" "--concurrency" serve --headless --concurrency -1
+expect_error "bad max-sessions" "--max-sessions" serve --headless --max-sessions 0
+expect_error "bad refresh" "--refresh-ms" serve --headless --refresh-ms 5
+expect_error "bad host" "--host" serve --headless --host example.com
+expect_error "no terminal" "--headless" serve --port 0
+expect_error "no terminal, default command" "--headless"
+
+# A port in use: the message names the port.
+python3 - <<'PY' &
+import socket, time
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", 47931)); s.listen(); time.sleep(5)
+PY
+holder=$!
+sleep 0.5
+expect_error "port in use" "47931" serve --headless --port 47931
+kill $holder 2>/dev/null; wait $holder 2>/dev/null
+
+# Starts, prints stats lines, stops cleanly with exit 0 on SIGINT and SIGTERM.
+for sig in INT TERM; do
+    for engine in epoll uring; do
+        log=$(mktemp)
+        "$bin" serve --headless --port 0 --engine $engine --refresh-ms 100 >"$log" 2>&1 &
+        pid=$!
+        for _ in $(seq 100); do grep -q "sessions" "$log" && break; sleep 0.05; done
+        kill -$sig $pid
+        timeout 10 tail --pid=$pid -f /dev/null; wait $pid; rc=$?
+        if [ $rc -eq 0 ] && grep -q "stopped" "$log" && grep -q "pending accept" "$log"; then ok
+        elif [ $engine = uring ] && grep -q "io_uring" "$log" && grep -q "unavailable\|failed" "$log"; then
+            echo "skipped: SIG$sig on uring: $(head -1 "$log")"
+        else no "SIG$sig on $engine: rc=$rc, output: $(head -5 "$log")"; fi
+        rm -f "$log"
+    done
+done
+
+echo "cli: $pass passed, $fail failed"
+[ $fail -eq 0 ]
