@@ -10,7 +10,7 @@ final class PortNotifier: CompletionSink {
     private let threads = ThreadList()
 
     init(threads: Int, concurrency: Int, registry: StatsRegistry) {
-        self.port = CompletionPort(concurrency: concurrency)
+        self.port = CompletionPort(concurrency: concurrency, idlePoll: IdlePoll(maxNanos: IdlePoll.defaultMaxNanos))
         self.threadCount = threads
         self.registry = registry
     }

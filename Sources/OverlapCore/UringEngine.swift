@@ -22,6 +22,11 @@ final class UringEngine: IOEngine, @unchecked Sendable {
     /// True while the engine thread is, or is about to be, blocked in the kernel:
     /// the first poster to see it writes the wake-up eventfd.
     private let sleeping = Atomic<Bool>(false)
+    /// Set by posters, cleared by the engine when it takes the posts: lets the
+    /// engine poll for posts without taking the lock.
+    private let hasIncoming = Atomic<Bool>(false)
+    private let idlePoll = IdlePoll(maxNanos: IdlePoll.defaultMaxNanos)
+
     private let stopping = Atomic<Bool>(false)
     private let depth = Atomic<Int64>(0)
     private let overflow = Atomic<UInt64>(0)
@@ -122,6 +127,7 @@ final class UringEngine: IOEngine, @unchecked Sendable {
 
     func post(_ request: Overlapped, from thread: IOThread) {
         incoming.withLock { $0.append(request) }
+        hasIncoming.store(true, ordering: .releasing)
         if sleeping.exchange(false, ordering: .sequentiallyConsistent) {
             var one: UInt64 = 1
             _ = write(wakeFd, &one, 8)
@@ -168,16 +174,29 @@ final class UringEngine: IOEngine, @unchecked Sendable {
         var batch: [Overlapped] = []
         batch.reserveCapacity(maxReap)
         var inFlight = 0
+        var justDelivered = false
         armWake(ring, wakeValue)
         let bufferFlag = overlap_cqe_f_buffer()
         let bufferShift = overlap_cqe_buffer_shift()
         while true {
-            incoming.withLock { swap(&local, &$0) }
+            incoming.withLock { q in
+                swap(&local, &q)
+                hasIncoming.store(false, ordering: .relaxed)
+            }
             for r in local { prepare(r, ring) }
             inFlight += local.count
             local.removeAll(keepingCapacity: true)
 
             if stopping.load(ordering: .acquiring) && inFlight == 0 { break }
+            if justDelivered && io_uring_cq_ready(ring) == 0 && !hasIncoming.load(ordering: .acquiring) {
+                // The handlers will likely post soon: poll briefly rather than sleep
+                // in the kernel and be woken through the eventfd (see IdlePoll).
+                if idlePoll.poll(until: { hasIncoming.load(ordering: .acquiring) }) {
+                    justDelivered = false
+                    continue
+                }
+            }
+            justDelivered = false
             if io_uring_cq_ready(ring) > 0 {
                 _ = io_uring_submit_and_get_events(ring)
             } else {
@@ -219,6 +238,7 @@ final class UringEngine: IOEngine, @unchecked Sendable {
                 for r in batch { thread.stats.countCompleted(r.kind, r.mode) }
                 sink.deliver(&batch, from: thread)
                 batch.removeAll(keepingCapacity: true)
+                justDelivered = true
             }
             depth.store(0, ordering: .relaxed)
             thread.stats.add(ThreadStats.Slot.busyNanos, monotonicNanos() &- start)
