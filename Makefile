@@ -25,7 +25,7 @@ test: build
 
 # Side-by-side comparison with the C epoll, C io_uring and SwiftNIO servers (../shared/perf).
 bench: release
-	scripts/compare.sh
+	scripts/perf-compare.sh
 
 clean:
 	rm -rf .build

@@ -71,12 +71,14 @@ final class BufferPool: Sendable {
         return index.map(ref)
     }
 
-    /// Gives back a buffer taken with `take` without waking a waiter (the
-    /// epoll engine found nothing to read into it).
-    func untake(_ buffer: BufferRef) {
+    /// Gives back a buffer taken with `take` that nothing was read into (the
+    /// epoll engine found the socket empty). Returns the waiters to resume
+    /// (see `release`); the caller resumes them once it holds no lock.
+    func untake(_ buffer: BufferRef) -> [any BufferWaiter] {
         state.withLock { s in
             s.free.append(buffer.index)
             s.held -= 1
+            return Self.takeAllWaiters(&s)
         }
     }
 
@@ -85,14 +87,25 @@ final class BufferPool: Sendable {
         state.withLock { $0.held += n }
     }
 
-    /// Returns a buffer; if a session was waiting for one, it is resumed on `thread`.
+    /// Returns a buffer and resumes, on `thread`, every session waiting for one.
+    ///
+    /// All of them, not one: a resumed session may find nothing to read and
+    /// leave the buffer unused, and if it were the only one woken the others
+    /// would wait for a release that never comes. They race for the free
+    /// buffers; a loser finds none and waits again.
     func release(_ buffer: BufferRef, on thread: IOThread) {
-        let waiter: (any BufferWaiter)? = state.withLock { s in
+        let waiters: [any BufferWaiter] = state.withLock { s in
             if let giveBack = returnToKernel { giveBack(buffer) } else { s.free.append(buffer.index) }
             s.held -= 1
-            return s.waiters.popFirst()
+            return Self.takeAllWaiters(&s)
         }
-        waiter?.bufferAvailable(on: thread)
+        for w in waiters { w.bufferAvailable(on: thread) }
+    }
+
+    private static func takeAllWaiters(_ s: inout State) -> [any BufferWaiter] {
+        if s.waiters.isEmpty { return [] }
+        defer { s.waiters.removeAll() }
+        return Array(s.waiters)
     }
 
     /// Queues `waiter` until a buffer is returned. Returns false, without

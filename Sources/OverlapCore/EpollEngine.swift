@@ -98,18 +98,21 @@ final class EpollEngine: IOEngine, @unchecked Sendable {
 
     func post(_ request: Overlapped, from thread: IOThread) {
         let s = unsafeDowncast(request.socket, to: EpollSocket.self)
+        var resume: [any BufferWaiter] = []
         let done: Bool = s.state.withLock { st in
             if request.kind == .send {
-                if st.writeReady && perform(request, &st) { return true }
+                if st.writeReady && perform(request, &st, &resume) { return true }
                 precondition(st.writer == nil, "two sends in flight on one socket")
                 st.writer = request
             } else {
-                if st.readReady && perform(request, &st) { return true }
+                if st.readReady && perform(request, &st, &resume) { return true }
                 precondition(st.reader == nil, "two reads in flight on one socket")
                 st.reader = request
             }
             return false
         }
+        // Sessions waiting for a buffer are resumed outside the socket's lock.
+        for w in resume { w.bufferAvailable(on: thread) }
         guard done else { return }
         // Completed at once: still announced through its mode.
         thread.stats.countCompleted(request.kind, request.mode)
@@ -120,7 +123,7 @@ final class EpollEngine: IOEngine, @unchecked Sendable {
 
     /// Tries the operation now. True if it completed (result set); false if the
     /// socket was not ready (the ready flag is cleared and an edge will come).
-    private func perform(_ r: Overlapped, _ st: inout EpollSocket.State) -> Bool {
+    private func perform(_ r: Overlapped, _ st: inout EpollSocket.State, _ resume: inout [any BufferWaiter]) -> Bool {
         let fd = r.socket.fd
         switch r.kind {
         case .accept:
@@ -142,6 +145,9 @@ final class EpollEngine: IOEngine, @unchecked Sendable {
             }
         case .recv:
             guard let buf = buffers.take() else {
+                // Nothing was read: the data (and its spent edge) are still there,
+                // so the retry after a buffer comes back must try at once.
+                st.readReady = true
                 r.result = -ENOBUFS
                 return true
             }
@@ -157,7 +163,7 @@ final class EpollEngine: IOEngine, @unchecked Sendable {
                 }
                 let e: Int32 = n == 0 ? 0 : lastErrno()
                 if e == EINTR { continue }
-                buffers.untake(buf)
+                resume += buffers.untake(buf)
                 if e == EAGAIN || e == EWOULDBLOCK {
                     st.readReady = false
                     return false
@@ -191,6 +197,7 @@ final class EpollEngine: IOEngine, @unchecked Sendable {
         var events = [epoll_event](repeating: epoll_event(), count: Int(maxEvents))
         var batch: [Overlapped] = []
         batch.reserveCapacity(Int(maxEvents))
+        var resume: [any BufferWaiter] = []
         let readBits = EPOLLIN.rawValue | EPOLLRDHUP.rawValue | EPOLLHUP.rawValue | EPOLLERR.rawValue
         let writeBits = EPOLLOUT.rawValue | EPOLLHUP.rawValue | EPOLLERR.rawValue
         while true {
@@ -215,7 +222,7 @@ final class EpollEngine: IOEngine, @unchecked Sendable {
                     if bits & (EPOLLRDHUP.rawValue | EPOLLHUP.rawValue | EPOLLERR.rawValue) != 0 { st.readClosed = true }
                     if bits & readBits != 0 {
                         if let r = st.reader {
-                            if perform(r, &st) {
+                            if perform(r, &st, &resume) {
                                 st.reader = nil
                                 batch.append(r)
                             }
@@ -225,7 +232,7 @@ final class EpollEngine: IOEngine, @unchecked Sendable {
                     }
                     if bits & writeBits != 0 {
                         if let w = st.writer {
-                            if perform(w, &st) {
+                            if perform(w, &st, &resume) {
                                 st.writer = nil
                                 batch.append(w)
                             }
@@ -235,6 +242,8 @@ final class EpollEngine: IOEngine, @unchecked Sendable {
                     }
                 }
             }
+            for w in resume { w.bufferAvailable(on: thread) }
+            resume.removeAll()
             if !batch.isEmpty {
                 depth.store(Int64(batch.count), ordering: .relaxed)
                 for r in batch { thread.stats.countCompleted(r.kind, r.mode) }

@@ -1,3 +1,4 @@
+import Glibc
 import Synchronization
 
 /// Polling before sleeping, shared by the engine thread and the port workers.
@@ -41,6 +42,10 @@ final class IdlePoll: Sendable {
         return false
     }
 
-    /// The default budget: about ten wake-ups' worth.
-    static let defaultMaxNanos: UInt64 = 50_000
+    /// The default budget: about ten wake-ups' worth; `OVERLAP_IDLE_POLL_US`
+    /// overrides it (0 turns polling off) for benchmarking the trade-off.
+    static let defaultMaxNanos: UInt64 = {
+        if let v = getenv("OVERLAP_IDLE_POLL_US"), let us = UInt64(String(cString: v)) { return us * 1000 }
+        return 50_000
+    }()
 }

@@ -73,6 +73,10 @@ struct Serve: ParsableCommand {
         // Every thread the server starts inherits this mask: only this thread
         // receives SIGINT/SIGTERM, in sigtimedwait below.
         _ = overlap_block_stop_signals()
+        let descriptors = raiseDescriptorLimit()
+        if descriptors >= 0 && descriptors < maxSessions + 64 {
+            printError("overlap: warning: the descriptor limit (\(descriptors)) is below --max-sessions \(maxSessions); connections past it are refused")
+        }
         let server: EchoServer
         do {
             server = try EchoServer(config: config)

@@ -39,6 +39,37 @@ struct EchoTests {
         }
     }
 
+    @Test("peers that never read pin at most one buffer each; others wait for one, nothing is lost",
+          arguments: EngineKind.allCases)
+    func bufferExhaustion(engine: EngineKind) throws {
+        try withServer(engine, configure: { $0.bufferCount = 4 }) { server in
+            // Four peers write and never read: each session's echo send stays
+            // pending and holds its buffer, and the server stops reading them.
+            let stuck = try (0..<4).map { _ in try TestClient(port: server.address.port) }
+            var sent: [[UInt8]] = []
+            for (i, c) in stuck.enumerated() { sent.append(c.sendUntilBlocked(seed: UInt64(70 + i))) }
+            #expect(waitUntil { server.engine.buffers.lent == 4 })
+            #expect(sent.allSatisfy { $0.count < 64 << 20 }, "the server must push back, not buffer")
+
+            // A fifth peer finds no buffer: its session waits for one.
+            let late = try TestClient(port: server.address.port)
+            let message = randomBytes(1000, seed: 99)
+            try late.send(message)
+            #expect(waitUntil {
+                server.snapshot(sessions: true).sessionRows.contains { $0.state == .waitingForBuffer }
+            })
+            #expect(server.snapshot(sessions: false).bufferWaits > 0)
+
+            // The stuck peers read at last: every byte comes back in order, and the late one is served.
+            for (i, c) in stuck.enumerated() { #expect(try c.receive(sent[i].count) == sent[i]) }
+            #expect(try late.receive(1000) == message)
+            #expect(waitUntil { server.engine.buffers.lent == 0 && server.engine.buffers.waitersCount == 0 })
+            let total = UInt64(sent.reduce(0) { $0 + $1.count } + 1000)
+            let s = server.snapshot(sessions: false)
+            #expect(s.bytesReceived == total && s.bytesSent == total)
+        }
+    }
+
     @Test("half-close: every byte comes back, then end of stream", arguments: EngineKind.allCases)
     func halfClose(engine: EngineKind) throws {
         try withServer(engine) { server in

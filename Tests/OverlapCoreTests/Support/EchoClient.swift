@@ -53,6 +53,25 @@ final class TestClient {
         }
     }
 
+    /// Writes random bytes without reading until the connection stops taking
+    /// them for 200 ms (both directions' buffers are full), and returns what
+    /// was written. Bounded at 64 MiB.
+    func sendUntilBlocked(seed: UInt64) -> [UInt8] {
+        let chunk = randomBytes(65536, seed: seed)
+        var written: [UInt8] = []
+        var idleSince = monotonicMillis()
+        while written.count < 64 << 20 && monotonicMillis() - idleSince < 200 {
+            let n = chunk.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL | MSG_DONTWAIT)) }
+            if n > 0 {
+                written.append(contentsOf: chunk[0..<n])
+                idleSince = monotonicMillis()
+            } else {
+                usleep(5000)
+            }
+        }
+        return written
+    }
+
     /// Reads exactly `count` bytes (throws on EOF, error or timeout).
     func receive(_ count: Int) throws -> [UInt8] {
         var out = [UInt8](repeating: 0, count: count)
