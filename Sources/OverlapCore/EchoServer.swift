@@ -142,6 +142,7 @@ public final class EchoServer: ServerControl, @unchecked Sendable {
             }
             usleep(2000)
         }
+        listener.joinRetries()
         portNotifier.stop()
         engine.stop()
         engine.detach(listener.socket)

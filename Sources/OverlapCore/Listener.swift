@@ -7,10 +7,10 @@ import Synchronization
 /// always posted while the server runs.
 ///
 /// Out of descriptors (EMFILE, ENFILE): re-posting at once would spin, since
-/// the connection stays queued. Instead the listener gives up a descriptor it
-/// keeps in reserve, accepts the waiting connection and closes it (counted as
-/// refused), takes the reserve back and posts again; with no reserve it waits
-/// for a session to close before accepting again.
+/// the connection stays queued and accept fails before it even looks. Instead
+/// the listener gives up a descriptor it keeps in reserve, accepts the waiting
+/// connections and closes them (counted as refused), takes the reserve back,
+/// and posts again when a session closes or after 100 ms, whichever is first.
 final class Listener: CompletionTarget, @unchecked Sendable {
     let socket: EngineSocket
     private unowned let server: EchoServer
@@ -20,12 +20,19 @@ final class Listener: CompletionTarget, @unchecked Sendable {
     /// session to close posts it again. Guarded by `pausedLock`.
     private let paused = Mutex(false)
     private let done = Atomic<Bool>(false)
+    private let retryScheduled = Atomic<Bool>(false)
+    private let retryThreads = ThreadList()
+    /// Counters of the retry threads: one at a time writes them.
+    private let retryStats: ThreadStats
+    private static let retryDelayMicros: UInt32 = 100_000
 
     init(socket: EngineSocket, server: EchoServer) {
         self.socket = socket
         self.server = server
         request = Overlapped(kind: .accept, socket: socket)
         reserveFd = open("/dev/null", O_RDONLY | O_CLOEXEC)
+        retryStats = server.registry.register(name: "accept-retry", role: .control, mode: nil)
+        retryStats.retire()
     }
 
     deinit {
@@ -60,13 +67,15 @@ final class Listener: CompletionTarget, @unchecked Sendable {
             thread.stats.add(ThreadStats.Slot.acceptErrors)
             server.log.note(.error, "accept: \(errorText(-n)); refusing new connections until descriptors free up",
                             key: "accept-\(-n)")
-            if shedOneConnection(on: thread) {
-                post(on: thread)
-            } else {
-                paused.withLock { $0 = true }
-                // A session may have closed meanwhile; if so, do not wait for another.
-                if server.sessionCount == 0 { resume(on: thread) }
+            if shedQueuedConnections(on: thread) {
+                post(on: thread)  // descriptors were free again: carry on
+                return
             }
+            // Posting again now would fail at once (accept needs a free descriptor
+            // even with nothing queued) and spin: wait for a session to close,
+            // or retry after a pause.
+            paused.withLock { $0 = true }
+            _ = scheduleRetry()
         default:
             thread.stats.add(ThreadStats.Slot.acceptErrors)
             server.log.note(.error, "accept failed: \(errorText(-n)); no longer accepting")
@@ -74,19 +83,44 @@ final class Listener: CompletionTarget, @unchecked Sendable {
         }
     }
 
-    /// Uses the reserve descriptor to take the waiting connection off the
-    /// queue and refuse it. False when there is no reserve to use.
-    private func shedOneConnection(on thread: IOThread) -> Bool {
+    /// Uses the reserve descriptor to take the waiting connections off the
+    /// queue and refuse them (each counted), then takes the reserve back. If
+    /// descriptors turn out to be free again, the connection is admitted
+    /// instead and this returns true.
+    private func shedQueuedConnections(on thread: IOThread) -> Bool {
         guard reserveFd >= 0 else { return false }
         close(reserveFd)
-        let fd = overlap_accept_nonblocking(socket.fd)
-        if fd >= 0 {
+        reserveFd = -1
+        defer { if reserveFd < 0 { reserveFd = open("/dev/null", O_RDONLY | O_CLOEXEC) } }
+        while true {
+            let fd = overlap_accept_nonblocking(socket.fd)
+            if fd < 0 { return false }
+            reserveFd = open("/dev/null", O_RDONLY | O_CLOEXEC)
+            if reserveFd >= 0 {
+                server.admit(fd: fd, on: thread)
+                return true
+            }
             close(fd)
             thread.stats.add(ThreadStats.Slot.refused)
+            server.log.note(.warning, "refused a connection: out of descriptors", key: "refused-emfile")
         }
-        reserveFd = open("/dev/null", O_RDONLY | O_CLOEXEC)
-        return reserveFd >= 0 || fd >= 0
     }
+
+    /// Resumes accepting after `retryDelay` on a short-lived thread (one at a
+    /// time). False if one is already scheduled.
+    private func scheduleRetry() -> Bool {
+        guard !retryScheduled.exchange(true, ordering: .acquiringAndReleasing) else { return false }
+        let stats = retryStats
+        retryThreads.add(OSThread(name: "accept-retry") { [self] in
+            usleep(Self.retryDelayMicros)
+            retryScheduled.store(false, ordering: .releasing)
+            if !server.isStopping { resume(on: IOThread(stats: stats)) }
+        })
+        return true
+    }
+
+    /// Joins the retry thread, if any (server shutdown).
+    func joinRetries() { retryThreads.joinAll() }
 
     /// Posts the accept again if it was paused for lack of descriptors.
     func resume(on thread: IOThread) {

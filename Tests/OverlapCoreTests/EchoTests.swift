@@ -158,6 +158,49 @@ struct EchoTests {
         }
     }
 
+    @Test("out of descriptors: the connection is refused, accept does not spin, and it recovers",
+          arguments: EngineKind.allCases)
+    func outOfDescriptors(engine: EngineKind) throws {
+        try withServer(engine) { server in
+            var saved = rlimit()
+            getrlimit(Int32(RLIMIT_NOFILE.rawValue), &saved)
+            var restored = false
+            defer { if !restored { setrlimit(Int32(RLIMIT_NOFILE.rawValue), &saved) } }
+            var fillers: [Int32] = []
+            defer { for f in fillers { close(f) } }
+            let starved = try TestClient(port: server.address.port) {
+                // Leave no descriptor number free below the limit: the server's accept fails with EMFILE.
+                let probe = open("/dev/null", O_RDONLY)
+                close(probe)
+                var tight = saved
+                tight.rlim_cur = rlim_t(probe + 8)
+                setrlimit(Int32(RLIMIT_NOFILE.rawValue), &tight)
+                while true {
+                    let f = open("/dev/null", O_RDONLY)
+                    if f < 0 { break }
+                    fillers.append(f)
+                }
+            }
+            #expect(waitUntil { server.snapshot(sessions: false).refused == 1 })
+            #expect(starved.readsEOF(), "the connection that could not be served is closed")
+            let errors = server.snapshot(sessions: false).acceptErrors
+            #expect(errors >= 1)
+            // Nothing is queued any more: the accept may retry every 100 ms, but not
+            // spin (a spinning accept fails thousands of times in this window).
+            usleep(300_000)
+            #expect(server.snapshot(sessions: false).acceptErrors <= errors + 5)
+            #expect(server.snapshot(sessions: false).events.contains { $0.message.contains("accept") })
+
+            setrlimit(Int32(RLIMIT_NOFILE.rawValue), &saved)
+            restored = true
+            for f in fillers { close(f) }
+            fillers.removeAll()
+            let client = try TestClient(port: server.address.port)
+            try exchange([client], [randomBytes(5000, seed: 21)])
+            #expect(server.snapshot(sessions: false).accepted == 1)
+        }
+    }
+
     @Test("a port in use is an error that names the port")
     func portInUse() throws {
         var config = ServerConfig()

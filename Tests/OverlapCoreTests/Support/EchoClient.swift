@@ -5,13 +5,15 @@ import Glibc
 final class TestClient {
     let fd: Int32
 
-    init(port: Int, host: String = "127.0.0.1", timeoutSeconds: Int = 10) throws {
+    /// `beforeConnect` runs once the socket exists, before it connects.
+    init(port: Int, host: String = "127.0.0.1", timeoutSeconds: Int = 10, beforeConnect: () -> Void = {}) throws {
         let family = host.contains(":") ? AF_INET6 : AF_INET
         fd = socket(family, Int32(SOCK_STREAM.rawValue | SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw TestError("socket: errno \(errno)") }
         var tv = timeval(tv_sec: timeoutSeconds, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
         setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+        beforeConnect()
         var rc: Int32
         if family == AF_INET {
             var a = sockaddr_in()
