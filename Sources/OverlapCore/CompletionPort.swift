@@ -37,18 +37,12 @@ final class CompletionPort<Packet: Sendable>: Sendable {
 
     let concurrency: Int
     let maxBatch: Int
-    /// How a worker that finds nothing to do polls the queue before it sleeps
-    /// (nil: it sleeps at once, as the deterministic tests need).
-    let idlePoll: IdlePoll?
     private let state = Mutex(State())
-    /// The queue's length, mirrored outside the lock for polling workers.
-    private let queued = Atomic<Int>(0)
 
-    init(concurrency: Int, maxBatch: Int = 64, idlePoll: IdlePoll? = nil) {
+    init(concurrency: Int, maxBatch: Int = 64) {
         precondition(concurrency > 0 && maxBatch > 0)
         self.concurrency = concurrency
         self.maxBatch = maxBatch
-        self.idlePoll = idlePoll
     }
 
     /// Queues packets (`PostQueuedCompletionStatus`, or the kernel completing
@@ -58,7 +52,6 @@ final class CompletionPort<Packet: Sendable>: Sendable {
         let toWake: [Worker] = state.withLock { s in
             s.queue.append(contentsOf: packets)
             if s.queue.count > s.peak { s.peak = s.queue.count }
-            defer { queued.store(s.queue.count, ordering: .releasing) }
             return Self.wakeWaiting(&s, concurrency: concurrency, maxBatch: maxBatch)
         }
         packets.removeAll(keepingCapacity: true)
@@ -71,7 +64,6 @@ final class CompletionPort<Packet: Sendable>: Sendable {
         let toWake: [Worker] = state.withLock { s in
             for p in packets { s.queue.append(p) }
             if s.queue.count > s.peak { s.peak = s.queue.count }
-            defer { queued.store(s.queue.count, ordering: .releasing) }
             return Self.wakeWaiting(&s, concurrency: concurrency, maxBatch: maxBatch)
         }
         for w in toWake { w.wakeup.signal() }
@@ -91,15 +83,7 @@ final class CompletionPort<Packet: Sendable>: Sendable {
     /// Blocks until packets are available for `worker` and appends them to
     /// `batch` (`GetQueuedCompletionStatusEx`). A trailing `nil` means exit.
     func dequeue(_ worker: Worker, into batch: inout [Packet?]) {
-        if tryTake(worker, into: &batch, orWait: idlePoll == nil) { return }
-        if let idlePoll {
-            var took = false
-            _ = idlePoll.poll {
-                took = queued.load(ordering: .acquiring) > 0 && tryTake(worker, into: &batch, orWait: false)
-                return took
-            }
-            if took || tryTake(worker, into: &batch, orWait: true) { return }
-        }
+        if tryTake(worker, into: &batch) { return }
         worker.wakeup.wait()
         // The waker reserved a running slot for us and filled the mailbox.
         batch.append(contentsOf: worker.mailbox)
@@ -107,8 +91,8 @@ final class CompletionPort<Packet: Sendable>: Sendable {
     }
 
     /// Takes this worker's share of the queue if it may run now. Otherwise
-    /// returns false, after putting the worker on the waiting stack if `orWait`.
-    private func tryTake(_ worker: Worker, into batch: inout [Packet?], orWait: Bool) -> Bool {
+    /// puts the worker on the waiting stack and returns false.
+    private func tryTake(_ worker: Worker, into batch: inout [Packet?]) -> Bool {
         let (took, toWake): (Bool, [Worker]) = state.withLock { s in
             if worker.running {
                 worker.running = false
@@ -119,10 +103,9 @@ final class CompletionPort<Packet: Sendable>: Sendable {
                 worker.running = true
                 let share = Self.share(s, slots: 1 + min(s.waiting.count, concurrency - s.running), maxBatch: maxBatch)
                 Self.take(&s.queue, upTo: share, into: &batch)
-                defer { queued.store(s.queue.count, ordering: .releasing) }
                 return (true, Self.wakeWaiting(&s, concurrency: concurrency, maxBatch: maxBatch))
             }
-            if orWait { s.waiting.append(worker) }
+            s.waiting.append(worker)
             return (false, [])
         }
         for w in toWake { w.wakeup.signal() }
@@ -138,7 +121,6 @@ final class CompletionPort<Packet: Sendable>: Sendable {
                 worker.running = false
                 s.running -= 1
             }
-            defer { queued.store(s.queue.count, ordering: .releasing) }
             return Self.wakeWaiting(&s, concurrency: concurrency, maxBatch: maxBatch)
         }
         for w in toWake { w.wakeup.signal() }

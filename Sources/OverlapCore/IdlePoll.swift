@@ -1,16 +1,15 @@
 import Glibc
 import Synchronization
 
-/// Polling before sleeping, shared by the engine thread and the port workers.
+/// Polling before sleeping, for the uring engine thread.
 ///
-/// At low load a request's round trip through the threads is shorter than a
-/// futex or eventfd wake-up, so a thread that is about to sleep does better
-/// to poll for a few microseconds. At high load, on few cores, polling steals
-/// the CPU the other threads (and the clients) need. So: at most one thread
-/// per `IdlePoll` polls at a time (one for the engine thread, one for all the
-/// workers of a port), and the budget adapts: back to `maxNanos` when a poll
-/// finds work, halved each time one comes back empty (so an idle server
-/// soon stops polling, and a busy one polls only while it pays).
+/// Right after the engine hands completions to a notifier, the handlers'
+/// next requests usually follow within microseconds: polling for them is
+/// cheaper than sleeping in the kernel and being woken through the eventfd.
+/// The budget adapts: back to `maxNanos` when a poll finds work, halved each
+/// time one comes back empty (an idle server soon stops polling). Port
+/// workers do not poll: on two cores that was measured to steal the CPU the
+/// engine thread and the clients need (docs/PERFORMANCE.md).
 final class IdlePoll: Sendable {
     let maxNanos: UInt64
     private let minNanos: UInt64 = 1_000

@@ -10,7 +10,9 @@ final class PortNotifier: CompletionSink {
     private let threads = ThreadList()
 
     init(threads: Int, concurrency: Int, registry: StatsRegistry) {
-        self.port = CompletionPort(concurrency: concurrency, idlePoll: IdlePoll(maxNanos: IdlePoll.defaultMaxNanos))
+        // Workers sleep at once when idle: polling here was measured to steal
+        // the CPU the engine thread and the clients need (docs/PERFORMANCE.md).
+        self.port = CompletionPort(concurrency: concurrency)
         self.threadCount = threads
         self.registry = registry
     }
