@@ -61,6 +61,7 @@ final class EpollEngine: IOEngine, @unchecked Sendable {
     }
 
     deinit {
+        releaseRetired()  // sockets detached after the engine thread stopped (the listener)
         close(epfd)
         close(wakeFd)
     }

@@ -48,93 +48,96 @@ final class PortHarness: Sendable {
     }
 }
 
-/// Completion-port semantics, driven deterministically: the test posts the
-/// packets (standing in for the engine) and waits for observable states.
-struct CompletionPortTests {
-    @Test("packets are dequeued first-in, first-out")
-    func fifo() {
-        // Concurrency 1 lets one worker run at a time, so handling order is dequeue order.
-        let h = PortHarness(concurrency: 1)
-        for w in 0..<3 { h.startWorker("w\(w)") }
-        var next = 0
-        while next < 200 {
-            var batch: [Int?] = (next..<min(200, next + 7)).map { $0 }
-            next += batch.count
-            h.port.post(&batch)
+extension CoreTests {
+    /// Completion-port semantics, driven deterministically: the test posts the
+    /// packets (standing in for the engine) and waits for observable states.
+    @Suite
+    struct CompletionPortTests {
+        @Test("packets are dequeued first-in, first-out")
+        func fifo() {
+            // Concurrency 1 lets one worker run at a time, so handling order is dequeue order.
+            let h = PortHarness(concurrency: 1)
+            for w in 0..<3 { h.startWorker("w\(w)") }
+            var next = 0
+            while next < 200 {
+                var batch: [Int?] = (next..<min(200, next + 7)).map { $0 }
+                next += batch.count
+                h.port.post(&batch)
+            }
+            #expect(waitUntil { h.handled.count == 200 })
+            #expect(h.handled.map(\.packet) == Array(0..<200))
+            #expect(h.maxRunning.load(ordering: .relaxed) == 1)
+            h.stop(workers: 3)
         }
-        #expect(waitUntil { h.handled.count == 200 })
-        #expect(h.handled.map(\.packet) == Array(0..<200))
-        #expect(h.maxRunning.load(ordering: .relaxed) == 1)
-        h.stop(workers: 3)
-    }
 
-    @Test("waiting workers are woken last-in, first-out")
-    func lifo() {
-        let h = PortHarness(concurrency: 3, gated: true)
-        for (i, name) in ["w0", "w1", "w2"].enumerated() {
-            h.startWorker(name)
-            // Start the next only once this one waits, so the wait order is known.
-            #expect(waitUntil { h.port.waitingWorkers.count == i + 1 })
+        @Test("waiting workers are woken last-in, first-out")
+        func lifo() {
+            let h = PortHarness(concurrency: 3, gated: true)
+            for (i, name) in ["w0", "w1", "w2"].enumerated() {
+                h.startWorker(name)
+                // Start the next only once this one waits, so the wait order is known.
+                #expect(waitUntil { h.port.waitingWorkers.count == i + 1 })
+            }
+            #expect(h.port.waitingWorkers == ["w0", "w1", "w2"])
+            for (i, expected) in ["w2", "w1", "w0"].enumerated() {
+                h.port.post(i)
+                #expect(waitUntil { h.handled.count == i + 1 })
+                #expect(h.handled.last?.worker == expected, "packet \(i) went to \(h.handled.last?.worker ?? "-")")
+            }
+            for _ in 0..<3 { h.gate.signal() }
+            #expect(waitUntil { h.port.waitingWorkers.count == 3 })
+            // The most recently idle worker (warm cache) keeps getting the work.
+            let top = h.port.waitingWorkers.last!
+            for _ in 0..<5 { h.gate.signal() }
+            for i in 10..<15 {
+                h.port.post(i)
+                #expect(waitUntil { h.handled.count == i - 6 && h.port.waitingWorkers.count == 3 })
+                #expect(h.handled.last?.worker == top)
+            }
+            h.stop(workers: 3)
         }
-        #expect(h.port.waitingWorkers == ["w0", "w1", "w2"])
-        for (i, expected) in ["w2", "w1", "w0"].enumerated() {
-            h.port.post(i)
-            #expect(waitUntil { h.handled.count == i + 1 })
-            #expect(h.handled.last?.worker == expected, "packet \(i) went to \(h.handled.last?.worker ?? "-")")
-        }
-        for _ in 0..<3 { h.gate.signal() }
-        #expect(waitUntil { h.port.waitingWorkers.count == 3 })
-        // The most recently idle worker (warm cache) keeps getting the work.
-        let top = h.port.waitingWorkers.last!
-        for _ in 0..<5 { h.gate.signal() }
-        for i in 10..<15 {
-            h.port.post(i)
-            #expect(waitUntil { h.handled.count == i - 6 && h.port.waitingWorkers.count == 3 })
-            #expect(h.handled.last?.worker == top)
-        }
-        h.stop(workers: 3)
-    }
 
-    @Test("no more than `concurrency` workers run at once")
-    func concurrencyCap() {
-        let h = PortHarness(concurrency: 2, maxBatch: 1, gated: true)
-        for w in 0..<4 {
-            h.startWorker("w\(w)")
-            #expect(waitUntil { h.port.waitingWorkers.count == w + 1 })
+        @Test("no more than `concurrency` workers run at once")
+        func concurrencyCap() {
+            let h = PortHarness(concurrency: 2, maxBatch: 1, gated: true)
+            for w in 0..<4 {
+                h.startWorker("w\(w)")
+                #expect(waitUntil { h.port.waitingWorkers.count == w + 1 })
+            }
+            var packets: [Int?] = [1, 2, 3, 4]
+            h.port.post(&packets)
+            #expect(waitUntil { h.running.load(ordering: .relaxed) == 2 })
+            // Two workers still wait although two packets are queued: the cap holds them back.
+            #expect(h.port.running == 2)
+            #expect(h.port.depth == 2)
+            #expect(h.port.waitingWorkers.count == 2)
+            h.gate.signal()  // one handler returns: its worker takes the next packet itself
+            #expect(waitUntil { h.handled.count == 3 })
+            #expect(h.port.depth == 1 && h.port.running == 2)
+            for _ in 0..<3 { h.gate.signal() }
+            #expect(waitUntil { h.handled.count == 4 && h.port.running == 0 })
+            #expect(h.maxRunning.load(ordering: .relaxed) == 2)
+            for _ in 0..<4 { h.gate.signal() }
+            h.stop(workers: 4)
         }
-        var packets: [Int?] = [1, 2, 3, 4]
-        h.port.post(&packets)
-        #expect(waitUntil { h.running.load(ordering: .relaxed) == 2 })
-        // Two workers still wait although two packets are queued: the cap holds them back.
-        #expect(h.port.running == 2)
-        #expect(h.port.depth == 2)
-        #expect(h.port.waitingWorkers.count == 2)
-        h.gate.signal()  // one handler returns: its worker takes the next packet itself
-        #expect(waitUntil { h.handled.count == 3 })
-        #expect(h.port.depth == 1 && h.port.running == 2)
-        for _ in 0..<3 { h.gate.signal() }
-        #expect(waitUntil { h.handled.count == 4 && h.port.running == 0 })
-        #expect(h.maxRunning.load(ordering: .relaxed) == 2)
-        for _ in 0..<4 { h.gate.signal() }
-        h.stop(workers: 4)
-    }
 
-    @Test("one empty packet stops one worker, and a batch ends at it")
-    func shutdownPackets() {
-        let h = PortHarness(concurrency: 1)
-        var packets: [Int?] = [1, nil, 2]
-        h.port.post(&packets)
-        h.startWorker("w0")
-        #expect(waitUntil { h.exited.load(ordering: .relaxed) == 1 })
-        #expect(h.handled.map(\.packet) == [1])
-        #expect(h.port.depth == 1, "the packet behind the empty one stays queued")
+        @Test("one empty packet stops one worker, and a batch ends at it")
+        func shutdownPackets() {
+            let h = PortHarness(concurrency: 1)
+            var packets: [Int?] = [1, nil, 2]
+            h.port.post(&packets)
+            h.startWorker("w0")
+            #expect(waitUntil { h.exited.load(ordering: .relaxed) == 1 })
+            #expect(h.handled.map(\.packet) == [1])
+            #expect(h.port.depth == 1, "the packet behind the empty one stays queued")
 
-        let h3 = PortHarness(concurrency: 2)
-        for w in 0..<3 { h3.startWorker("w\(w)") }
-        #expect(waitUntil { h3.port.waitingWorkers.count == 3 })
-        h3.port.postShutdown(workers: 3)
-        #expect(waitUntil { h3.exited.load(ordering: .relaxed) == 3 })
-        #expect(h3.port.depth == 0)
-        h3.stop(workers: 0)
+            let h3 = PortHarness(concurrency: 2)
+            for w in 0..<3 { h3.startWorker("w\(w)") }
+            #expect(waitUntil { h3.port.waitingWorkers.count == 3 })
+            h3.port.postShutdown(workers: 3)
+            #expect(waitUntil { h3.exited.load(ordering: .relaxed) == 3 })
+            #expect(h3.port.depth == 0)
+            h3.stop(workers: 0)
+        }
     }
 }

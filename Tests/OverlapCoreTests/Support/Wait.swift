@@ -38,3 +38,15 @@ func randomBytes(_ count: Int, seed: UInt64) -> [UInt8] {
     }
     return out
 }
+
+/// The highest descriptor number open in this process.
+func highestOpenDescriptor() -> Int32 {
+    guard let dir = opendir("/proc/self/fd") else { return -1 }
+    defer { closedir(dir) }
+    var high: Int32 = -1
+    while let e = readdir(dir) {
+        let name = withUnsafeBytes(of: e.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+        if let n = Int32(name) { high = max(high, n) }
+    }
+    return high
+}
