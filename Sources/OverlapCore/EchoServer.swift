@@ -61,7 +61,10 @@ public final class EchoServer: ServerControl, @unchecked Sendable {
     }
 
     deinit {
-        if !started.load(ordering: .relaxed) { close(listenFd) }
+        if !started.load(ordering: .relaxed) {
+            engine.detach(listener.socket)
+            close(listenFd)
+        }
     }
 
     /// Starts the threads and posts the first accept. Call once, then `stop`.
