@@ -35,7 +35,6 @@ final class BufferPool: Sendable {
 
     private let state: Mutex<State>
     private let returnToKernel: (@Sendable (BufferRef) -> Void)?
-    private let waits = Atomic<UInt64>(0)
 
     /// - Parameter returnToKernel: set when the kernel lends the buffers (io_uring);
     ///   called under the pool's lock, so it may assume a single producer.
@@ -111,7 +110,6 @@ final class BufferPool: Sendable {
     /// Queues `waiter` until a buffer is returned. Returns false, without
     /// queueing, if a buffer is free now (post the recv again at once).
     func wait(_ waiter: any BufferWaiter) -> Bool {
-        waits.wrappingAdd(1, ordering: .relaxed)
         return state.withLock { s in
             if s.held < count { return false }
             s.waiters.append(waiter)
@@ -130,5 +128,4 @@ final class BufferPool: Sendable {
 
     var lent: Int { state.withLock { $0.held } }
     var waitersCount: Int { state.withLock { $0.waiters.count } }
-    var totalWaits: UInt64 { waits.load(ordering: .relaxed) }
 }

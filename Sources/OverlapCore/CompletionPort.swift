@@ -48,21 +48,21 @@ final class CompletionPort<Packet: Sendable>: Sendable {
     /// Queues packets (`PostQueuedCompletionStatus`, or the kernel completing
     /// I/O) and wakes as many waiting workers as the cap and the packets allow.
     func post(_ packets: inout [Packet?]) {
-        if packets.isEmpty { return }
-        let toWake: [Worker] = state.withLock { s in
-            s.queue.append(contentsOf: packets)
-            if s.queue.count > s.peak { s.peak = s.queue.count }
-            return Self.wakeWaiting(&s, concurrency: concurrency, maxBatch: maxBatch)
-        }
+        enqueue(count: packets.count) { $0.append(contentsOf: packets) }
         packets.removeAll(keepingCapacity: true)
-        for w in toWake { w.wakeup.signal() }
     }
 
     /// Queues non-empty packets from any collection (no copy into a temporary array).
     func post<C: Collection>(contentsOf packets: C) where C.Element == Packet {
-        if packets.isEmpty { return }
+        enqueue(count: packets.count) { q in
+            for p in packets { q.append(p) }
+        }
+    }
+
+    private func enqueue(count: Int, _ append: (inout Deque<Packet?>) -> Void) {
+        if count == 0 { return }
         let toWake: [Worker] = state.withLock { s in
-            for p in packets { s.queue.append(p) }
+            append(&s.queue)
             if s.queue.count > s.peak { s.peak = s.queue.count }
             return Self.wakeWaiting(&s, concurrency: concurrency, maxBatch: maxBatch)
         }
