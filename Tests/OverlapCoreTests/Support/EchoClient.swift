@@ -15,7 +15,19 @@ final class TestClient {
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
         setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
         beforeConnect()
-        let rc = address.withSockaddr { connect(fd, $0, $1) }
+        var rc = address.withSockaddr { connect(fd, $0, $1) }
+        if rc != 0 && errno == EINTR {
+            // Interrupted by a signal, the connect goes on in the background: wait for its outcome.
+            var p = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
+            var soError: Int32 = 0
+            var len = socklen_t(MemoryLayout<Int32>.size)
+            if poll(&p, 1, Int32(timeoutSeconds * 1000)) == 1,
+               getsockopt(fd, SOL_SOCKET, SO_ERROR, &soError, &len) == 0, soError == 0 {
+                rc = 0
+            } else {
+                errno = soError != 0 ? soError : ETIMEDOUT
+            }
+        }
         if rc != 0 {
             let e = errno
             close(fd)
@@ -116,13 +128,13 @@ func exchange(_ clients: [TestClient], _ payloads: [[UInt8]], timeoutSeconds: Do
                 let w = payloads[i][sent[i]...].withUnsafeBytes {
                     send(clients[i].fd, $0.baseAddress, chunk, Int32(MSG_NOSIGNAL | MSG_DONTWAIT))
                 }
-                if w > 0 { sent[i] += w } else if errno != EAGAIN { throw TestError("send: errno \(errno)") }
+                if w > 0 { sent[i] += w } else if errno != EAGAIN && errno != EINTR { throw TestError("send: errno \(errno)") }
             }
             if re & Int16(POLLIN | POLLHUP | POLLERR) != 0 {
                 let r = recv(clients[i].fd, &buf, buf.count, Int32(MSG_DONTWAIT))
                 if r == 0 { throw TestError("connection \(i) closed after \(got[i]) bytes") }
                 if r < 0 {
-                    if errno == EAGAIN { continue }
+                    if errno == EAGAIN || errno == EINTR { continue }
                     throw TestError("recv on connection \(i): errno \(errno)")
                 }
                 guard got[i] + r <= payloads[i].count,
