@@ -27,6 +27,10 @@ static inline int overlap_accept_nonblocking(int fd) {
 /// Names the calling thread (15 bytes at most), as top and ps -L show it.
 static inline void overlap_set_thread_name(const char *name) { prctl(PR_SET_NAME, name, 0, 0, 0); }
 
+/// pthread_tryjoin_np is a GNU extension the headers hide without _GNU_SOURCE.
+extern int pthread_tryjoin_np(pthread_t thread, void **retval);
+static inline int overlap_thread_tryjoin(pthread_t thread) { return pthread_tryjoin_np(thread, 0); }
+
 static inline int overlap_errno(void) { return errno; }
 /// Blocks SIGINT, SIGTERM, SIGHUP and SIGQUIT in the calling thread (and in the
 /// threads it creates afterwards), so only the thread that waits for them sees them.

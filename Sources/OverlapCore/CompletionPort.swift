@@ -13,6 +13,10 @@ import Synchronization
 ///   its share when other workers could run too.
 /// - A `nil` packet is the empty packet that tells one worker to exit; a batch
 ///   always ends at one.
+/// - The port counts its *members*: workers that serve it and have not been
+///   sent an empty packet. Packets posted while it has none are still queued,
+///   and `post` says so, so that the owner can start workers for them (a mode
+///   whose threads retired can get a late completion: see `ModeRouter`).
 final class CompletionPort<Packet: Sendable>: Sendable {
     /// One worker's place at the port: where it sleeps and where a waker leaves
     /// its packets. `mailbox` is written by the waker under the port's lock
@@ -33,6 +37,7 @@ final class CompletionPort<Packet: Sendable>: Sendable {
         var waiting: [Worker] = []  // a stack: the last to wait is woken first
         var running = 0
         var peak = 0
+        var members = 0
     }
 
     let concurrency: Int
@@ -47,38 +52,73 @@ final class CompletionPort<Packet: Sendable>: Sendable {
 
     /// Queues packets (`PostQueuedCompletionStatus`, or the kernel completing
     /// I/O) and wakes as many waiting workers as the cap and the packets allow.
-    func post(_ packets: inout [Packet?]) {
-        enqueue(count: packets.count) { $0.append(contentsOf: packets) }
-        packets.removeAll(keepingCapacity: true)
+    /// Returns false if the port has no members to run them.
+    @discardableResult
+    func post(_ packets: inout [Packet?]) -> Bool {
+        defer { packets.removeAll(keepingCapacity: true) }
+        return enqueue(count: packets.count) { $0.append(contentsOf: packets) }
     }
 
-    /// Queues non-empty packets from any collection (no copy into a temporary array).
-    func post<C: Collection>(contentsOf packets: C) where C.Element == Packet {
+    /// Queues non-empty packets from any collection (no copy into a temporary
+    /// array). Returns false if the port has no members to run them.
+    @discardableResult
+    func post<C: Collection>(contentsOf packets: C) -> Bool where C.Element == Packet {
         enqueue(count: packets.count) { q in
             for p in packets { q.append(p) }
         }
     }
 
-    private func enqueue(count: Int, _ append: (inout Deque<Packet?>) -> Void) {
-        if count == 0 { return }
-        let toWake: [Worker] = state.withLock { s in
+    private func enqueue(count: Int, _ append: (inout Deque<Packet?>) -> Void) -> Bool {
+        if count == 0 { return true }
+        let (served, toWake): (Bool, [Worker]) = state.withLock { s in
             append(&s.queue)
             if s.queue.count > s.peak { s.peak = s.queue.count }
-            return Self.wakeWaiting(&s, concurrency: concurrency, maxBatch: maxBatch)
+            return (s.members > 0, Self.wakeWaiting(&s, concurrency: concurrency, maxBatch: maxBatch))
         }
         for w in toWake { w.wakeup.signal() }
+        return served
     }
 
-    func post(_ packet: Packet?) {
+    @discardableResult
+    func post(_ packet: Packet?) -> Bool {
         var one = [packet]
-        post(&one)
+        return post(&one)
     }
 
-    /// Posts one empty packet per worker: each worker that takes one exits.
-    func postShutdown(workers: Int) {
-        var empties = [Packet?](repeating: nil, count: workers)
-        post(&empties)
+    /// Brings the members up to `count`; returns how many workers the caller
+    /// must start (each then calls `dequeue` until it takes an empty packet).
+    func enlist(upTo count: Int) -> Int {
+        state.withLock { s in
+            let more = max(0, count - s.members)
+            s.members += more
+            return more
+        }
     }
+
+    /// Posts one empty packet per member, after the packets already queued:
+    /// each worker that takes one exits. Returns how many were posted.
+    @discardableResult
+    func retireMembers() -> Int { shutdown { $0 } }
+
+    /// Posts `workers` empty packets, after the packets already queued; each
+    /// worker that takes one exits and stops being a member.
+    func postShutdown(workers: Int) { _ = shutdown { _ in workers } }
+
+    /// Decides how many empty packets to post and posts them, in one step so
+    /// that two retirers never send the same members away twice.
+    private func shutdown(_ count: (_ members: Int) -> Int) -> Int {
+        let (n, toWake): (Int, [Worker]) = state.withLock { s in
+            let n = count(s.members)
+            s.members = max(0, s.members - n)
+            for _ in 0..<n { s.queue.append(nil) }
+            return (n, Self.wakeWaiting(&s, concurrency: concurrency, maxBatch: maxBatch))
+        }
+        for w in toWake { w.wakeup.signal() }
+        return n
+    }
+
+    /// Workers serving the port that have not been sent an empty packet.
+    var members: Int { state.withLock { $0.members } }
 
     /// Blocks until packets are available for `worker` and appends them to
     /// `batch` (`GetQueuedCompletionStatusEx`). A trailing `nil` means exit.

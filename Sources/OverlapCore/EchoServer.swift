@@ -16,7 +16,7 @@ public final class EchoServer: ServerControl, @unchecked Sendable {
     let engine: IOEngine
     let registry = StatsRegistry()
     let log = EventLog()
-    private let portNotifier: PortNotifier
+    let router: ModeRouter
     private let listenFd: Int32
     // Set in init right after the server exists; the listener needs `self`.
     private var listener: Listener!
@@ -31,9 +31,6 @@ public final class EchoServer: ServerControl, @unchecked Sendable {
     public init(config: ServerConfig) throws(ServerError) {
         guard (0...65535).contains(config.port) else { throw .system("port \(config.port) out of range", EINVAL) }
         guard let addr = SocketAddress(host: config.host, port: config.port) else { throw .badHost(config.host) }
-        guard config.mode == .port else {
-            throw .modeUnavailable("--mode \(config.mode.rawValue) is not available yet; use --mode port")
-        }
         let resolved = try resolveEngine(config.engine)
         self.config = config
         engineKind = resolved.kind
@@ -50,7 +47,8 @@ public final class EchoServer: ServerControl, @unchecked Sendable {
         }
         listenFd = try openListener(addr)
         address = SocketAddress.local(of: listenFd) ?? addr
-        portNotifier = PortNotifier(threads: config.threads, concurrency: config.concurrency, registry: registry)
+        router = ModeRouter(mode: config.mode, threads: config.threads, concurrency: config.concurrency,
+                            registry: registry)
         control = IOThread(stats: registry.register(name: "control", role: .control, mode: nil))
         do {
             listener = Listener(socket: try engine.attach(fd: listenFd), server: self)
@@ -70,11 +68,11 @@ public final class EchoServer: ServerControl, @unchecked Sendable {
     /// Starts the threads and posts the first accept. Call once, then `stop`.
     public func start() throws(ServerError) {
         precondition(!started.exchange(true, ordering: .acquiringAndReleasing), "start called twice")
-        portNotifier.start()
+        router.start()
         do {
-            try engine.start(sink: portNotifier, registry: registry)
+            try engine.start(sink: router, registry: registry)
         } catch {
-            portNotifier.stop()
+            router.stop()
             close(listenFd)
             throw .engine(error)
         }
@@ -83,7 +81,15 @@ public final class EchoServer: ServerControl, @unchecked Sendable {
     }
 
     /// The mode new requests are posted in.
-    var mode: NotificationMode { .port }
+    var mode: NotificationMode { router.current }
+
+    /// Posts `request` for `target` in the current mode. `home` is the APC
+    /// thread of the poster (callback mode queues the completion routine there).
+    @inline(__always)
+    func post(_ request: Overlapped, target: CompletionTarget, home: Int, from thread: IOThread) {
+        let mode = router.prepare(request, home: home, from: thread)
+        engine.submit(request, mode: mode, target: target, from: thread)
+    }
     var isStopping: Bool { stopping.load(ordering: .acquiring) }
     var sessionCount: Int { live.load(ordering: .acquiring) }
 
@@ -107,7 +113,7 @@ public final class EchoServer: ServerControl, @unchecked Sendable {
         }
         let peer = SocketAddress.peer(of: fd)?.description ?? "?"
         let session = Session(id: nextSessionID.wrappingAdd(1, ordering: .relaxed).oldValue, socket: socket,
-                              peer: peer, server: self)
+                              peer: peer, home: router.callback.nextHomeThread(), server: self)
         live.wrappingAdd(1, ordering: .relaxed)
         sessions.withLock { $0[session.id] = session }
         thread.stats.add(ThreadStats.Slot.accepted)
@@ -146,7 +152,7 @@ public final class EchoServer: ServerControl, @unchecked Sendable {
             usleep(2000)
         }
         listener.joinRetries()
-        portNotifier.stop()
+        router.stop()
         engine.stop()
         engine.detach(listener.socket)
         close(listenFd)
@@ -156,10 +162,13 @@ public final class EchoServer: ServerControl, @unchecked Sendable {
     /// Threads of this server still running (control thread excluded).
     var liveThreads: Int { registry.all.filter { $0.alive && $0.id != control.id }.count }
 
+    /// Makes `mode` the mode of every request posted from now on. Requests
+    /// already pending finish in their own mode (DESIGN.md §1).
     public func switchMode(to mode: NotificationMode) throws {
-        guard mode == .port else {
-            throw ServerError.modeUnavailable("\(mode.rawValue) mode is not available yet")
-        }
+        let from = router.current
+        guard router.switchMode(to: mode) else { return }
+        let left = registry.outstanding(from)
+        log.note(.info, "mode \(from.rawValue) → \(mode.rawValue): \(left) request\(left == 1 ? "" : "s") still finish in \(from.rawValue) mode")
     }
 
     public func snapshot(sessions includeRows: Bool) -> StatsSnapshot {
@@ -169,12 +178,15 @@ public final class EchoServer: ServerControl, @unchecked Sendable {
         let counts = registry.requestCounts(in: blocks)
         let pending = counts.pending
         let queued = counts.queued
-        var peaks: [Int64] = [0, 0, 0]
-        peaks[NotificationMode.port.index] = Int64(portNotifier.port.peakDepth)
 
         let closedBy = CloseReason.allCases.map { registry.sum(S.closedBase + $0.index, in: blocks) }
         let accepted = registry.sum(S.accepted, in: blocks)
-        let threads = blocks.filter { $0.alive && $0.id != control.id }.map { $0.row() }
+        let roles = router.roles()
+        let threads = blocks.filter { $0.alive && $0.id != control.id }.map { b in
+            var row = b.row()
+            if let role = roles[b.id] { row.role = role }
+            return row
+        }
         var rows: [SessionRow] = []
         if includeRows {
             let names = Dictionary(blocks.map { ($0.id, $0.name) }, uniquingKeysWith: { a, _ in a })
@@ -183,13 +195,13 @@ public final class EchoServer: ServerControl, @unchecked Sendable {
         }
         return StatsSnapshot(
             takenAtNanos: now, startedAtNanos: startedAtNanos, mode: mode, engine: engineKind,
-            engineReason: engineReason, listenAddress: address.description, modeSwitches: 0,
+            engineReason: engineReason, listenAddress: address.description, modeSwitches: router.switches,
             sessions: live.load(ordering: .acquiring), accepted: accepted, closed: closedBy.reduce(0, +),
             refused: registry.sum(S.refused, in: blocks), closedBy: closedBy,
             acceptErrors: registry.sum(S.acceptErrors, in: blocks),
             bytesReceived: registry.sum(S.bytesIn, in: blocks), bytesSent: registry.sum(S.bytesOut, in: blocks),
             messagesReceived: registry.sum(S.messages, in: blocks), pending: pending, queued: queued,
-            queuedPeak: peaks, delivered: NotificationMode.allCases.map { UInt64(counts.delivered.total(mode: $0)) },
+            queuedPeak: router.peaks, delivered: NotificationMode.allCases.map { UInt64(counts.delivered.total(mode: $0)) },
             ringDepth: engine.ringDepth, ringOverflow: engine.ringOverflow,
             bufferWaits: registry.sum(S.bufferWaits, in: blocks), threads: threads, sessionRows: rows,
             events: log.events)

@@ -53,7 +53,6 @@ extension IOEngine {
     func submit(_ request: Overlapped, mode: NotificationMode, target: CompletionTarget, from thread: IOThread) {
         request.mode = mode
         request.target = target
-        request.postedBy = thread.id
         thread.stats.countPosted(request.kind, mode)
         post(request, from: thread)
     }

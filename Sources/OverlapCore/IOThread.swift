@@ -11,6 +11,9 @@ final class IOThread: @unchecked Sendable {
     /// Reused to hand a request that completed at once to its notifier
     /// without allocating an array per completion.
     var scratch: [Overlapped] = []
+    /// Set on an event waiter: the group it waits on, where requests its
+    /// handlers post get their event objects when there is room.
+    var eventGroup: EventGroup?
 
     init(stats: ThreadStats) {
         self.stats = stats

@@ -41,7 +41,7 @@ final class Listener: CompletionTarget, @unchecked Sendable {
 
     func post(on thread: IOThread) {
         request.result = 0
-        server.engine.submit(request, mode: server.mode, target: self, from: thread)
+        server.post(request, target: self, home: 0, from: thread)
     }
 
     /// True once the accept has completed for the last time (server stopping).

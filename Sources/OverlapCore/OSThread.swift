@@ -28,9 +28,14 @@ final class OSThread: Sendable {
         handle = tid
     }
 
-    /// Waits for the thread to finish. Call once.
+    /// Waits for the thread to finish. Call once (or after `tryJoin` said false).
     func join() {
         _ = pthread_join(handle, nil)
+    }
+
+    /// Joins the thread if it has finished; true if it was joined.
+    func tryJoin() -> Bool {
+        overlap_thread_tryjoin(handle) == 0
     }
 }
 

@@ -26,9 +26,13 @@ final class Overlapped: @unchecked Sendable {
     var mode: NotificationMode = .port
     /// Who handles the completion; set while the request is in flight.
     var target: CompletionTarget?
-    /// Id of the thread that posted the request (callback mode queues the
-    /// completion routine to that thread only).
-    var postedBy: Int = -1
+    /// Callback mode: the APC queue the completion routine goes to (the
+    /// session's own thread, and no other). Event mode: the index of the
+    /// request's event object in `eventGroup`.
+    var notifySlot: Int = -1
+    /// Event mode: the wait group holding the request's event object, from
+    /// post until its waiter harvests the completion.
+    var eventGroup: EventGroup?
 
     /// The buffer the request owns, if any (an index into the engine's slab).
     var buffer: BufferRef?

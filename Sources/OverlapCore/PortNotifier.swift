@@ -3,46 +3,62 @@ import Synchronization
 
 /// Port mode: every completion goes to one shared `CompletionPort`, drained by
 /// a pool of worker threads; any worker can run any session's completion.
-final class PortNotifier: CompletionSink {
+final class PortNotifier: Sendable {
     let port: CompletionPort<Overlapped>
     let threadCount: Int
     private let registry: StatsRegistry
+    private let modes: ModeState
     private let threads = ThreadList()
+    private let lifecycle = Mutex(())
+    private let nextName = Atomic<Int>(0)
 
-    init(threads: Int, concurrency: Int, registry: StatsRegistry) {
+    init(threads: Int, concurrency: Int, registry: StatsRegistry, modes: ModeState) {
         // Workers sleep at once when idle: polling here was measured to steal
         // the CPU the engine thread and the clients need (docs/PERFORMANCE.md).
         self.port = CompletionPort(concurrency: concurrency)
         self.threadCount = threads
         self.registry = registry
+        self.modes = modes
     }
 
-    func start() {
-        for i in 0..<threadCount {
-            let stats = registry.register(name: "port-\(i)", role: .portWorker, mode: .port)
-            let worker = CompletionPort<Overlapped>.Worker(name: stats.name)
-            threads.add(OSThread(name: stats.name) { [port] in
-                Self.run(port: port, worker: worker, thread: IOThread(stats: stats))
-            })
+    /// Starts workers until the pool is full.
+    func activate() {
+        lifecycle.withLock { _ in
+            for _ in 0..<port.enlist(upTo: threadCount) { spawn() }
         }
     }
 
-    func deliver(_ requests: inout [Overlapped], from thread: IOThread) {
-        port.post(contentsOf: requests)
-        requests.removeAll(keepingCapacity: true)
+    /// Sends the workers away (one empty packet each, behind any queued
+    /// completion) if port mode is not current and nothing is left in it.
+    func retireIfDrained() {
+        lifecycle.withLock { _ in
+            if port.members > 0 && modes.drained(.port) { port.retireMembers() }
+        }
+    }
+
+    private func spawn() {
+        let stats = registry.register(name: "port-\(nextName.wrappingAdd(1, ordering: .relaxed).oldValue)",
+                                      role: .portWorker, mode: .port)
+        let worker = CompletionPort<Overlapped>.Worker(name: stats.name)
+        threads.add(OSThread(name: stats.name) { [self] in
+            run(worker: worker, thread: IOThread(stats: stats))
+        })
+    }
+
+    func deliver(_ requests: ArraySlice<Overlapped>) {
+        if !port.post(contentsOf: requests) { activate() }  // a late completion after the workers retired
     }
 
     /// Posts one empty packet per worker and joins them all. Every request
     /// must have been delivered before (nothing is dropped, nothing is waited for).
     func stop() {
-        port.postShutdown(workers: threadCount)
+        lifecycle.withLock { _ in _ = port.retireMembers() }
         threads.joinAll()
     }
 
     /// A worker's loop: `GetQueuedCompletionStatusEx`, run each completion
     /// routine, repeat until an empty packet arrives.
-    private static func run(port: CompletionPort<Overlapped>, worker: CompletionPort<Overlapped>.Worker,
-                            thread: IOThread) {
+    private func run(worker: CompletionPort<Overlapped>.Worker, thread: IOThread) {
         var batch: [Overlapped?] = []
         batch.reserveCapacity(port.maxBatch)
         var exiting = false
@@ -59,6 +75,7 @@ final class PortNotifier: CompletionSink {
             }
             batch.removeAll(keepingCapacity: true)
             thread.stats.add(ThreadStats.Slot.busyNanos, monotonicNanos() &- start)
+            if !exiting && modes.current != .port { retireIfDrained() }
         }
         port.leave(worker)
         thread.stats.retire()
@@ -80,7 +97,14 @@ func runCompletion(_ request: Overlapped, on thread: IOThread) {
 final class ThreadList: Sendable {
     private let list = Mutex<[OSThread]>([])
 
-    func add(_ t: OSThread) { list.withLock { $0.append(t) } }
+    /// Adds a started thread, joining any that have finished (threads of a
+    /// retired mode), so a long run does not pile up unjoined threads.
+    func add(_ t: OSThread) {
+        list.withLock { l in
+            l.removeAll { $0.tryJoin() }
+            l.append(t)
+        }
+    }
 
     func joinAll() {
         let all = list.withLock { l in

@@ -5,7 +5,6 @@ public enum ServerError: Error, CustomStringConvertible, Equatable {
     case bind(String, Int32)
     case system(String, Int32)
     case engine(EngineError)
-    case modeUnavailable(String)
 
     public var description: String {
         switch self {
@@ -15,7 +14,6 @@ public enum ServerError: Error, CustomStringConvertible, Equatable {
         case .bind(let a, let e): "cannot listen on \(a): \(errorText(e))"
         case .system(let what, let e): "\(what) failed: \(errorText(e))"
         case .engine(let e): e.description
-        case .modeUnavailable(let why): why
         }
     }
 }

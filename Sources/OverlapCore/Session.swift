@@ -20,6 +20,8 @@ final class Session: CompletionTarget, BufferWaiter, @unchecked Sendable {
     let peer: String
     let socket: EngineSocket
     let createdAtNanos: UInt64
+    /// The APC thread this session is pinned to (callback mode).
+    let home: Int
     private unowned let server: EchoServer
     private let recvRequest: Overlapped
     private let sendRequest: Overlapped
@@ -32,7 +34,8 @@ final class Session: CompletionTarget, BufferWaiter, @unchecked Sendable {
     private let stateCode = Atomic<UInt8>(0)
     private var closed = false
 
-    init(id: UInt64, socket: EngineSocket, peer: String, server: EchoServer) {
+    init(id: UInt64, socket: EngineSocket, peer: String, home: Int, server: EchoServer) {
+        self.home = home
         self.id = id
         self.socket = socket
         self.peer = peer
@@ -52,12 +55,12 @@ final class Session: CompletionTarget, BufferWaiter, @unchecked Sendable {
         setState(.receiving)
         recvRequest.buffer = nil
         recvRequest.result = 0
-        server.engine.submit(recvRequest, mode: server.mode, target: self, from: thread)
+        server.post(recvRequest, target: self, home: home, from: thread)
     }
 
     private func postSend(on thread: IOThread) {
         setState(.sending)
-        server.engine.submit(sendRequest, mode: server.mode, target: self, from: thread)
+        server.post(sendRequest, target: self, home: home, from: thread)
     }
 
     func complete(_ r: Overlapped, on thread: IOThread) {

@@ -117,6 +117,18 @@ final class StatsRegistry: Sendable {
         return c
     }
 
+    /// Requests posted in `mode` whose completion has not been delivered yet.
+    /// Delivered is read before posted, so the figure is never too low: zero
+    /// means every request counted as posted in that mode has been handled.
+    func outstanding(_ mode: NotificationMode) -> Int64 {
+        let list = all
+        var delivered: UInt64 = 0
+        for op in OpKind.allCases { delivered &+= sum(ThreadStats.opSlot(ThreadStats.Slot.delivered, op, mode), in: list) }
+        var posted: UInt64 = 0
+        for op in OpKind.allCases { posted &+= sum(ThreadStats.opSlot(ThreadStats.Slot.posted, op, mode), in: list) }
+        return Int64(bitPattern: posted &- delivered)
+    }
+
     /// Sum of one slot over every block.
     func sum(_ slot: Int, in list: [ThreadStats]) -> UInt64 {
         list.reduce(0) { $0 &+ $1.value(slot) }

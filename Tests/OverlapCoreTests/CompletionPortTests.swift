@@ -21,6 +21,7 @@ final class PortHarness: Sendable {
 
     func startWorker(_ name: String) {
         let worker = CompletionPort<Int>.Worker(name: name)
+        _ = port.enlist(upTo: port.members + 1)
         threads.add(OSThread(name: name) { [self] in
             var batch: [Int?] = []
             loop: while true {

@@ -8,9 +8,9 @@ extension CoreTests {
     /// the tests count this process's descriptors.
     @Suite(.serialized)
     struct EchoTests {
-        @Test("byte-exact echo of random payloads", arguments: EngineKind.allCases)
-        func payloads(engine: EngineKind) throws {
-            try withServer(engine) { server in
+        @Test("byte-exact echo of random payloads", arguments: engineModes)
+        func payloads(engine: EngineKind, mode: NotificationMode) throws {
+            try withServer(engine, mode: mode) { server in
                 for (i, size) in [0, 1, 4096, 65536, 1 << 20].enumerated() {
                     let client = try TestClient(port: server.address.port)
                     let payload = randomBytes(size, seed: UInt64(i + 1))
@@ -26,9 +26,9 @@ extension CoreTests {
             }
         }
 
-        @Test("200 concurrent connections with pipelined messages", arguments: EngineKind.allCases)
-        func concurrent(engine: EngineKind) throws {
-            try withServer(engine) { server in
+        @Test("200 concurrent connections with pipelined messages", arguments: engineModes)
+        func concurrent(engine: EngineKind, mode: NotificationMode) throws {
+            try withServer(engine, mode: mode) { server in
                 let clients = try (0..<200).map { _ in try TestClient(port: server.address.port) }
                 // 50 messages of 100 bytes per connection, all written before any echo is read.
                 let payloads = (0..<200).map { randomBytes(50 * 100, seed: UInt64(1000 + $0)) }
@@ -71,9 +71,9 @@ extension CoreTests {
             }
         }
 
-        @Test("half-close: every byte comes back, then end of stream", arguments: EngineKind.allCases)
-        func halfClose(engine: EngineKind) throws {
-            try withServer(engine) { server in
+        @Test("half-close: every byte comes back, then end of stream", arguments: engineModes)
+        func halfClose(engine: EngineKind, mode: NotificationMode) throws {
+            try withServer(engine, mode: mode) { server in
                 let client = try TestClient(port: server.address.port)
                 let payload = randomBytes(300_000, seed: 7)
                 try client.send(Array(payload[0..<1000]))
@@ -84,9 +84,9 @@ extension CoreTests {
             }
         }
 
-        @Test("a peer that resets mid-stream does not disturb the others", arguments: EngineKind.allCases)
-        func reset(engine: EngineKind) throws {
-            try withServer(engine) { server in
+        @Test("a peer that resets mid-stream does not disturb the others", arguments: engineModes)
+        func reset(engine: EngineKind, mode: NotificationMode) throws {
+            try withServer(engine, mode: mode) { server in
                 let others = try (0..<3).map { _ in try TestClient(port: server.address.port) }
                 do {
                     let victim = try TestClient(port: server.address.port)
@@ -101,19 +101,24 @@ extension CoreTests {
             }
         }
 
-        @Test("counters against known traffic: N idle sessions, N pending recvs", arguments: EngineKind.allCases)
-        func counters(engine: EngineKind) throws {
-            try withServer(engine) { server in
+        @Test("counters against known traffic: N idle sessions, N pending recvs", arguments: engineModes)
+        func counters(engine: EngineKind, mode: NotificationMode) throws {
+            try withServer(engine, mode: mode) { server in
                 let n = 25
                 var clients = try (0..<n).map { _ in try TestClient(port: server.address.port) }
                 #expect(waitUntil {
                     let s = server.snapshot(sessions: false)
-                    return s.sessions == n && s.pending[.recv, .port] == Int64(n)
+                    return s.sessions == n && s.pending[.recv, mode] == Int64(n)
                 })
                 var s = server.snapshot(sessions: true)
-                #expect(s.pending[.send, .port] == 0)
-                #expect(s.pending[.accept, .port] == 1)
-                #expect(s.pending.total(mode: .event) == 0 && s.pending.total(mode: .callback) == 0)
+                #expect(s.pending[.send, mode] == 0)
+                #expect(s.pending[.accept, mode] == 1)
+                if mode == .event {
+                    // 25 recvs and the accept: 26 event objects, one waiter's group.
+                    #expect(server.router.events.groupSizes == [n + 1])
+                    #expect(s.threads.filter { $0.role == .eventWaiter(groupSize: n + 1) }.count == 1)
+                }
+                #expect(s.pending.total == Int64(n + 1), "only this mode's recvs and the accept are pending")
                 #expect(s.sessionRows.count == n)
                 #expect(s.sessionRows.allSatisfy { $0.state == .receiving && $0.bytesIn == 0 })
                 #expect(s.queued == [0, 0, 0])
@@ -127,7 +132,7 @@ extension CoreTests {
                         #expect(try c.receive(333) == msg)
                     }
                 }
-                #expect(waitUntil { server.snapshot(sessions: false).pending[.recv, .port] == Int64(n) })
+                #expect(waitUntil { server.snapshot(sessions: false).pending[.recv, mode] == Int64(n) })
                 s = server.snapshot(sessions: true)
                 #expect(s.bytesReceived == UInt64(n * 3330) && s.bytesSent == UInt64(n * 3330))
                 #expect(s.sessionRows.allSatisfy { $0.bytesIn == 3330 && $0.bytesOut == 3330 })
@@ -136,7 +141,7 @@ extension CoreTests {
                 clients.removeAll()  // close them all
                 #expect(waitUntil {
                     let s = server.snapshot(sessions: false)
-                    return s.sessions == 0 && s.pending[.recv, .port] == 0
+                    return s.sessions == 0 && s.pending[.recv, mode] == 0
                 })
                 s = server.snapshot(sessions: false)
                 #expect(s.accepted == UInt64(n) && s.closed == UInt64(n) && s.closed(by: .peerClosed) == UInt64(n))

@@ -61,9 +61,9 @@ extension CoreTests {
         func stages() throws {
             let registry = StatsRegistry()
             let engine = try ManualEngine()
-            let notifier = PortNotifier(threads: 1, concurrency: 1, registry: registry)
-            notifier.start()
-            try engine.start(sink: notifier, registry: registry)
+            let router = ModeRouter(mode: .port, threads: 1, concurrency: 1, registry: registry)
+            router.start()
+            try engine.start(sink: router, registry: registry)
             let control = IOThread(stats: registry.register(name: "control", role: .control, mode: nil))
             let socket = EngineSocket(fd: -1)
             let requests = (0..<3).map { _ in Overlapped(kind: .recv, socket: socket) }
@@ -97,7 +97,7 @@ extension CoreTests {
             #expect(weakTarget?.ran.withLock { $0.map(\.result) } == [10, 10, 0])
             weakTarget?.gate.signal()
             #expect(waitUntil { weakTarget == nil }, "delivered requests release their target")
-            notifier.stop()
+            router.stop()
             #expect(registry.all.filter { $0.currentRole == .portWorker && $0.alive }.isEmpty)
         }
     }

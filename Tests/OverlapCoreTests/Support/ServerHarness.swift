@@ -13,7 +13,7 @@ func requireEngine(_ engine: EngineKind) throws {
 /// Runs `body` against a real server on a free loopback port, then stops it
 /// and checks that it left nothing behind: no pending or queued request, no
 /// session, every thread joined, every descriptor closed.
-func withServer(_ engine: EngineKind, configure: (inout ServerConfig) -> Void = { _ in },
+func withServer(_ engine: EngineKind, mode: NotificationMode = .port, configure: (inout ServerConfig) -> Void = { _ in },
                 _ body: (EchoServer) throws -> Void) throws {
     try requireEngine(engine)
     let descriptorsBefore = openDescriptorCount()
@@ -23,6 +23,7 @@ func withServer(_ engine: EngineKind, configure: (inout ServerConfig) -> Void = 
         config.engine = engine == .uring ? .uring : .epoll
         config.threads = 2
         config.concurrency = 2
+        config.mode = mode
         configure(&config)
         let server = try EchoServer(config: config)
         try server.start()
@@ -38,4 +39,9 @@ func withServer(_ engine: EngineKind, configure: (inout ServerConfig) -> Void = 
         if let failure { throw failure }
     }
     #expect(openDescriptorCount() == descriptorsBefore, "descriptors leaked")
+}
+
+/// Every engine with every mode, for tests that must hold in all of them.
+let engineModes: [(EngineKind, NotificationMode)] = EngineKind.allCases.flatMap { e in
+    NotificationMode.allCases.map { (e, $0) }
 }

@@ -1,0 +1,149 @@
+import OverlapModel
+import Synchronization
+
+/// The mode new requests are posted in, shared by the router and the
+/// notifiers (which ask it whether their mode has drained and may retire).
+final class ModeState: Sendable {
+    private let code: Atomic<Int>
+    let registry: StatsRegistry
+
+    init(_ mode: NotificationMode, registry: StatsRegistry) {
+        code = Atomic(mode.index)
+        self.registry = registry
+    }
+
+    var current: NotificationMode {
+        NotificationMode.allCases[code.load(ordering: .acquiring)]
+    }
+
+    func set(_ mode: NotificationMode) { code.store(mode.index, ordering: .releasing) }
+
+    /// True when `mode` is no longer the current one and every request posted
+    /// in it has been delivered: its threads have nothing left to do.
+    func drained(_ mode: NotificationMode) -> Bool {
+        current != mode && registry.outstanding(mode) == 0
+    }
+}
+
+/// Gives every request the notification mode current when it is posted, and
+/// hands each completion to the notifier of the mode its request recorded.
+///
+/// Switching changes only what later posts record. Requests already pending
+/// finish in their own mode; that mode's threads retire once the last of them
+/// is delivered (each notifier checks after handling a batch). A poster that
+/// read the old mode just before a switch can still post in it after its
+/// threads retired: a notifier that receives a completion with no thread to
+/// run it starts threads again, so such a late request is never stranded.
+final class ModeRouter: CompletionSink {
+    let modes: ModeState
+    let port: PortNotifier
+    let callback: CallbackNotifier
+    let events: EventNotifier
+    private let switchLock = Mutex(())
+    private let switchCount = Atomic<UInt64>(0)
+
+    init(mode: NotificationMode, threads: Int, concurrency: Int, registry: StatsRegistry) {
+        modes = ModeState(mode, registry: registry)
+        port = PortNotifier(threads: threads, concurrency: concurrency, registry: registry, modes: modes)
+        callback = CallbackNotifier(threads: threads, registry: registry, modes: modes)
+        events = EventNotifier(registry: registry)
+    }
+
+    var current: NotificationMode { modes.current }
+    var switches: UInt64 { switchCount.load(ordering: .relaxed) }
+
+    /// Starts the threads of the initial mode.
+    func start() { activate(modes.current) }
+
+    /// Records the current mode on `request` and does what that mode needs
+    /// before the I/O starts: an event object for it, or the APC queue its
+    /// completion routine goes to (`home`). Returns the mode.
+    @inline(__always)
+    func prepare(_ request: Overlapped, home: Int, from thread: IOThread) -> NotificationMode {
+        let mode = modes.current
+        switch mode {
+        case .port: break
+        case .callback: request.notifySlot = home
+        case .event: events.attach(request, from: thread)
+        }
+        return mode
+    }
+
+    /// Makes `mode` the mode of every later post. Returns false if it already was.
+    func switchMode(to mode: NotificationMode) -> Bool {
+        switchLock.withLock { _ in
+            if modes.current == mode { return false }
+            modes.set(mode)
+            switchCount.wrappingAdd(1, ordering: .relaxed)
+            activate(mode)
+            // A mode with nothing in flight retires now; the others when drained.
+            port.retireIfDrained()
+            callback.retireIfDrained()
+            return true
+        }
+    }
+
+    private func activate(_ mode: NotificationMode) {
+        switch mode {
+        case .port: port.activate()
+        case .callback: callback.activate()
+        case .event: break  // waiters start with the groups that need them
+        }
+    }
+
+    func deliver(_ requests: inout [Overlapped], from thread: IOThread) {
+        // Runs of one mode go to their notifier together (a batch is all one
+        // mode except around a switch).
+        var i = 0
+        let n = requests.count
+        while i < n {
+            let mode = requests[i].mode
+            var j = i + 1
+            while j < n && requests[j].mode == mode { j += 1 }
+            switch mode {
+            case .port: port.deliver(requests[i..<j])
+            case .callback: callback.deliver(requests[i..<j])
+            case .event: events.deliver(requests[i..<j])
+            }
+            i = j
+        }
+        requests.removeAll(keepingCapacity: true)
+    }
+
+    /// The role of each live notifier thread, with its group size or queue depth.
+    func roles() -> [Int: ThreadRole] {
+        callback.roles().merging(events.roles()) { a, _ in a }
+    }
+
+    /// Deepest each mode's completion queue has been (`[mode.index]`).
+    var peaks: [Int64] {
+        var p: [Int64] = [0, 0, 0]
+        p[NotificationMode.event.index] = events.peakDepth
+        p[NotificationMode.callback.index] = callback.peakDepth
+        p[NotificationMode.port.index] = Int64(port.port.peakDepth)
+        return p
+    }
+
+    /// Stops every notifier's threads. Every request must have been delivered.
+    func stop() {
+        port.stop()
+        callback.stop()
+        events.stop()
+    }
+}
+
+/// Completions queued in one mode's notifier and not yet taken by a thread,
+/// and the most there have been. Counted per batch, not per completion.
+final class DepthGauge: Sendable {
+    private let depth = Atomic<Int64>(0)
+    private let peakDepth = Atomic<Int64>(0)
+
+    func added(_ n: Int) {
+        let now = depth.wrappingAdd(Int64(n), ordering: .relaxed).newValue
+        _ = peakDepth.max(now, ordering: .relaxed)
+    }
+
+    func removed(_ n: Int) { depth.wrappingSubtract(Int64(n), ordering: .relaxed) }
+
+    var peak: Int64 { peakDepth.load(ordering: .relaxed) }
+}
