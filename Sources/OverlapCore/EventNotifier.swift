@@ -101,6 +101,7 @@ final class EventNotifier: Sendable {
     private let registry: StatsRegistry
     private let threads = ThreadList()
     private let gauge = DepthGauge()
+    private let wakes = Atomic<Int>(0)
 
     init(registry: StatsRegistry) {
         self.registry = registry
@@ -150,6 +151,7 @@ final class EventNotifier: Sendable {
     private func run(group: EventGroup, thread: IOThread) {
         var batch: [Overlapped] = []
         while group.harvest(into: &batch) {
+            wakes.wrappingAdd(1, ordering: .relaxed)
             let start = monotonicNanos()
             thread.now = start
             gauge.removed(batch.count)
@@ -195,4 +197,6 @@ final class EventNotifier: Sendable {
     var groupSizes: [Int] { state.withLock { $0.groups.map(\.used.nonzeroBitCount) } }
 
     var peakDepth: Int64 { gauge.peak }
+    /// Times a waiter woke and harvested (tests).
+    var harvests: Int { wakes.load(ordering: .relaxed) }
 }

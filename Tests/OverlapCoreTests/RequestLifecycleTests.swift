@@ -9,8 +9,8 @@ final class ManualEngine: IOEngine, @unchecked Sendable {
     let kind = EngineKind.epoll
     let buffers: BufferPool
     let posted = Mutex<[Overlapped]>([])
-    private var sink: CompletionSink?
-    private var thread: IOThread?
+    private(set) var sink: CompletionSink?
+    private(set) var thread: IOThread?
 
     init() throws {
         buffers = try BufferPool(count: 4, size: 4096)

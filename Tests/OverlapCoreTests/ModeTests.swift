@@ -1,0 +1,182 @@
+@testable import OverlapCore
+import OverlapModel
+import Synchronization
+import Testing
+
+/// A completion routine that records each request it runs (by the id the test
+/// put in `result`), the thread and the mode; it can hold the thread on a gate.
+final class LogTarget: CompletionTarget {
+    struct Entry: Equatable {
+        var id: Int32
+        var thread: String
+        var mode: NotificationMode
+    }
+    let log = Mutex<[Entry]>([])
+    let gate = Wakeup()
+    /// Ids whose routine waits for the gate before returning.
+    let holdOn: Set<Int32>
+
+    init(holdOn: Set<Int32> = []) {
+        self.holdOn = holdOn
+    }
+
+    func complete(_ request: Overlapped, on thread: IOThread) {
+        log.withLock { $0.append(Entry(id: request.result, thread: thread.name, mode: request.mode)) }
+        if holdOn.contains(request.result) { gate.wait() }
+    }
+
+    var entries: [Entry] { log.withLock { $0 } }
+}
+
+/// A router over the manual engine, with a control thread that posts.
+struct ModeRig {
+    let registry = StatsRegistry()
+    let engine: ManualEngine
+    let router: ModeRouter
+    let control: IOThread
+    let socket = EngineSocket(fd: -1)
+
+    init(mode: NotificationMode, threads: Int = 2) throws {
+        engine = try ManualEngine()
+        router = ModeRouter(mode: mode, threads: threads, concurrency: threads, registry: registry)
+        router.start()
+        try engine.start(sink: router, registry: registry)
+        control = IOThread(stats: registry.register(name: "control", role: .control, mode: nil))
+    }
+
+    /// Posts a recv in the current mode whose completion will carry `id`.
+    @discardableResult
+    func post(id: Int32, home: Int = 0, target: CompletionTarget) -> Overlapped {
+        let r = Overlapped(kind: .recv, socket: socket)
+        let mode = router.prepare(r, home: home, from: control)
+        engine.submit(r, mode: mode, target: target, from: control)
+        r.result = id
+        return r
+    }
+
+    var counts: RequestCounts { registry.requestCounts(in: registry.all) }
+    func alive(_ role: (ThreadRole) -> Bool) -> [String] {
+        registry.all.filter { $0.alive && role($0.currentRole) }.map(\.name)
+    }
+}
+
+extension ManualEngine {
+    /// Completes exactly these requests, as one batch, keeping the result each already has.
+    func complete(_ picked: [Overlapped]) {
+        posted.withLock { p in p.removeAll { r in picked.contains { $0 === r } } }
+        var batch = picked
+        for r in batch { thread!.stats.countCompleted(r.kind, r.mode) }
+        sink!.deliver(&batch, from: thread!)
+    }
+}
+
+extension CoreTests {
+    /// The notification modes, driven deterministically through the manual engine.
+    @Suite
+    struct ModeTests {
+        @Test("event mode: the 65th pending request opens a second wait group, which closes when drained")
+        func eventGroups() throws {
+            let rig = try ModeRig(mode: .event)
+            let target = LogTarget()
+            let requests = (0..<65).map { rig.post(id: Int32($0), target: target) }
+            #expect(rig.router.events.groupSizes == [64, 1])
+            #expect(rig.alive { if case .eventWaiter = $0 { true } else { false } } == ["event-0", "event-1"])
+            #expect(Set(requests[0..<64].map(\.notifySlot)) == Set(0..<64))
+
+            // The 65th request's completion drains the second group: its waiter exits.
+            rig.engine.complete([requests[64]])
+            #expect(waitUntil { rig.router.events.groupSizes == [64] })
+            #expect(waitUntil { rig.alive { if case .eventWaiter = $0 { true } else { false } } == ["event-0"] })
+            #expect(target.entries == [.init(id: 64, thread: "event-1", mode: .event)])
+
+            rig.engine.complete(Array(requests[0..<64]))
+            #expect(waitUntil { rig.router.events.groupSizes.isEmpty })
+            #expect(waitUntil { rig.alive { if case .eventWaiter = $0 { true } else { false } }.isEmpty })
+            #expect(target.entries.count == 65)
+            #expect(target.entries.allSatisfy { $0.mode == .event })
+            let c = rig.counts
+            #expect(c.pending.total == 0 && c.queued == [0, 0, 0] && c.delivered[.recv, .event] == 65)
+            rig.router.stop()
+        }
+
+        @Test("event mode: one wake harvests every signalled event of the group, lowest slot first")
+        func eventHarvest() throws {
+            let rig = try ModeRig(mode: .event)
+            let target = LogTarget(holdOn: [0])
+            let requests = (0..<10).map { rig.post(id: Int32($0), target: target) }
+            // The waiter runs request 0's handler and is held there.
+            rig.engine.complete([requests[0]])
+            #expect(waitUntil { target.entries.count == 1 })
+            // Meanwhile three events are set, in no particular order.
+            rig.engine.complete([requests[7]])
+            rig.engine.complete([requests[3]])
+            rig.engine.complete([requests[5]])
+            #expect(waitUntil { rig.counts.queued[NotificationMode.event.index] == 3 })
+            target.gate.signal()
+            // Released, the waiter takes all three at once and runs them by slot.
+            #expect(waitUntil { target.entries.count == 4 })
+            #expect(target.entries.map(\.id) == [0, 3, 5, 7])
+            #expect(rig.router.events.harvests == 2, "one wake for request 0, one for the three others")
+            rig.engine.complete(requests.filter { ![0, 3, 5, 7].contains($0.result) })
+            #expect(waitUntil { rig.router.events.groupSizes.isEmpty })
+            rig.router.stop()
+        }
+
+        @Test("callback mode: a routine runs on its own APC thread only, first-in first-out")
+        func callbackThreads() throws {
+            let rig = try ModeRig(mode: .callback, threads: 3)
+            #expect(rig.alive { if case .apcThread = $0 { true } else { false } }.sorted() == ["apc-0", "apc-1", "apc-2"])
+            let target = LogTarget()
+            // Twelve requests from sessions pinned to APC threads 0, 1 and 2 in turn.
+            let requests = (0..<12).map { rig.post(id: Int32($0), home: $0 % 3, target: target) }
+            // One engine batch in a shuffled order: each thread still runs its own, in completion order.
+            let order = [4, 0, 9, 1, 2, 5, 11, 3, 8, 6, 7, 10]
+            rig.engine.complete(order.map { requests[$0] })
+            #expect(waitUntil { target.entries.count == 12 })
+            for home in 0..<3 {
+                let mine = target.entries.filter { $0.thread == "apc-\(home)" }.map(\.id)
+                #expect(mine == order.filter { $0 % 3 == home }.map(Int32.init), "APC thread \(home)")
+            }
+            #expect(rig.router.callback.peakDepth >= 1)
+            rig.router.stop()
+            #expect(rig.alive { _ in true } == ["manual-engine", "control"])
+        }
+
+        @Test("a switch changes new requests only; old ones finish in their mode, whose threads then retire")
+        func switchKeepsOldModes() throws {
+            let rig = try ModeRig(mode: .port)
+            let target = LogTarget()
+            let old = (0..<3).map { rig.post(id: Int32($0), target: target) }
+            #expect(rig.router.switchMode(to: .callback))
+            #expect(!rig.router.switchMode(to: .callback), "switching to the current mode changes nothing")
+            let new = (3..<5).map { rig.post(id: Int32($0), home: 1, target: target) }
+            #expect(old.allSatisfy { $0.mode == .port } && new.allSatisfy { $0.mode == .callback })
+            // Port workers stay while port requests are pending.
+            #expect(rig.alive { $0 == .portWorker }.count == 2)
+
+            rig.engine.complete([old[0], new[0], old[1], new[1]])
+            #expect(waitUntil { target.entries.count == 4 })
+            #expect(rig.alive { $0 == .portWorker }.count == 2, "one port request is still pending")
+            rig.engine.complete([old[2]])
+            #expect(waitUntil { target.entries.count == 5 })
+            for e in target.entries {
+                #expect(e.mode == (e.id < 3 ? .port : .callback))
+                #expect(e.thread.hasPrefix(e.id < 3 ? "port-" : "apc-1"))
+            }
+            // The last port request delivered, port mode has drained: its workers retire.
+            #expect(waitUntil { rig.alive { $0 == .portWorker }.isEmpty })
+            #expect(rig.router.switches == 1)
+
+            // A request posted in port mode after the workers left (a poster that
+            // read the mode just before a switch) is still delivered.
+            let late = Overlapped(kind: .recv, socket: rig.socket)
+            rig.engine.submit(late, mode: .port, target: target, from: rig.control)
+            late.result = 99
+            rig.engine.complete([late])
+            #expect(waitUntil { target.entries.count == 6 })
+            #expect(target.entries.last?.mode == .port)
+            #expect(waitUntil { rig.alive { $0 == .portWorker }.isEmpty }, "and the revived workers retire again")
+            rig.router.stop()
+        }
+    }
+}
