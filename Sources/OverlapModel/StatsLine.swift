@@ -7,7 +7,9 @@ public enum StatsLine {
         let busy = s.threads.map { t in
             "\(t.name) \(Format.percent(r.busyShare[t.id] ?? 0))"
         }.joined(separator: " ")
+        let finishing = s.finishingInOtherModes
         return "[\(Format.duration(nanos: s.takenAtNanos &- s.startedAtNanos))] \(s.mode.rawValue)/\(s.engine.rawValue)"
+            + (finishing > 0 ? " (\(finishing) finishing in other modes)" : "")
             + " sessions \(s.sessions)"
             + " | \(Format.count(r.messagesPerSecond)) msg/s in \(Format.bytes(r.bytesInPerSecond))/s"
             + " out \(Format.bytes(r.bytesOutPerSecond))/s"
