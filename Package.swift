@@ -5,6 +5,7 @@ import PackageDescription
 //   CNcurses, CLibURing, CLinux  C bindings and static inline shims only
 //   OverlapModel                 shared vocabulary: modes, kinds, snapshot, ServerControl
 //   OverlapCore                  overlapped requests, engines, notifiers, sessions, counters
+//   OverlapDashboard             screen, widgets, view model, key map; sees the model only
 //   overlap                      argument parsing and wiring only
 let strict: [SwiftSetting] = [
     .swiftLanguageMode(.v6),
@@ -34,16 +35,22 @@ let package = Package(
                 .product(name: "DequeModule", package: "swift-collections"),
             ],
             swiftSettings: strict),
+        .target(name: "OverlapDashboard", dependencies: ["OverlapModel", "CNcurses"], swiftSettings: strict),
         .executableTarget(
             name: "overlap",
             dependencies: [
-                "OverlapModel", "OverlapCore", "CLinux",
+                "OverlapModel", "OverlapCore", "OverlapDashboard", "CLinux",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict),
         .testTarget(
             name: "OverlapCoreTests",
             dependencies: ["OverlapCore", "OverlapModel", "CLinux"],
+            swiftSettings: strict),
+        .testTarget(
+            name: "OverlapDashboardTests",
+            dependencies: ["OverlapDashboard", "OverlapModel"],
+            exclude: ["Golden"],
             swiftSettings: strict),
     ]
 )

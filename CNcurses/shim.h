@@ -19,4 +19,8 @@ static inline attr_t overlap_a_reverse(void) { return A_REVERSE; }
 static inline attr_t overlap_a_dim(void) { return A_DIM; }
 static inline attr_t overlap_a_underline(void) { return A_UNDERLINE; }
 static inline int overlap_key_f(int n) { return KEY_F(n); }
+/// newterm on the process's stdout/stdin (Swift 6 rejects the FILE* globals).
+static inline SCREEN *overlap_newterm_stdio(void) { return newterm(NULL, stdout, stdin); }
+/// stdscr is a global Swift 6 rejects; this hands back the current screen's window.
+static inline WINDOW *overlap_stdscr(void) { return stdscr; }
 #endif

@@ -168,7 +168,7 @@ public final class EchoServer: ServerControl, @unchecked Sendable {
         let from = router.current
         guard router.switchMode(to: mode) else { return }
         let left = registry.outstanding(from)
-        log.note(.info, "mode \(from.rawValue) → \(mode.rawValue): \(left) request\(left == 1 ? "" : "s") still finish in \(from.rawValue) mode")
+        log.note(.info, "mode \(from.rawValue) -> \(mode.rawValue): \(left) request\(left == 1 ? " still finishes" : "s still finish") in \(from.rawValue) mode")
     }
 
     public func snapshot(sessions includeRows: Bool) -> StatsSnapshot {

@@ -21,13 +21,13 @@ final class EventLog: Sendable {
     }
 
     /// Adds an event. Events with the same `key` within two seconds are folded
-    /// into the previous line as "message (×N)".
+    /// into the previous line as "message (xN)".
     func note(_ level: ServerEvent.Level, _ message: String, key: String? = nil) {
         let now = monotonicNanos()
         entries.withLock { list in
             if let key, var last = list.last, last.key == key, now &- last.event.atNanos < foldWindowNanos {
                 last.count += 1
-                last.event = ServerEvent(atNanos: now, level: level, message: "\(message) (×\(last.count))")
+                last.event = ServerEvent(atNanos: now, level: level, message: "\(message) (x\(last.count))")
                 list[list.count - 1] = last
                 return
             }

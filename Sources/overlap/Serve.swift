@@ -2,6 +2,7 @@ import ArgumentParser
 import CLinux
 import Glibc
 import OverlapCore
+import OverlapDashboard
 import OverlapModel
 
 extension NotificationMode: ExpressibleByArgument {}
@@ -85,20 +86,19 @@ struct Serve: ParsableCommand {
             printError("\(error)")
             throw ExitCode(1)
         }
-        if !headless {
-            printError("overlap: the dashboard is not built yet; running headless")
-        }
-        printLine("overlap: listening on \(server.address) (\(server.engineKind.rawValue) engine: \(server.engineReason), \(mode.rawValue) mode); Ctrl-C stops")
-        var previous = server.snapshot(sessions: false)
-        while true {
-            let sig = overlap_wait_stop_signal(refreshMs)
-            if sig != 0 {
-                printLine("overlap: signal \(sig): stopping")
-                break
+        if headless {
+            runHeadless(server)
+        } else {
+            do {
+                // Signals stay blocked; the dashboard polls for them between keys.
+                let exit = try DashboardApp.run(control: server, refreshMs: refreshMs,
+                                                pendingSignal: { overlap_wait_stop_signal(0) })
+                if case .signal(let sig) = exit { printLine("overlap: signal \(sig): stopping") }
+            } catch {
+                server.stop()
+                printError("\(error)")
+                throw ExitCode(1)
             }
-            let now = server.snapshot(sessions: false)
-            printLine(StatsLine.render(now, rates: SnapshotRates(from: previous, to: now)))
-            previous = now
         }
         let clean = server.stop()
         let last = server.snapshot(sessions: false)
@@ -106,6 +106,22 @@ struct Serve: ParsableCommand {
         if !clean {
             printError("overlap: some requests were still in flight at exit")
             throw ExitCode(1)
+        }
+    }
+
+    /// The headless front end: one stats line per refresh until a stop signal.
+    private func runHeadless(_ server: EchoServer) {
+        printLine("overlap: listening on \(server.address) (\(server.engineKind.rawValue) engine: \(server.engineReason), \(mode.rawValue) mode); Ctrl-C stops")
+        var previous = server.snapshot(sessions: false)
+        while true {
+            let sig = overlap_wait_stop_signal(refreshMs)
+            if sig != 0 {
+                printLine("overlap: signal \(sig): stopping")
+                return
+            }
+            let now = server.snapshot(sessions: false)
+            printLine(StatsLine.render(now, rates: SnapshotRates(from: previous, to: now)))
+            previous = now
         }
     }
 }

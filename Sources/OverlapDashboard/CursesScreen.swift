@@ -1,0 +1,157 @@
+import CNcurses
+import Glibc
+
+/// Why the terminal could not be used for the dashboard.
+public struct TerminalError: Error, CustomStringConvertible {
+    public let description: String
+}
+
+/// The real terminal, through ncurses. Only the thread that created it may
+/// use it (ncurses is not thread-safe; the `WINDOW*` never leaves this object).
+public final class CursesScreen: Screen {
+    private let screenRef: OpaquePointer
+    private let window: UnsafeMutablePointer<WINDOW>
+    public private(set) var width: Int
+    public private(set) var height: Int
+    public let unicode: Bool
+    private let colors: Bool
+    private var ended = false
+
+    /// Opens the terminal on stdin/stdout. Throws, with the terminal left as it
+    /// was, when there is none or `TERM` cannot draw a full-screen view.
+    public init() throws {
+        guard isatty(STDIN_FILENO) != 0 && isatty(STDOUT_FILENO) != 0 else {
+            throw TerminalError(description: "stdin and stdout must be a terminal for the dashboard; use --headless")
+        }
+        let term = getenv("TERM").map { String(cString: $0) } ?? ""
+        guard !term.isEmpty else {
+            throw TerminalError(description: "TERM is not set, so the dashboard cannot draw; set TERM or use --headless")
+        }
+        // Without a UTF-8 locale wide characters come out as garbage (TOOLCHAIN.md).
+        setlocale(LC_ALL, "")
+        if String(cString: nl_langinfo(nl_item(CODESET))) != "UTF-8" {
+            if setlocale(LC_CTYPE, "C.UTF-8") == nil { setlocale(LC_CTYPE, "") }
+        }
+        unicode = String(cString: nl_langinfo(nl_item(CODESET))) == "UTF-8"
+        // newterm, not initscr: initscr prints its own error and exits on a bad TERM.
+        guard let scr = overlap_newterm_stdio() else {
+            throw TerminalError(description: "terminal type '\(term)' is unknown to ncurses; set TERM (e.g. xterm-256color) or use --headless")
+        }
+        set_term(scr)
+        guard let cup = tigetstr("cup"), Int(bitPattern: cup) != -1 else {
+            endwin()
+            delscreen(scr)
+            throw TerminalError(description: "terminal type '\(term)' cannot move the cursor, so the dashboard cannot draw; use --headless")
+        }
+        _ = cup
+        screenRef = scr
+        window = overlap_stdscr()!
+        cbreak()
+        noecho()
+        keypad(window, true)
+        curs_set(0)
+        set_escdelay(25)
+        if has_colors() && getenv("NO_COLOR") == nil {
+            start_color()
+            use_default_colors()
+            init_pair(1, Int16(COLOR_CYAN), -1)    // heading
+            init_pair(2, Int16(COLOR_BLACK), Int16(COLOR_CYAN))  // badge
+            init_pair(3, Int16(COLOR_GREEN), -1)   // good
+            init_pair(4, Int16(COLOR_YELLOW), -1)  // warning
+            init_pair(5, Int16(COLOR_RED), -1)     // error
+            colors = true
+        } else {
+            colors = false
+        }
+        width = Int(overlap_getmaxx(window))
+        height = Int(overlap_getmaxy(window))
+    }
+
+    deinit { end() }
+
+    /// Gives the terminal back as it was (echo, canonical mode, cursor).
+    public func end() {
+        guard !ended else { return }
+        ended = true
+        endwin()
+        delscreen(screenRef)
+    }
+
+    public func clear() {
+        werase(window)
+    }
+
+    private func attributes(_ style: Style) -> attr_t {
+        switch style {
+        case .normal: 0
+        case .bold: overlap_a_bold()
+        case .dim: overlap_a_dim()
+        case .heading: colors ? attr_t(COLOR_PAIR(1)) | overlap_a_bold() : overlap_a_bold()
+        case .badge: colors ? attr_t(COLOR_PAIR(2)) | overlap_a_bold() : overlap_a_reverse()
+        case .good: colors ? attr_t(COLOR_PAIR(3)) : 0
+        case .warning: colors ? attr_t(COLOR_PAIR(4)) | overlap_a_bold() : overlap_a_bold()
+        case .error: colors ? attr_t(COLOR_PAIR(5)) | overlap_a_bold() : overlap_a_reverse()
+        }
+    }
+
+    public func put(_ x: Int, _ y: Int, _ text: String, _ style: Style) {
+        guard y >= 0 && y < height && x < width else { return }
+        var clipped = Substring(text)
+        var col = x
+        if col < 0 {
+            clipped = clipped.dropFirst(-col)
+            col = 0
+        }
+        // The bottom-right cell is left alone: writing it would scroll some terminals.
+        let room = width - col - (y == height - 1 ? 1 : 0)
+        guard room > 0 else { return }
+        let s = String(clipped.prefix(room))
+        let a = attributes(style)
+        wattr_on(window, a, nil)
+        _ = mvwaddstr_shim(window, Int32(y), Int32(col), s)
+        wattr_off(window, a, nil)
+    }
+
+    private func mvwaddstr_shim(_ w: UnsafeMutablePointer<WINDOW>, _ y: Int32, _ x: Int32, _ s: String) -> Int32 {
+        wmove(w, y, x)
+        return waddstr(w, s)
+    }
+
+    /// Shows what was drawn since the last call.
+    public func show() {
+        wrefresh(window)
+    }
+
+    /// Waits up to `timeoutMs` for a key.
+    public func readKey(timeoutMs: Int) -> Key? {
+        wtimeout(window, Int32(max(0, timeoutMs)))
+        let c = wgetch(window)
+        if c == ERR { return nil }
+        switch c {
+        case KEY_RESIZE:
+            width = Int(overlap_getmaxx(window))
+            height = Int(overlap_getmaxy(window))
+            return .resize
+        case KEY_UP: return .up
+        case KEY_DOWN: return .down
+        case KEY_PPAGE: return .pageUp
+        case KEY_NPAGE: return .pageDown
+        case KEY_HOME: return .home
+        case KEY_END: return .end
+        case KEY_BACKSPACE, 127, 8: return .backspace
+        case KEY_ENTER, 10, 13: return .enter
+        case 27: return .escape
+        default:
+            if c == overlap_key_f(1) { return .f1 }
+            if c == overlap_key_f(10) { return .f10 }
+            if c >= 32 && c < 127, let u = Unicode.Scalar(UInt32(c)) { return .char(Character(u)) }
+            return nil
+        }
+    }
+}
+
+/// `endwin` from a crash handler: it only writes the reset sequences, which
+/// is what a crash needs.
+func endwinForCrash() {
+    endwin()
+}

@@ -1,0 +1,131 @@
+import OverlapModel
+
+/// What one frame shows: the latest snapshot, the rates since the one before,
+/// and the history behind the graphs. Every figure comes from snapshots.
+public struct Frame: Sendable {
+    public var snapshot: StatsSnapshot
+    public var rates: SnapshotRates
+    /// Pending requests (all kinds and modes) at each sample, oldest first.
+    public var pendingHistory: [Int64]
+    /// Completed-but-unhandled requests (all modes) at each sample, oldest first.
+    public var queueHistory: [Int64]
+
+    public init(snapshot: StatsSnapshot, rates: SnapshotRates, pendingHistory: [Int64] = [], queueHistory: [Int64] = []) {
+        self.snapshot = snapshot
+        self.rates = rates
+        self.pendingHistory = pendingHistory
+        self.queueHistory = queueHistory
+    }
+}
+
+/// The dashboard's state machine: samples the server, keeps the history,
+/// applies key commands (mode switches go through `ServerControl`). No
+/// terminal code: tests drive it with keys and read the frame.
+public final class DashboardModel {
+    public private(set) var state: UIState
+    public private(set) var frame: Frame
+    private let control: ServerControl
+    private var previous: StatsSnapshot
+    public static let historyLength = 240
+
+    public init(control: ServerControl, refreshMs: Int = 1000) {
+        self.control = control
+        state = UIState(refreshMs: refreshMs)
+        let first = control.snapshot(sessions: true)
+        previous = first
+        frame = Frame(snapshot: first, rates: SnapshotRates(from: first, to: first))
+    }
+
+    /// Takes a new snapshot (unless paused: the view stays frozen while the
+    /// server keeps running) and updates rates and history.
+    public func sample() {
+        guard !state.paused else { return }
+        let now = control.snapshot(sessions: true)
+        var f = Frame(snapshot: now, rates: SnapshotRates(from: previous, to: now),
+                      pendingHistory: frame.pendingHistory, queueHistory: frame.queueHistory)
+        f.pendingHistory.append(now.pending.total)
+        f.queueHistory.append(now.queued.reduce(0, +))
+        if f.pendingHistory.count > Self.historyLength { f.pendingHistory.removeFirst() }
+        if f.queueHistory.count > Self.historyLength { f.queueHistory.removeFirst() }
+        previous = now
+        frame = f
+    }
+
+    /// Handles one key. Returns true if the screen should be redrawn at once.
+    @discardableResult
+    public func handle(_ key: Key) -> Bool {
+        if case .filter(let text) = state.overlay {
+            editFilter(text, key)
+            return true
+        }
+        if key == .resize { return true }
+        guard let command = KeyMap.command(for: key) else { return false }
+        apply(command)
+        return true
+    }
+
+    public func apply(_ command: Command) {
+        state.notice = nil
+        switch command {
+        case .switchMode(let mode): switchMode(mode)
+        case .nextMode: switchMode(frame.snapshot.mode.next)
+        case .quit:
+            if state.overlay == .help { state.overlay = .none } else { state.quitting = true }
+        case .toggleHelp: state.overlay = state.overlay == .help ? .none : .help
+        case .closeOverlay: state.overlay = .none
+        case .scroll(let move): scroll(move)
+        case .nextSort:
+            let all = SessionColumn.allCases
+            state.sort = all[(all.firstIndex(of: state.sort)! + 1) % all.count]
+        case .reverseSort: state.descending.toggle()
+        case .openFilter: state.overlay = .filter(state.filter)
+        case .faster: state.stepRefresh(faster: true)
+        case .slower: state.stepRefresh(faster: false)
+        case .togglePause: state.paused.toggle()
+        }
+    }
+
+    private func switchMode(_ mode: NotificationMode) {
+        do {
+            try control.switchMode(to: mode)
+            // Show the new mode at once rather than at the next refresh.
+            if !state.paused { sample() }
+        } catch {
+            state.notice = "cannot switch to \(mode.rawValue): \(error)"
+        }
+    }
+
+    private func editFilter(_ text: String, _ key: Key) {
+        switch key {
+        case .enter:
+            state.filter = text
+            state.scroll = 0
+            state.overlay = .none
+        case .escape:
+            state.overlay = .none
+        case .backspace:
+            state.overlay = .filter(String(text.dropLast()))
+        case .char(let c) where !c.isNewline:
+            state.overlay = .filter(text + String(c))
+        default:
+            break
+        }
+    }
+
+    /// Page size used by PgUp/PgDn: the rows the sessions table showed last.
+    public var pageRows = 10
+
+    private func scroll(_ move: Command.ScrollMove) {
+        let count = SessionsTable.visibleRows(frame.snapshot.sessionRows, state: state).count
+        let maxTop = max(0, count - pageRows)
+        switch move {
+        case .up: state.scroll -= 1
+        case .down: state.scroll += 1
+        case .pageUp: state.scroll -= pageRows
+        case .pageDown: state.scroll += pageRows
+        case .top: state.scroll = 0
+        case .bottom: state.scroll = maxTop
+        }
+        state.scroll = min(maxTop, max(0, state.scroll))
+    }
+}

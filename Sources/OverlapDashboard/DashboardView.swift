@@ -1,0 +1,247 @@
+import OverlapModel
+
+/// Turns a frame and the UI state into what is on the screen. Pure: the same
+/// inputs draw the same cells, which is what the golden tests rely on.
+public enum DashboardView {
+    /// Below this the dashboard shows only the "too small" screen.
+    public static let minWidth = 50
+    public static let minHeight = 14
+    /// At or above this the full layout is used; below it, the compact one.
+    public static let fullWidth = 80
+    public static let fullHeight = 24
+
+    /// Draws a whole frame. Returns how many session rows fit (the page size).
+    @discardableResult
+    public static func draw(_ frame: Frame, _ state: UIState, on screen: Screen) -> Int {
+        screen.clear()
+        let w = screen.width
+        let h = screen.height
+        if w < minWidth || h < minHeight {
+            tooSmall(on: screen)
+            return 0
+        }
+        let g = Glyphs(unicode: screen.unicode)
+        let compact = w < fullWidth || h < fullHeight
+        let s = frame.snapshot
+        var y = 0
+        header(frame, state, g, on: screen, y: &y)
+
+        // Pending operations and the completion queues.
+        rule(compact ? "Pending / queued" : "Pending operations", at: y, g, on: screen)
+        if !compact { screen.put(46, y, " Completion queue ", .bold) }
+        y += 1
+        pendingTable(frame, g, compact: compact, on: screen, y: &y)
+
+        // Threads, sessions, events and footer share what is left.
+        let eventLines = compact ? 1 : (h < 30 ? 2 : 3)
+        let fixedBelow = 1 /* threads rule */ + 2 /* sessions rule + heading */ + (compact ? 0 : 1) + eventLines + 1
+        let room = h - y - fixedBelow
+        let threadRows = min(s.threads.count, max(1, min(room - 3, 16)))
+        let sessionRows = max(0, room - threadRows)
+
+        let hiddenThreads = s.threads.count - threadRows
+        rule("Threads (\(s.threads.count))" + (hiddenThreads > 0 ? ", \(hiddenThreads) not shown" : ""), at: y, g,
+             on: screen)
+        y += 1
+        threads(frame, g, rows: threadRows, on: screen, y: &y)
+
+        let visible = SessionsTable.visibleRows(s.sessionRows, state: state)
+        let top = min(state.scroll, max(0, visible.count - sessionRows))
+        var title = "Sessions \(visible.count)"
+        if !state.filter.isEmpty { title += " matching \"\(state.filter)\"" }
+        if visible.count > sessionRows && sessionRows > 0 {
+            title += ", \(top + 1)-\(min(visible.count, top + sessionRows))"
+        }
+        title += ", sort \(state.sort.rawValue)"
+        rule(title, at: y, g, on: screen)
+        y += 1
+        SessionsTable.draw(visible, state: state, top: top, rowCount: sessionRows, x: 0, y: y, width: w, on: screen)
+        y += 1 + sessionRows
+
+        if !compact {
+            rule("Events", at: y, g, on: screen)
+            y += 1
+        }
+        events(s, lines: eventLines, on: screen, y: y)
+        footer(state, on: screen)
+
+        if state.overlay == .help { help(g, on: screen) }
+        return sessionRows
+    }
+
+    // MARK: - Panels
+
+    private static func header(_ f: Frame, _ state: UIState, _ g: Glyphs, on screen: Screen, y: inout Int) {
+        let s = f.snapshot
+        var x = 0
+        func put(_ text: String, _ style: Style = .normal) {
+            screen.put(x, y, text, style)
+            x += text.count
+        }
+        put("overlap ", .bold)
+        put(" \(s.mode.rawValue.uppercased()) ", .badge)
+        if state.paused { put(" PAUSED", .warning) }
+        let finishing = s.finishingInOtherModes
+        if finishing > 0 { put(" \(finishing) finishing in old modes", .warning) }
+        put(g.separator + s.engine.rawValue + g.separator + s.listenAddress + g.separator
+            + "up " + Format.duration(nanos: s.takenAtNanos &- s.startedAtNanos))
+        y += 1
+        x = 0
+        let r = f.rates
+        put("sessions ")
+        put("\(s.sessions)", .bold)
+        put(g.separator)
+        put(Format.count(r.messagesPerSecond), .bold)
+        put(" msg/s" + g.separator + "in " + Format.bytes(r.bytesInPerSecond) + "/s  out "
+            + Format.bytes(r.bytesOutPerSecond) + "/s" + g.separator + "switches \(s.modeSwitches)")
+        y += 1
+        x = 0
+        put("accepted \(s.accepted)  closed \(s.closed)")
+        let reasons = CloseReason.allCases.filter { s.closed(by: $0) > 0 }
+        if !reasons.isEmpty {
+            put(" (" + reasons.map { "\($0.rawValue) \(s.closed(by: $0))" }.joined(separator: ", ") + ")")
+        }
+        put("  refused \(s.refused)", s.refused > 0 ? .warning : .normal)
+        if s.bufferWaits > 0 { put("  buffer waits \(s.bufferWaits)") }
+        y += 1
+    }
+
+    private static func pendingTable(_ f: Frame, _ g: Glyphs, compact: Bool, on screen: Screen, y: inout Int) {
+        let s = f.snapshot
+        let modes = NotificationMode.allCases
+        var heading = fit("pending", 8)
+        for m in modes { heading += fit(m.rawValue, 9, right: true) }
+        heading += fit("total", 7, right: true)
+        screen.put(0, y, heading, .heading)
+        if !compact {
+            screen.put(46, y, fit("queue", 10) + fit("now", 7, right: true) + fit("peak", 8, right: true), .heading)
+        }
+        for (i, op) in OpKind.allCases.enumerated() {
+            var line = fit(op.rawValue, 8)
+            for m in modes { line += fit(String(s.pending[op, m]), 9, right: true) }
+            line += fit(String(s.pending.total(op: op)), 7, right: true)
+            screen.put(0, y + 1 + i, line)
+            if !compact {
+                let m = modes[i]
+                let now = s.queued[m.index]
+                screen.put(46, y + 1 + i, fit(m.rawValue, 10) + fit(String(now), 7, right: true)
+                    + fit(String(s.queuedPeak[m.index]), 8, right: true), now > 0 ? .bold : .normal)
+            }
+        }
+        y += 4
+        let ring = "ring \(s.ringDepth) overflow \(s.ringOverflow)"
+        if compact {
+            let q = modes.map { "\($0.rawValue.prefix(1)) \(s.queued[$0.index])" }.joined(separator: " ")
+            screen.put(0, y, "queued \(q)  peak \(s.queuedPeak.max() ?? 0)  \(ring)",
+                       s.ringOverflow > 0 ? .error : .normal)
+        } else {
+            screen.put(0, y, "history ", .dim)
+            screen.put(8, y, g.sparkline(f.pendingHistory, width: 36))
+            screen.put(46, y, fit(ring, 22), s.ringOverflow > 0 ? .error : .normal)
+            let graphX = 46 + 22
+            screen.put(graphX, y, g.sparkline(f.queueHistory, width: max(0, screen.width - graphX)))
+        }
+        y += 1
+    }
+
+    private static func threads(_ f: Frame, _ g: Glyphs, rows: Int, on screen: Screen, y: inout Int) {
+        let w = screen.width
+        let roleWidth = w >= 100 ? 22 : 18
+        let fixed = 9 + 1 + roleWidth + 1 + 8 + 1 + 5
+        let barWidth = max(0, min(40, w - fixed - 1))
+        for t in f.snapshot.threads.prefix(rows) {
+            let share = f.rates.busyShare[t.id] ?? 0
+            let cps = f.rates.completionsPerSecond[t.id] ?? 0
+            var line = fit(t.name, 9) + " " + fit(t.role.label, roleWidth) + " "
+            line += fit(Format.count(cps) + "/s", 8, right: true) + " "
+            screen.put(0, y, line)
+            screen.put(line.count, y, g.bar(share, width: barWidth), share > 0.9 ? .warning : .good)
+            screen.put(line.count + barWidth, y, fit(Format.percent(share), 5, right: true))
+            y += 1
+        }
+    }
+
+    private static func events(_ s: StatsSnapshot, lines: Int, on screen: Screen, y: Int) {
+        for (i, e) in s.events.suffix(lines).enumerated() {
+            let age = Format.duration(nanos: s.takenAtNanos > e.atNanos ? s.takenAtNanos - e.atNanos : 0)
+            let style: Style = switch e.level {
+            case .info: .normal
+            case .warning: .warning
+            case .error: .error
+            }
+            screen.put(0, y + i, fit("\(age) ago", 10) + e.message, style)
+        }
+    }
+
+    private static func footer(_ state: UIState, on screen: Screen) {
+        let y = screen.height - 1
+        if case .filter(let text) = state.overlay {
+            screen.put(0, y, "filter sessions: " + text + "_   (Enter applies, Esc cancels)", .badge)
+            return
+        }
+        if let notice = state.notice {
+            screen.put(0, y, notice, .error)
+            return
+        }
+        var x = 0
+        for (keys, what) in KeyMap.footer {
+            screen.put(x, y, keys, .heading)
+            x += keys.count
+            screen.put(x, y, " " + what + "  ")
+            x += what.count + 3
+        }
+        screen.put(x, y, "refresh \(state.refreshMs) ms", .dim)
+    }
+
+    private static func rule(_ title: String, at y: Int, _ g: Glyphs, on screen: Screen) {
+        screen.put(0, y, String(repeating: g.rule, count: screen.width), .dim)
+        screen.put(1, y, " \(title) ", .bold)
+    }
+
+    // MARK: - Overlays
+
+    static let helpLines: [String] = [
+        "overlap: one echo server, three ways to hear about completed I/O",
+        "",
+        "1 / e  event     Each pending request owns an event object. Waiter threads",
+        "                 block on at most 64 events each (WSA_MAXIMUM_WAIT_EVENTS),",
+        "                 so more requests mean more waiters: watch the groups grow.",
+        "2 / c  callback  Alertable I/O: a completion routine is queued to the APC",
+        "                 queue of the thread that posted it, and only that thread",
+        "                 runs it. Sessions stay on their thread: skew shows up.",
+        "3 / p  port      One completion port: FIFO queue, waiting workers woken",
+        "                 last-in first-out, at most 'concurrency' running at once.",
+        "",
+        "Switching changes new requests only; pending ones finish in their old mode.",
+        "",
+        "m next mode   s/S sort/reverse   / filter   space pause   +/- refresh",
+        "arrows PgUp PgDn Home End scroll   ? h F1 help   q F10 quit   Esc close",
+    ]
+
+    private static func help(_ g: Glyphs, on screen: Screen) {
+        let inner = helpLines.map(\.count).max() ?? 0
+        let w = min(screen.width, inner + 4)
+        let h = min(screen.height, helpLines.count + 2)
+        let x0 = max(0, (screen.width - w) / 2)
+        let y0 = max(0, (screen.height - h) / 2)
+        let corner: (String, String, String, String, String) = screen.unicode
+            ? ("┌", "┐", "└", "┘", "│") : ("+", "+", "+", "+", "|")
+        let rule = String(repeating: g.rule, count: max(0, w - 2))
+        screen.put(x0, y0, corner.0 + rule + corner.1, .bold)
+        for i in 0..<(h - 2) {
+            let text = i < helpLines.count ? helpLines[i] : ""
+            screen.put(x0, y0 + 1 + i, corner.4 + " " + fit(text, w - 4) + " " + corner.4, i == 0 ? .bold : .normal)
+        }
+        screen.put(x0, y0 + h - 1, corner.2 + rule + corner.3, .bold)
+        screen.put(x0 + 2, y0 + h - 1, " Esc, ? or q closes ", .dim)
+    }
+
+    private static func tooSmall(on screen: Screen) {
+        let lines = ["too small: have \(screen.width)x\(screen.height), need \(minWidth)x\(minHeight)",
+                     "enlarge the terminal, or q to quit"]
+        for (i, l) in lines.enumerated() {
+            let y = screen.height / 2 - 1 + i
+            screen.put(max(0, (screen.width - l.count) / 2), max(0, min(screen.height - 1, y)), l, .warning)
+        }
+    }
+}

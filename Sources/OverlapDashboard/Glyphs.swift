@@ -1,0 +1,53 @@
+/// The characters graphs, bars and rules are drawn with: Unicode blocks and
+/// box lines on a UTF-8 terminal, plain ASCII otherwise.
+struct Glyphs {
+    let levels: [Character]
+    let full: Character
+    let empty: Character
+    let rule: Character
+    let separator: String
+
+    init(unicode: Bool) {
+        if unicode {
+            levels = Array("▁▂▃▄▅▆▇█")
+            full = "█"
+            empty = "░"
+            rule = "─"
+            separator = " │ "
+        } else {
+            levels = Array("_.-:=+*#")
+            full = "#"
+            empty = "."
+            rule = "-"
+            separator = " | "
+        }
+    }
+
+    /// The last `width` values as a graph scaled to their maximum (zero is the
+    /// lowest level, so an idle graph is a flat baseline, not a gap).
+    func sparkline(_ values: [Int64], width: Int) -> String {
+        guard width > 0 else { return "" }
+        let shown = values.suffix(width)
+        let top = max(1, shown.max() ?? 1)
+        let top1 = levels.count - 1
+        return String(shown.map { v in
+            v <= 0 ? levels[0] : levels[max(1, min(top1, Int((Double(v) / Double(top) * Double(top1)).rounded())))]
+        })
+    }
+
+    /// A bar `width` cells wide filled to `share` (0...1).
+    func bar(_ share: Double, width: Int) -> String {
+        guard width > 0 else { return "" }
+        let filled = min(width, max(0, Int((share * Double(width)).rounded())))
+        return String(repeating: full, count: filled) + String(repeating: empty, count: width - filled)
+    }
+}
+
+/// Pads or cuts `s` to exactly `width` characters (cut hard, as htop does:
+/// an ellipsis would not survive a terminal that is not UTF-8).
+func fit(_ s: String, _ width: Int, right: Bool = false) -> String {
+    guard width > 0 else { return "" }
+    if s.count > width { return String(s.prefix(width)) }
+    let pad = String(repeating: " ", count: width - s.count)
+    return right ? pad + s : s + pad
+}

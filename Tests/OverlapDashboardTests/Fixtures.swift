@@ -1,0 +1,112 @@
+import Foundation
+import OverlapDashboard
+import OverlapModel
+import Synchronization
+import Testing
+
+/// Fixed snapshots: a server in callback mode just after a switch from port,
+/// with skewed load over two APC threads, 30 sessions and a few events.
+enum Fixtures {
+    static let second: UInt64 = 1_000_000_000
+
+    static func snapshot(at t: UInt64, scale: UInt64) -> StatsSnapshot {
+        var pending = OpModeCounts()
+        pending[.accept, .port] = 1
+        pending[.recv, .callback] = 27
+        pending[.send, .callback] = 2
+        pending[.recv, .port] = 1
+        let threads = [
+            ThreadRow(id: 0, name: "uring-0", role: .engine, mode: nil, completions: 0, busyNanos: 300_000_000 * scale,
+                      startedAtNanos: 0, alive: true),
+            ThreadRow(id: 1, name: "port-0", role: .portWorker, mode: .port, completions: 1000 * scale,
+                      busyNanos: 10_000_000 * scale, startedAtNanos: 0, alive: true),
+            ThreadRow(id: 2, name: "apc-0", role: .apcThread(queueDepth: 3), mode: .callback,
+                      completions: 90_000 * scale, busyNanos: 850_000_000 * scale, startedAtNanos: 0, alive: true),
+            ThreadRow(id: 3, name: "apc-1", role: .apcThread(queueDepth: 0), mode: .callback,
+                      completions: 2_000 * scale, busyNanos: 40_000_000 * scale, startedAtNanos: 0, alive: true),
+        ]
+        var rows: [SessionRow] = []
+        for i in 1...30 {
+            let n = UInt64(i)
+            let state: SessionRow.State = i == 4 ? .sending : (i == 9 ? .waitingForBuffer : .receiving)
+            let peer = "127.0.0.1:" + String(40000 + i * 7)
+            let thread = i % 2 == 1 ? "apc-0" : "apc-1"
+            let bytes: UInt64 = n * 1_000_003
+            let age: UInt64 = n * 7 * second
+            let idle: UInt64 = (n % 5) * second / 2
+            rows.append(SessionRow(id: n, peer: peer, thread: thread, state: state, bytesIn: bytes, bytesOut: bytes,
+                                   requests: n * 97, ageNanos: age, idleNanos: idle))
+        }
+        let events = [
+            ServerEvent(atNanos: 0, level: .info, message: "listening on 127.0.0.1:7777, uring engine (auto), port mode"),
+            ServerEvent(atNanos: t - 5 * second, level: .info, message: "mode port -> callback: 2 requests still finish in port mode"),
+            ServerEvent(atNanos: t - 2 * second, level: .warning, message: "refused a connection: --max-sessions 30 reached (x3)"),
+        ]
+        return StatsSnapshot(
+            takenAtNanos: t, startedAtNanos: 0, mode: .callback, engine: .uring, engineReason: "auto",
+            listenAddress: "127.0.0.1:7777", modeSwitches: 1, sessions: 30, accepted: 33 * scale, closed: 3 * scale, refused: 3, closedBy: [3 * scale - 3, 3, 0, 0],
+            bytesReceived: 50_000_000 * scale, bytesSent: 50_000_000 * scale,
+            messagesReceived: 46_000 * scale, pending: pending, queued: [0, 3, 0], queuedPeak: [0, 41, 17],
+            delivered: [0, 92_000 * scale, 1000 * scale], ringDepth: 2, ringOverflow: 0,
+            threads: threads, sessionRows: rows, events: events)
+    }
+
+    /// A frame built from two snapshots one second apart, with some history.
+    static var frame: Frame {
+        let a = snapshot(at: 100 * second, scale: 100)
+        let b = snapshot(at: 101 * second, scale: 101)
+        return Frame(snapshot: b, rates: SnapshotRates(from: a, to: b),
+                     pendingHistory: [0, 4, 8, 15, 31, 31, 30, 29, 31, 28, 31],
+                     queueHistory: [0, 0, 1, 5, 12, 41, 3, 0, 2, 3, 3])
+    }
+}
+
+/// Compares the screen with a golden text file. With OVERLAP_RECORD_GOLDEN=1
+/// the file is rewritten and the test fails, so a re-record is never silent.
+func expectGolden(_ screen: GridScreen, _ name: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
+    let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .appendingPathComponent("Golden").appendingPathComponent(name + ".txt")
+    let actual = screen.lines.map { line in
+        var l = line
+        while l.last == " " { l.removeLast() }
+        return l
+    }.joined(separator: "\n") + "\n"
+    if ProcessInfo.processInfo.environment["OVERLAP_RECORD_GOLDEN"] == "1" {
+        try actual.write(to: url, atomically: true, encoding: .utf8)
+        Issue.record("re-recorded \(name).txt: check the diff, then run again without OVERLAP_RECORD_GOLDEN",
+                     sourceLocation: sourceLocation)
+        return
+    }
+    guard let expected = try? String(contentsOf: url, encoding: .utf8) else {
+        Issue.record("no golden file \(name).txt: run with OVERLAP_RECORD_GOLDEN=1 to create it",
+                     sourceLocation: sourceLocation)
+        return
+    }
+    #expect(actual == expected, "screen differs from \(name).txt:\n\(actual)", sourceLocation: sourceLocation)
+}
+
+/// A server stand-in for the view model: its counters advance on every
+/// snapshot, and it records the modes it was asked to switch to.
+final class AdvancingControl: ServerControl, Sendable {
+    private let state = Mutex<(calls: UInt64, mode: NotificationMode, switches: [NotificationMode])>((0, .port, []))
+
+    func snapshot(sessions: Bool) -> StatsSnapshot {
+        let (n, mode) = state.withLock { s in
+            s.calls += 1
+            return (s.calls, s.mode)
+        }
+        var snap = Fixtures.snapshot(at: (100 + n) * Fixtures.second, scale: 100 + n)
+        snap.mode = mode
+        return snap
+    }
+
+    func switchMode(to mode: NotificationMode) throws {
+        state.withLock { s in
+            s.mode = mode
+            s.switches.append(mode)
+        }
+    }
+
+    var switches: [NotificationMode] { state.withLock { $0.switches } }
+    var snapshots: UInt64 { state.withLock { $0.calls } }
+}

@@ -1,0 +1,102 @@
+@testable import OverlapDashboard
+import OverlapModel
+import Testing
+
+@Suite
+struct ModelTests {
+    @Test("the key table maps each key of the contract to its command")
+    func keys() {
+        let expected: [(Key, Command)] = [
+            (.char("1"), .switchMode(.event)), (.char("e"), .switchMode(.event)),
+            (.char("2"), .switchMode(.callback)), (.char("c"), .switchMode(.callback)),
+            (.char("3"), .switchMode(.port)), (.char("p"), .switchMode(.port)),
+            (.char("m"), .nextMode), (.char("q"), .quit), (.f10, .quit),
+            (.char("?"), .toggleHelp), (.char("h"), .toggleHelp), (.f1, .toggleHelp),
+            (.up, .scroll(.up)), (.down, .scroll(.down)), (.pageUp, .scroll(.pageUp)),
+            (.pageDown, .scroll(.pageDown)), (.home, .scroll(.top)), (.end, .scroll(.bottom)),
+            (.char("s"), .nextSort), (.char("S"), .reverseSort), (.char("/"), .openFilter),
+            (.char("+"), .faster), (.char("-"), .slower), (.char(" "), .togglePause), (.escape, .closeOverlay),
+        ]
+        for (key, command) in expected { #expect(KeyMap.command(for: key) == command, "\(key)") }
+        #expect(KeyMap.command(for: .char("x")) == nil)
+    }
+
+    @Test("mode keys switch the server through ServerControl")
+    func modeKeys() {
+        let control = AdvancingControl()
+        let model = DashboardModel(control: control)
+        for k in ["1", "2", "3", "e", "c", "p"] { model.handle(.char(Character(k))) }
+        model.handle(.char("m"))
+        #expect(control.switches == [.event, .callback, .port, .event, .callback, .port, .event])
+        #expect(model.frame.snapshot.mode == .event, "the new mode shows at once")
+    }
+
+    @Test("pause freezes the view while the server keeps advancing")
+    func pause() {
+        let control = AdvancingControl()
+        let model = DashboardModel(control: control)
+        model.sample()
+        model.handle(.char(" "))
+        let frozen = model.frame.snapshot
+        let calls = control.snapshots
+        for _ in 0..<3 { model.sample() }
+        #expect(model.frame.snapshot == frozen && control.snapshots == calls)
+        let a = GridScreen(width: 80, height: 24)
+        DashboardView.draw(model.frame, model.state, on: a)
+        #expect(a.lines[0].contains("PAUSED"))
+        // The source kept going: unpausing shows a later snapshot.
+        _ = control.snapshot(sessions: false)
+        model.handle(.char(" "))
+        model.sample()
+        #expect(model.frame.snapshot.takenAtNanos > frozen.takenAtNanos)
+    }
+
+    @Test("sort, reverse, filter and scroll the sessions")
+    func sessions() {
+        let control = AdvancingControl()
+        let model = DashboardModel(control: control)
+        model.pageRows = 5
+        model.handle(.char("s"))  // peer
+        #expect(model.state.sort == .peer)
+        model.handle(.char("S"))
+        var rows = SessionsTable.visibleRows(model.frame.snapshot.sessionRows, state: model.state)
+        #expect(rows.first?.id == 30)
+        model.handle(.end)
+        #expect(model.state.scroll == 25)
+        model.handle(.pageUp)
+        #expect(model.state.scroll == 20)
+        model.handle(.home)
+        #expect(model.state.scroll == 0)
+        model.handle(.up)
+        #expect(model.state.scroll == 0, "scrolling stops at the top")
+
+        model.handle(.char("/"))
+        for c in "wait" { model.handle(.char(c)) }
+        #expect(model.state.overlay == .filter("wait"))
+        model.handle(.char("q"))  // typed into the filter, not quit
+        model.handle(.backspace)
+        model.handle(.enter)
+        #expect(!model.state.quitting && model.state.filter == "wait" && model.state.overlay == .none)
+        rows = SessionsTable.visibleRows(model.frame.snapshot.sessionRows, state: model.state)
+        #expect(rows.map(\.id) == [9])
+        model.handle(.char("/"))
+        model.handle(.escape)
+        #expect(model.state.filter == "wait", "Esc closes the filter line without changing the filter")
+    }
+
+    @Test("refresh steps between 100 ms and 5 s; q closes help before it quits")
+    func refreshAndQuit() {
+        let model = DashboardModel(control: AdvancingControl(), refreshMs: 1000)
+        model.handle(.char("+"))
+        #expect(model.state.refreshMs == 500)
+        for _ in 0..<10 { model.handle(.char("+")) }
+        #expect(model.state.refreshMs == 100)
+        for _ in 0..<10 { model.handle(.char("-")) }
+        #expect(model.state.refreshMs == 5000)
+        model.handle(.char("?"))
+        model.handle(.char("q"))
+        #expect(model.state.overlay == .none && !model.state.quitting)
+        model.handle(.char("q"))
+        #expect(model.state.quitting)
+    }
+}

@@ -1,0 +1,72 @@
+@testable import OverlapDashboard
+import OverlapModel
+import Testing
+
+@Suite
+struct ViewTests {
+    @Test("golden screens at 80x24, 120x40 and 60x20", arguments: [(80, 24), (120, 40), (60, 20)])
+    func golden(width: Int, height: Int) throws {
+        let screen = GridScreen(width: width, height: height)
+        DashboardView.draw(Fixtures.frame, UIState(), on: screen)
+        try expectGolden(screen, "dashboard-\(width)x\(height)")
+    }
+
+    @Test("every figure on screen comes from the snapshot")
+    func figures() {
+        let screen = GridScreen(width: 120, height: 40)
+        DashboardView.draw(Fixtures.frame, UIState(), on: screen)
+        let text = screen.text
+        // Header: mode, requests still finishing in port (1 accept + 1 recv), totals.
+        #expect(screen.lines[0].contains(" CALLBACK ") && screen.lines[0].contains("2 finishing in old modes"))
+        #expect(screen.lines[1].contains("sessions 30") && screen.lines[2].contains("refused 3"))
+        // 46k messages per scale step, one second apart.
+        #expect(screen.lines[1].contains("46.0k msg/s"))
+        // Pending recv row: event 0, callback 27, port 1, total 28.
+        #expect(screen.lines.contains { $0.hasPrefix("recv") && $0.contains("0       27        1     28") })
+        // APC thread 0: 90k completions/s, 85% busy.
+        #expect(screen.lines.contains { $0.hasPrefix("apc-0") && $0.contains("90.0k/s") && $0.contains("85%") })
+        #expect(text.contains("APC thread (q 3)"))
+        #expect(text.contains("wait buf"))
+    }
+
+    @Test("ASCII graphs and rules when the terminal is not UTF-8")
+    func ascii() {
+        let screen = GridScreen(width: 80, height: 24, unicode: false)
+        DashboardView.draw(Fixtures.frame, UIState(), on: screen)
+        #expect(screen.text.unicodeScalars.allSatisfy { $0.isASCII })
+        #expect(screen.lines[3].hasPrefix("- Pending"))
+    }
+
+    @Test("below the minimum: a too-small screen that names both sizes")
+    func tooSmall() {
+        let screen = GridScreen(width: 40, height: 10)
+        DashboardView.draw(Fixtures.frame, UIState(), on: screen)
+        #expect(screen.text.contains("too small: have 40x10, need 50x14"))
+        screen.resize(width: 10, height: 3)
+        DashboardView.draw(Fixtures.frame, UIState(), on: screen)  // must not trap
+        screen.resize(width: 50, height: 14)
+        DashboardView.draw(Fixtures.frame, UIState(), on: screen)
+        #expect(!screen.text.contains("too small") && screen.text.contains("Sessions"))
+    }
+
+    @Test("help overlay explains the modes")
+    func help() {
+        let screen = GridScreen(width: 100, height: 30)
+        var state = UIState()
+        state.overlay = .help
+        DashboardView.draw(Fixtures.frame, state, on: screen)
+        #expect(screen.text.contains("at most 64 events"))
+        #expect(screen.text.contains("APC"))
+        #expect(screen.text.contains("last-in first-out"))
+    }
+
+    @Test("graphs and bars scale to their values")
+    func glyphs() {
+        let g = Glyphs(unicode: true)
+        #expect(g.sparkline([0, 1, 2, 4, 8], width: 5) == "▁▂▃▅█")
+        #expect(g.sparkline([0, 0], width: 5) == "▁▁")
+        #expect(g.sparkline(Array(0..<100), width: 3).count == 3)
+        #expect(g.bar(0.5, width: 10) == "█████░░░░░")
+        #expect(g.bar(2, width: 4) == "████")
+    }
+}
