@@ -22,6 +22,7 @@ test: build
 	swift build --build-tests $(SWIFT_FLAGS)
 	swift test --skip-build
 	scripts/cli-test.sh .build/debug/overlap
+	scripts/tui-test.sh .build/debug/overlap
 
 # Side-by-side comparison with the C epoll, C io_uring and SwiftNIO servers (../shared/perf).
 bench: release

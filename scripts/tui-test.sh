@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# End-to-end checks of the dashboard as a person sees it: the real binary in a
+# tmux pane, driven with send-keys and read with capture-pane. Panels, mode
+# keys, help, resizing (small, large, too small and back), q and SIGTERM
+# leaving the terminal sane, bad TERM values refused with a message.
+# Usage: scripts/tui-test.sh [path/to/overlap]
+set -u
+bin=$(realpath "${1:-.build/debug/overlap}")
+sock="overlap-tui-$$"
+t() { tmux -L "$sock" "$@"; }
+pass=0 fail=0
+ok() { pass=$((pass + 1)); }
+no() { fail=$((fail + 1)); echo "FAIL: $*" >&2; echo "--- pane:" >&2; t capture-pane -p -t ui >&2 2>/dev/null; }
+trap 't kill-server 2>/dev/null' EXIT
+
+# wait_for "fixed text" [seconds]: polls the pane until the text shows.
+wait_for() {
+    local deadline=$((SECONDS + ${2:-8}))
+    while [ $SECONDS -lt $deadline ]; do
+        t capture-pane -p -t ui 2>/dev/null | grep -qF -- "$1" && return 0
+        sleep 0.2
+    done
+    return 1
+}
+check() { if wait_for "$2" "${3:-8}"; then ok; else no "$1: '$2' not shown"; fi; }
+header() { t capture-pane -p -t ui | head -1; }
+
+# After the program, the pane shows its exit status and the terminal modes.
+start() {
+    t new-session -d -s ui -x 100 -y 30 \
+        "env $1 '$bin' --port 0; echo EXIT=\$?; stty -a | tr ' ;' '\n\n' | grep -xE -- '-?(echo|icanon)' | tr '\n' ' '; echo; sleep 60"
+}
+
+start "TERM=xterm-256color LANG=C.UTF-8"
+check "panels" "Pending operations"
+check "threads panel" "Threads ("
+check "sessions panel" "Sessions 0"
+check "footer" "q quit"
+for k in 1:EVENT 2:CALLBACK 3:PORT m:EVENT e:EVENT c:CALLBACK p:PORT; do
+    t send-keys -t ui "${k%%:*}"
+    if wait_for " ${k#*:} " 5 && header | grep -qF " ${k#*:} "; then ok; else no "key ${k%%:*} should show ${k#*:}"; fi
+done
+t send-keys -t ui '?'
+check "help opens" "at most 64 events"
+t send-keys -t ui Escape
+sleep 0.5
+if t capture-pane -p -t ui | grep -qF "at most 64 events"; then no "Esc should close help"; else ok; fi
+
+t resize-window -t ui -x 60 -y 20
+check "compact layout at 60x20" "Pending / queued"
+t resize-window -t ui -x 200 -y 60
+check "full layout at 200x60" "Completion queue"
+t resize-window -t ui -x 30 -y 8
+check "too small at 30x8" "too small: have 30x8"
+t resize-window -t ui -x 100 -y 30
+check "recovers from too small" "Pending operations"
+
+t send-keys -t ui q
+check "q exits 0" "EXIT=0"
+if t capture-pane -p -t ui | grep -E -- '^(icanon echo|echo icanon) *$' >/dev/null; then ok; else no "terminal not sane after q"; fi
+t kill-server
+
+start "TERM=xterm-256color LANG=C.UTF-8 NO_COLOR=1"
+check "starts under NO_COLOR" "Pending operations"
+pid=$(pgrep -n -f "$bin --port 0")
+kill -TERM "$pid"
+check "SIGTERM exits 0" "EXIT=0"
+if t capture-pane -p -t ui | grep -E -- '^(icanon echo|echo icanon) *$' >/dev/null; then ok; else no "terminal not sane after SIGTERM"; fi
+t kill-server
+
+start "TERM=no-such-terminal"
+check "unknown TERM refused" "is unknown to ncurses"
+check "unknown TERM exits non-zero" "EXIT=1"
+t kill-server
+start "TERM=dumb"
+check "dumb terminal refused" "cannot move the cursor"
+t kill-server
+
+echo "tui: $pass passed, $fail failed"
+[ $fail -eq 0 ]
