@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Makes assets/dashboard.png from a real run: the release binary in a tmux
+# pane under bounded loopback traffic, captured with its colours
+# (capture-pane -e), turned into HTML by aha and photographed by headless
+# Chromium. Installs aha and chromium if they are missing (Debian).
+# Usage: scripts/screenshot.sh [output.png]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+out=${1:-assets/dashboard.png}
+need=()
+command -v aha >/dev/null || need+=(aha)
+command -v chromium >/dev/null || need+=(chromium)
+fc-list | grep -q DejaVuSansMono || need+=(fonts-dejavu-core)
+if [ ${#need[@]} -gt 0 ]; then
+    sudo=""; [ "$(id -u)" -eq 0 ] || sudo=sudo
+    $sudo apt-get install -y "${need[@]}" >/dev/null
+fi
+[ -x .build/release/overlap ] || swift build -c release
+bin=$(realpath .build/release/overlap)
+sock="overlap-shot-$$"
+port=$((20000 + $$ % 20000))
+work=$(mktemp -d)
+trap 'tmux -L "$sock" kill-server 2>/dev/null; rm -rf "$work"' EXIT
+
+tmux -L "$sock" new-session -d -s shot -x 100 -y 32 \
+    "env TERM=xterm-256color LANG=C.UTF-8 '$bin' --port $port --refresh-ms 500"
+sleep 1
+
+# Traffic for the picture: 24 connections, uneven sizes, 12 s at most.
+python3 - "$port" <<'PY' &
+import socket, sys, time, random
+port = int(sys.argv[1])
+conns = [socket.create_connection(("127.0.0.1", port)) for _ in range(24)]
+end = time.time() + 12
+rng = random.Random(7)
+while time.time() < end:
+    for i, c in enumerate(conns):
+        n = 64 << (i % 8)
+        c.sendall(bytes(n))
+        got = 0
+        while got < n:
+            got += len(c.recv(n - got))
+PY
+load=$!
+sleep 3
+tmux -L "$sock" send-keys -t shot 2     # callback mode: skew shows in the thread panel
+sleep 3
+tmux -L "$sock" send-keys -t shot 3     # back to port mode
+sleep 3
+tmux -L "$sock" capture-pane -e -p -t shot > "$work/pane.ansi"
+wait "$load" || true
+
+aha --black --title overlap < "$work/pane.ansi" \
+    | sed 's|<pre>|<pre style="font-family: DejaVu Sans Mono, monospace; font-size: 14px; line-height: 1.2; margin: 8px">|' \
+    > "$work/pane.html"
+chromium --headless --no-sandbox --disable-gpu --hide-scrollbars --window-size=900,640 \
+    --screenshot="$work/shot.png" "file://$work/pane.html" >/dev/null 2>&1
+mkdir -p "$(dirname "$out")"
+cp "$work/shot.png" "$out"
+echo "wrote $out"
