@@ -6,6 +6,7 @@ import PackageDescription
 //   OverlapModel                 shared vocabulary: modes, kinds, snapshot, ServerControl
 //   OverlapCore                  overlapped requests, engines, notifiers, sessions, counters
 //   OverlapDashboard             screen, widgets, view model, key map; sees the model only
+//   OverlapLoad                  the verifying load generator (a client; knows no server code)
 //   overlap                      argument parsing and wiring only
 let strict: [SwiftSetting] = [
     .swiftLanguageMode(.v6),
@@ -21,6 +22,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
     ],
     targets: [
         .systemLibrary(name: "CNcurses", path: "CNcurses", providers: [.apt(["libncurses-dev"])]),
@@ -36,10 +38,20 @@ let package = Package(
             ],
             swiftSettings: strict),
         .target(name: "OverlapDashboard", dependencies: ["OverlapModel", "CNcurses"], swiftSettings: strict),
+        .target(
+            name: "OverlapLoad",
+            dependencies: [
+                "CLinux",
+                .product(name: "DequeModule", package: "swift-collections"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+            ],
+            // Each connection is touched by one thread only; the runtime
+            // exclusivity checks on its fields cost the hot loop ~10%.
+            swiftSettings: strict + [.unsafeFlags(["-enforce-exclusivity=unchecked"])]),
         .executableTarget(
             name: "overlap",
             dependencies: [
-                "OverlapModel", "OverlapCore", "OverlapDashboard", "CLinux",
+                "OverlapModel", "OverlapCore", "OverlapDashboard", "OverlapLoad", "CLinux",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict),

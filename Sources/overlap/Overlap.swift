@@ -8,7 +8,8 @@ struct Overlap: ParsableCommand {
             Examples:
               overlap                                  start the server on 127.0.0.1:7777 (port mode, auto engine)
               overlap serve --headless --engine epoll  run without the dashboard, one stats line per second
+              overlap load --connections 50 --depth 8  drive it from another terminal, verifying every byte
             """,
-        subcommands: [Serve.self],
+        subcommands: [Serve.self, Load.self],
         defaultSubcommand: Serve.self)
 }

@@ -132,8 +132,11 @@ func printLine(_ s: String) {
     _ = line.withCString { write(1, $0, strlen($0)) }
 }
 
-/// Writes a line to stderr (Swift 6 rejects Glibc's `stderr` global).
-func printError(_ s: String) {
-    let line = s.hasPrefix("overlap:") ? s + "\n" : "overlap: error: " + s + "\n"
+/// Writes a line to stderr (Swift 6 rejects Glibc's `stderr` global). Text
+/// that is not already an `overlap:` line is worded as an error, unless it is
+/// a progress line (`newline: false`, or starting with `[`).
+func printError(_ s: String, newline: Bool = true) {
+    let plain = s.hasPrefix("overlap:") || s.hasPrefix("[") || s.hasPrefix("\r") || !newline
+    let line = (plain ? s : "overlap: error: " + s) + (newline ? "\n" : "")
     _ = line.withCString { write(2, $0, strlen($0)) }
 }

@@ -1,0 +1,152 @@
+import CLinux
+import DequeModule
+import Glibc
+
+/// One client connection of the load generator: what it has sent, what it
+/// expects back next, and the partial message it is reading.
+///
+/// Owned by one worker thread; nothing here is shared.
+final class LoadConnection {
+    let index: Int
+    /// Position in its worker's list (the epoll tag).
+    var slot = 0
+    let fd: Int32
+    let size: Int
+    /// Messages queued or sent and not yet echoed, with the time each was
+    /// (or, open loop, should have been) sent: latency is measured from it.
+    var sendTimes = Deque<UInt64>()
+    var nextSeq: UInt64 = 0
+    var expected: UInt64 = 0
+    /// Open loop: when the next message is due.
+    var nextDue: UInt64 = 0
+    var lastProgress: UInt64 = 0
+    var failure: LoadError?
+    /// A later message arrived where `expected` should have: lost or reordered,
+    /// decided by the message after it.
+    var skipped: (missing: UInt64, got: UInt64)?
+    var writeArmed = false
+    var closed = false
+
+    // Bytes appended and not yet written: out[outHead..<outTail].
+    let out: UnsafeMutableRawPointer
+    let outCapacity: Int
+    var outHead = 0
+    var outTail = 0
+    // The message being read: msg[0..<msgFill].
+    let msg: UnsafeMutableRawPointer
+    var msgFill = 0
+
+    init(index: Int, fd: Int32, size: Int, window: Int) {
+        self.index = index
+        self.fd = fd
+        self.size = size
+        outCapacity = size * max(1, min(window, 64))
+        out = .allocate(byteCount: outCapacity, alignment: 16)
+        msg = .allocate(byteCount: size, alignment: 16)
+    }
+
+    deinit {
+        out.deallocate()
+        msg.deallocate()
+        if fd >= 0 { close(fd) }
+    }
+
+    var inFlight: Int { sendTimes.count }
+
+    /// Room for one more message in the output buffer (compacting it if that helps).
+    func roomForMessage() -> Bool {
+        if outTail + size <= outCapacity { return true }
+        if outHead > 0 {
+            let pending = outTail - outHead
+            if pending > 0 { memmove(out, out + outHead, pending) }
+            outHead = 0
+            outTail = pending
+        }
+        return outTail + size <= outCapacity
+    }
+
+    /// Appends the next message, stamped with `at`.
+    func queueMessage(at: UInt64) {
+        Payload.write(seq: nextSeq, conn: UInt32(truncatingIfNeeded: index), size: size, to: out + outTail)
+        outTail += size
+        nextSeq += 1
+        sendTimes.append(at)
+    }
+
+    /// Fails for a reason seen from outside the stream (close, reset, stall);
+    /// a pending skip is the better explanation when there is one.
+    func failFromOutside(_ kind: LoadErrorKind, _ detail: String) {
+        if let s = skipped {
+            fail(.lost, "message \(s.missing) never came back (message \(s.got) came in its place)")
+        } else {
+            fail(kind, detail)
+        }
+    }
+
+    func fail(_ kind: LoadErrorKind, _ detail: String) {
+        if failure == nil { failure = LoadError(connection: index, message: expected, kind: kind, detail: detail) }
+    }
+
+    /// Writes what it can. False if the socket failed.
+    func flush() -> Bool {
+        while outHead < outTail {
+            let n = send(fd, out + outHead, outTail - outHead, Int32(MSG_NOSIGNAL | MSG_DONTWAIT))
+            if n > 0 {
+                outHead += n
+                continue
+            }
+            let e = errno
+            if e == EINTR { continue }
+            if e == EAGAIN || e == EWOULDBLOCK { return true }
+            failFromOutside(e == ECONNRESET || e == EPIPE ? .reset : .socket, "send: \(String(cString: strerror(e)))")
+            return false
+        }
+        outHead = 0
+        outTail = 0
+        return true
+    }
+
+    var hasPendingOutput: Bool { outHead < outTail }
+
+    enum Check {
+        /// The expected message, intact; it was sent at `sentAt`.
+        case echoed(sentAt: UInt64)
+        /// A later message: lost or reordered, decided by the next one.
+        case undecided
+        case failed
+    }
+
+    /// Checks one complete echoed message.
+    func checkMessage(_ message: UnsafeRawPointer) -> Check {
+        let conn = UInt32(truncatingIfNeeded: index)
+        let verdict = Payload.verify(message, expected: expected, conn: conn, size: size)
+        if let s = skipped {
+            // The message after a skip decides: the missing one now means reordered.
+            if case .otherMessage(let seq) = verdict, seq == s.missing {
+                fail(.reordered, "message \(s.got) came back before message \(s.missing)")
+            } else {
+                fail(.lost, "message \(s.missing) never came back (message \(s.got) came in its place)")
+            }
+            return .failed
+        }
+        switch verdict {
+        case .ok:
+            expected += 1
+            return .echoed(sentAt: sendTimes.popFirst() ?? 0)
+        case .corrupt(let offset):
+            fail(.corrupted, "byte \(offset) of the echo differs from what was sent")
+            return .failed
+        case .otherMessage(let seq):
+            if seq < expected {
+                fail(.duplicated, "message \(seq) came back a second time")
+                return .failed
+            }
+            if seq >= nextSeq {
+                fail(.corrupted, "the echo names message \(seq), which was never sent")
+                return .failed
+            }
+            skipped = (expected, seq)
+            return .undecided
+        }
+    }
+}

@@ -1,0 +1,161 @@
+import CLinux
+import Glibc
+import Histogram
+import Synchronization
+
+/// What `overlap load` measured: the same figures as the table and `--json`.
+public struct LoadReport: Codable, Sendable, Equatable {
+    public struct Latency: Codable, Sendable, Equatable {
+        public var p50: UInt64
+        public var p90: UInt64
+        public var p99: UInt64
+        public var p999: UInt64
+        public var max: UInt64
+        public var mean: Double
+    }
+    public var host: String
+    public var port: Int
+    public var connections: Int
+    public var size: Int
+    public var depth: Int
+    public var rate: Double?
+    public var durationSeconds: Double
+    public var warmupSeconds: Double
+    /// Echoes verified and received inside the measured window.
+    public var messages: UInt64
+    public var messagesPerSecond: Double
+    public var megabytesPerSecond: Double
+    /// Round-trip latency in microseconds (open loop: from when each message was due).
+    public var latencyMicros: Latency
+    public var errors: [LoadError]
+    public var ok: Bool { errors.isEmpty }
+}
+
+/// A progress sample for the line printed while the load runs.
+public struct LoadProgress: Sendable {
+    public var elapsedSeconds: Double
+    public var totalSeconds: Double
+    public var echoed: UInt64
+    public var messagesPerSecond: Double
+}
+
+/// Opens the connections, runs the workers, and gathers their results.
+public enum LoadRunner {
+    public static func run(_ config: LoadConfig, progress: ((LoadProgress) -> Void)? = nil) -> LoadReport {
+        var conns: [LoadConnection] = []
+        var errors: [LoadError] = []
+        let window = config.rate == nil ? config.depth : 1024
+        for i in 0..<config.connections {
+            switch connect(host: config.host, port: config.port) {
+            case .success(let fd):
+                conns.append(LoadConnection(index: i, fd: fd, size: config.size, window: window))
+            case .failure(let why):
+                errors.append(LoadError(connection: i, message: 0, kind: .connect, detail: why.description))
+            }
+            if !errors.isEmpty { break }
+        }
+        guard errors.isEmpty else { return report(config, measured: 0, histogram: nil, errors: errors) }
+
+        let threads = min(config.threads, conns.count)
+        let abort = AbortFlag()
+        let start = overlap_monotonic_ns()
+        let workers = (0..<threads).map { t in
+            LoadWorker(conns: conns.enumerated().filter { $0.offset % threads == t }.map(\.element), config: config,
+                       start: start, abortRef: abort)
+        }
+        conns.removeAll()
+        let done = Atomic<Int>(0)
+        let handles = workers.map { w in
+            spawn {
+                w.run()
+                done.wrappingAdd(1, ordering: .releasing)
+            }
+        }
+        let total = config.warmup + config.duration
+        var lastEchoed: UInt64 = 0
+        var lastAt = start
+        var nextReport = start + 1_000_000_000
+        while done.load(ordering: .acquiring) < workers.count {
+            usleep(50_000)
+            let now = overlap_monotonic_ns()
+            if let progress, now >= nextReport {
+                let echoed = workers.reduce(0) { $0 + $1.echoed.load(ordering: .relaxed) }
+                let rate = Double(echoed - lastEchoed) / (Double(now - lastAt) / 1e9)
+                progress(LoadProgress(elapsedSeconds: Double(now - start) / 1e9, totalSeconds: total,
+                                      echoed: echoed, messagesPerSecond: rate))
+                lastEchoed = echoed
+                lastAt = now
+                nextReport += 1_000_000_000
+            }
+        }
+        for h in handles { pthread_join(h, nil) }
+        var histogram = workers[0].histogram
+        for w in workers.dropFirst() { histogram.add(w.histogram) }
+        for w in workers {
+            errors += w.conns.compactMap(\.failure)
+        }
+        errors.sort { $0.connection < $1.connection }
+        return report(config, measured: workers.reduce(0) { $0 + $1.measured }, histogram: histogram, errors: errors)
+    }
+
+    private static func report(_ c: LoadConfig, measured: UInt64, histogram: Histogram<UInt64>?,
+                               errors: [LoadError]) -> LoadReport {
+        let h = histogram
+        let lat = LoadReport.Latency(
+            p50: h?.valueAtPercentile(50) ?? 0, p90: h?.valueAtPercentile(90) ?? 0,
+            p99: h?.valueAtPercentile(99) ?? 0, p999: h?.valueAtPercentile(99.9) ?? 0,
+            max: h.map { $0.totalCount > 0 ? $0.max : 0 } ?? 0, mean: h.map { $0.totalCount > 0 ? $0.mean : 0 } ?? 0)
+        let mps = Double(measured) / c.duration
+        return LoadReport(host: c.host, port: c.port, connections: c.connections, size: c.size, depth: c.depth,
+                          rate: c.rate, durationSeconds: c.duration, warmupSeconds: c.warmup, messages: measured,
+                          messagesPerSecond: mps, megabytesPerSecond: mps * Double(c.size) / 1e6,
+                          latencyMicros: lat, errors: errors)
+    }
+
+    /// A connected, non-blocking TCP socket with Nagle off, or why not.
+    static func connect(host: String, port: Int) -> Result<Int32, ConnectFailure> {
+        var hints = addrinfo()
+        hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV
+        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+        var res: UnsafeMutablePointer<addrinfo>?
+        guard getaddrinfo(host, String(port), &hints, &res) == 0, let ai = res else {
+            return .failure(ConnectFailure("'\(host)' is not a numeric IPv4 or IPv6 address"))
+        }
+        defer { freeaddrinfo(res) }
+        let fd = socket(ai.pointee.ai_family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        if fd < 0 { return .failure(ConnectFailure("socket: \(String(cString: strerror(errno)))")) }
+        while Glibc.connect(fd, ai.pointee.ai_addr, ai.pointee.ai_addrlen) != 0 {
+            let e = errno
+            if e == EINTR { continue }
+            close(fd)
+            return .failure(ConnectFailure("connect to \(host):\(port): \(String(cString: strerror(e)))"))
+        }
+        var one: Int32 = 1
+        setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
+        let flags = fcntl(fd, F_GETFL)
+        _ = fcntl(fd, F_SETFL, flags | O_NONBLOCK)
+        return .success(fd)
+    }
+
+    private final class Box {
+        let body: () -> Void
+        init(_ body: @escaping () -> Void) { self.body = body }
+    }
+
+    private static func spawn(_ body: @escaping @Sendable () -> Void) -> pthread_t {
+        var t = pthread_t()
+        let box = Unmanaged.passRetained(Box(body)).toOpaque()
+        let rc = pthread_create(&t, nil, { raw in
+            Unmanaged<Box>.fromOpaque(raw!).takeRetainedValue().body()
+            return nil
+        }, box)
+        precondition(rc == 0, "pthread_create failed: \(rc)")
+        return t
+    }
+}
+
+/// Why a connection could not be opened, worded for the user.
+struct ConnectFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ d: String) { description = d }
+}

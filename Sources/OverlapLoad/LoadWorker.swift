@@ -1,0 +1,185 @@
+import CLinux
+import Glibc
+import Histogram
+import Synchronization
+
+/// One thread of the load generator: drives its share of the connections
+/// with epoll, verifies every echo, and records latencies.
+final class LoadWorker: @unchecked Sendable {
+    let conns: [LoadConnection]
+    let config: LoadConfig
+    let warmupEnd: UInt64
+    let sendEnd: UInt64
+    /// Echoes verified so far, warm-up included (read by the progress line).
+    let echoed = Atomic<UInt64>(0)
+    // Results, read after the thread is joined.
+    var histogram = Histogram<UInt64>(highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: .three)
+    var measured: UInt64 = 0
+    var unfinished = 0
+    private let epfd: Int32
+    private let scratch: UnsafeMutableRawPointer
+    private static let scratchSize = 256 * 1024
+    private static let openLoopWindow = 1024
+
+    init(conns: [LoadConnection], config: LoadConfig, start: UInt64, abortRef: AbortFlag) {
+        self.conns = conns
+        self.config = config
+        warmupEnd = start + UInt64(config.warmup * 1e9)
+        sendEnd = warmupEnd + UInt64(config.duration * 1e9)
+        self.abortRef = abortRef
+        epfd = epoll_create1(Int32(EPOLL_CLOEXEC))
+        scratch = .allocate(byteCount: Self.scratchSize, alignment: 16)
+    }
+
+    /// Raised by any worker that sees an error: every worker stops.
+    private let abortRef: AbortFlag
+
+    deinit {
+        close(epfd)
+        scratch.deallocate()
+    }
+
+    private func arm(_ c: LoadConnection, write: Bool) {
+        var ev = epoll_event()
+        ev.events = EPOLLIN.rawValue | EPOLLRDHUP.rawValue | (write ? EPOLLOUT.rawValue : 0)
+        ev.data.u64 = UInt64(c.slot)
+        _ = epoll_ctl(epfd, EPOLL_CTL_MOD, c.fd, &ev)
+        c.writeArmed = write
+    }
+
+    /// Queues what the connection may send now, writes it, and watches for
+    /// writability only while output is left over.
+    private func topUp(_ c: LoadConnection, now: UInt64) {
+        guard c.failure == nil && !c.closed else { return }
+        if now < sendEnd {
+            if let rate = config.rate {
+                let interval = UInt64(1e9 / rate)
+                while c.nextDue <= now && c.inFlight < Self.openLoopWindow && c.roomForMessage() {
+                    c.queueMessage(at: c.nextDue)
+                    c.nextDue += interval
+                }
+            } else {
+                while c.inFlight < config.depth && c.roomForMessage() { c.queueMessage(at: now) }
+            }
+        }
+        if !c.flush() { return }
+        if c.hasPendingOutput != c.writeArmed { arm(c, write: c.hasPendingOutput) }
+    }
+
+    private func read(_ c: LoadConnection, now: UInt64) {
+        while c.failure == nil {
+            let n = recv(c.fd, scratch, Self.scratchSize, Int32(MSG_DONTWAIT))
+            if n == 0 {
+                c.closed = true
+                if c.inFlight > 0 || c.skipped != nil {
+                    c.failFromOutside(.closedEarly, "the server closed the connection with \(c.inFlight) message(s) not echoed")
+                }
+                return
+            }
+            if n < 0 {
+                let e = errno
+                if e == EINTR { continue }
+                if e == EAGAIN || e == EWOULDBLOCK { return }
+                c.failFromOutside(e == ECONNRESET ? .reset : .socket, "recv: \(String(cString: strerror(e)))")
+                return
+            }
+            if c.inFlight == 0 && c.skipped == nil {
+                c.fail(.duplicated, "\(n) byte(s) came back that were never sent (or were already echoed)")
+                return
+            }
+            c.lastProgress = now
+            var off = 0
+            let size = c.size
+            while off < n && c.failure == nil {
+                let message: UnsafeRawPointer
+                if c.msgFill == 0 && n - off >= size {
+                    message = UnsafeRawPointer(scratch + off)  // whole message in the buffer: check it in place
+                    off += size
+                } else {
+                    let take = min(size - c.msgFill, n - off)
+                    memcpy(c.msg + c.msgFill, scratch + off, take)
+                    c.msgFill += take
+                    off += take
+                    if c.msgFill < size { break }
+                    c.msgFill = 0
+                    message = UnsafeRawPointer(c.msg)
+                }
+                switch c.checkMessage(message) {
+                case .echoed(let sentAt):
+                    echoed.store(echoed.load(ordering: .relaxed) &+ 1, ordering: .relaxed)
+                    if now >= warmupEnd && now <= sendEnd {
+                        measured += 1
+                        _ = histogram.record(max(1, (now &- sentAt) / 1000))
+                    }
+                case .undecided:
+                    continue
+                case .failed:
+                    return
+                }
+                if off < n && c.inFlight == 0 && c.skipped == nil {
+                    c.fail(.duplicated, "\(n - off) byte(s) came back beyond every message sent")
+                    return
+                }
+            }
+        }
+    }
+
+    func run() {
+        for (slot, c) in conns.enumerated() {
+            c.slot = slot
+            var ev = epoll_event()
+            ev.events = EPOLLIN.rawValue | EPOLLRDHUP.rawValue
+            ev.data.u64 = UInt64(slot)
+            _ = epoll_ctl(epfd, EPOLL_CTL_ADD, c.fd, &ev)
+        }
+        var events = [epoll_event](repeating: epoll_event(), count: 512)
+        var now = overlap_monotonic_ns()
+        for c in conns {
+            c.lastProgress = now
+            c.nextDue = now
+            topUp(c, now: now)
+        }
+        var lastSweep = now
+        var failed = conns.contains { $0.failure != nil }
+        let stallNanos = UInt64(config.stallSeconds * 1e9)
+        while true {
+            if abortRef.isSet || failed {
+                abortRef.set()
+                break
+            }
+            if now >= sendEnd && conns.allSatisfy({ $0.inFlight == 0 || $0.closed }) { break }
+            let timeout: Int32 = config.rate != nil && now < sendEnd ? 1 : 50
+            let n = Int(epoll_wait(epfd, &events, Int32(events.count), timeout))
+            now = overlap_monotonic_ns()
+            if n > 0 {
+                for i in 0..<n {
+                    let c = conns[Int(events[i].data.u64)]
+                    let bits = events[i].events
+                    if bits & (EPOLLIN.rawValue | EPOLLHUP.rawValue | EPOLLERR.rawValue | EPOLLRDHUP.rawValue) != 0 {
+                        read(c, now: now)
+                    }
+                    topUp(c, now: now)
+                    if c.failure != nil { failed = true }
+                }
+            }
+            if config.rate != nil && now < sendEnd {
+                for c in conns where c.nextDue <= now { topUp(c, now: now) }
+            }
+            if now &- lastSweep >= 100_000_000 {
+                lastSweep = now
+                for c in conns where c.failure == nil && !c.closed && c.inFlight > 0 && now &- c.lastProgress > stallNanos {
+                    c.failFromOutside(.stalled, "\(c.inFlight) message(s) in flight and no echo for \(config.stallSeconds) s")
+                    failed = true
+                }
+            }
+        }
+        unfinished = conns.reduce(0) { $0 + ($1.failure == nil ? $1.inFlight : 0) }
+    }
+}
+
+/// A flag every worker can raise to stop the run.
+final class AbortFlag: Sendable {
+    private let flag = Atomic<Bool>(false)
+    var isSet: Bool { flag.load(ordering: .relaxed) }
+    func set() { flag.store(true, ordering: .relaxed) }
+}
