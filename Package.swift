@@ -60,6 +60,10 @@ let package = Package(
             dependencies: ["OverlapCore", "OverlapModel", "CLinux"],
             swiftSettings: strict),
         .testTarget(
+            name: "OverlapLoadTests",
+            dependencies: ["OverlapLoad", "OverlapCore", "OverlapModel"],
+            swiftSettings: strict),
+        .testTarget(
             name: "OverlapDashboardTests",
             dependencies: ["OverlapDashboard", "OverlapModel"],
             exclude: ["Golden"],

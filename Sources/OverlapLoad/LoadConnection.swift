@@ -122,7 +122,7 @@ final class LoadConnection {
         let verdict = Payload.verify(message, expected: expected, conn: conn, size: size)
         if let s = skipped {
             // The message after a skip decides: the missing one now means reordered.
-            if case .otherMessage(let seq) = verdict, seq == s.missing {
+            if verdict == .ok {  // the missing message, intact, right after a later one
                 fail(.reordered, "message \(s.got) came back before message \(s.missing)")
             } else {
                 fail(.lost, "message \(s.missing) never came back (message \(s.got) came in its place)")

@@ -9,7 +9,8 @@ struct Overlap: ParsableCommand {
               overlap                                  start the server on 127.0.0.1:7777 (port mode, auto engine)
               overlap serve --headless --engine epoll  run without the dashboard, one stats line per second
               overlap load --connections 50 --depth 8  drive it from another terminal, verifying every byte
+              overlap bench --duration 2               compare every mode on both engines (about a minute)
             """,
-        subcommands: [Serve.self, Load.self],
+        subcommands: [Serve.self, Load.self, Bench.self],
         defaultSubcommand: Serve.self)
 }

@@ -1,0 +1,105 @@
+import Foundation
+@testable import OverlapCore
+@testable import OverlapLoad
+import OverlapModel
+import Testing
+
+@Suite(.serialized)
+struct LoadTests {
+    func config(port: Int, connections: Int = 2, depth: Int = 4, size: Int = 64) -> LoadConfig {
+        var c = LoadConfig()
+        c.port = port
+        c.connections = connections
+        c.depth = depth
+        c.size = size
+        c.duration = 1
+        c.warmup = 0
+        c.stallSeconds = 1
+        return c
+    }
+
+    @Test("each fault of a broken server is detected and named", arguments: [
+        (FaultyServer.Fault.corruptEvery(50), LoadErrorKind.corrupted),
+        (.drop(20), .lost),
+        (.swap(20), .reordered),
+        (.duplicate(20), .duplicated),
+        (.closeAfter(30), .closedEarly),
+        (.resetAfter(30), .reset),
+    ])
+    func faults(fault: FaultyServer.Fault, kind: LoadErrorKind) {
+        let server = FaultyServer(size: 64, fault: fault)
+        defer { server.stop() }
+        let report = LoadRunner.run(config(port: server.port))
+        #expect(!report.ok)
+        #expect(report.errors.first?.kind == kind, "\(report.errors)")
+        if case .drop(let n) = fault { #expect(report.errors.first?.message == UInt64(n)) }
+        if case .swap(let n) = fault { #expect(report.errors.first?.message == UInt64(n)) }
+        if case .corruptEvery(let n) = fault {
+            #expect(report.errors.first?.message == UInt64(n - 1))
+            #expect(report.errors.first?.detail.contains("byte 32") == true)
+        }
+    }
+
+    @Test("a server that drops a message at depth 1 is reported as stalled")
+    func stall() {
+        let server = FaultyServer(size: 64, fault: .drop(5))
+        defer { server.stop() }
+        let report = LoadRunner.run(config(port: server.port, connections: 1, depth: 1))
+        #expect(report.errors.map(\.kind) == [.stalled])
+        #expect(report.errors.first?.message == 5)
+    }
+
+    @Test("no server listening: a connect error, not a hang")
+    func refused() {
+        let server = FaultyServer(size: 64, fault: .none)
+        let port = server.port
+        server.stop()
+        let report = LoadRunner.run(config(port: port))
+        #expect(report.errors.first?.kind == .connect)
+    }
+
+    @Test("against overlap's own server, every mode: no error, consistent figures",
+          arguments: NotificationMode.allCases)
+    func ownServer(mode: NotificationMode) throws {
+        var sc = ServerConfig()
+        sc.port = 0
+        sc.mode = mode
+        sc.threads = 2
+        sc.concurrency = 2
+        let server = try EchoServer(config: sc)
+        try server.start()
+        defer { server.stop() }
+        var c = config(port: server.address.port, connections: 8, depth: 4, size: 300)
+        c.rate = nil
+        let closed = LoadRunner.run(c)
+        #expect(closed.ok, "\(closed.errors)")
+        #expect(closed.messagesPerSecond > 0)
+        let l = closed.latencyMicros
+        #expect(l.p50 <= l.p99 && l.p99 <= l.max && l.p50 > 0)
+        c.rate = 500
+        let open = LoadRunner.run(c)
+        #expect(open.ok, "\(open.errors)")
+        // 8 connections at 500 msg/s for 1 s: about 4000 messages.
+        #expect(open.messages > 3000 && open.messages < 4400, "\(open.messages)")
+        let json = try JSONSerialization.jsonObject(with: Data(open.json.utf8)) as? [String: Any]
+        for key in ["msgs_per_s", "mb_per_s", "latency_us", "connections", "errors", "ok"] {
+            #expect(json?[key] != nil, "missing \(key)")
+        }
+        let s = server.snapshot(sessions: false)
+        #expect(s.bytesReceived == s.bytesSent)
+        #expect(s.bytesReceived >= (closed.messages + open.messages) * 300)
+    }
+
+    @Test("bad settings are refused with the flag named")
+    func validation() {
+        var c = LoadConfig()
+        c.size = 8
+        #expect(c.problem?.contains("--size") == true)
+        c = LoadConfig()
+        c.rate = 0
+        #expect(c.problem?.contains("--rate") == true)
+        c = LoadConfig()
+        c.connections = 0
+        #expect(c.problem?.contains("--connections") == true)
+    }
+}
