@@ -171,6 +171,13 @@ public final class EchoServer: ServerControl, @unchecked Sendable {
         log.note(.info, "mode \(from.rawValue) -> \(mode.rawValue): \(left) request\(left == 1 ? " still finishes" : "s still finish") in \(from.rawValue) mode")
     }
 
+    /// Every thread's counters since the server started, retired threads
+    /// included (a benchmark's totals must count the threads of a mode that
+    /// retired before it looked).
+    public func allThreadRows() -> [ThreadRow] {
+        registry.all.filter { $0.id != control.id }.map { $0.row() }
+    }
+
     public func snapshot(sessions includeRows: Bool) -> StatsSnapshot {
         let blocks = registry.all
         let now = monotonicNanos()

@@ -123,7 +123,7 @@ struct Bench: ParsableCommand {
         let server = try EchoServer(config: config)
         try server.start()
         defer { server.stop() }
-        let before = server.snapshot(sessions: false)
+        let before = server.allThreadRows()
         var load = LoadConfig()
         load.port = server.address.port
         load.connections = sc.connections
@@ -133,8 +133,8 @@ struct Bench: ParsableCommand {
         load.warmup = 0.5
         let report = LoadRunner.run(load)
         let after = server.snapshot(sessions: false)
-        let prior = Dictionary(before.threads.map { ($0.id, $0.completions) }, uniquingKeysWith: { a, _ in a })
-        let work = after.threads.filter { $0.mode == mode }.map { Double($0.completions - (prior[$0.id] ?? 0)) }
+        let prior = Dictionary(before.map { ($0.id, $0.completions) }, uniquingKeysWith: { a, _ in a })
+        let work = server.allThreadRows().filter { $0.mode == mode }.map { Double($0.completions - (prior[$0.id] ?? 0)) }
         return Row(mode: mode.rawValue, engine: engine.rawValue, scenario: sc.name,
                    msgs_per_s: report.messagesPerSecond, mb_per_s: report.megabytesPerSecond,
                    p50_us: report.latencyMicros.p50, p99_us: report.latencyMicros.p99,
