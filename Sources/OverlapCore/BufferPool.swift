@@ -33,7 +33,7 @@ final class BufferPool: Sendable {
         var waiters = Deque<any BufferWaiter>()
     }
 
-    private let state: Mutex<State>
+    private let state: SleepingLock<State>  // see SleepingLock: many threads release buffers
     private let returnToKernel: (@Sendable (BufferRef) -> Void)?
 
     /// - Parameter returnToKernel: set when the kernel lends the buffers (io_uring);
@@ -49,7 +49,7 @@ final class BufferPool: Sendable {
         self.size = size
         self.returnToKernel = returnToKernel
         let free: [UInt16] = returnToKernel == nil ? (0..<count).reversed().map { UInt16($0) } : []
-        state = Mutex(State(free: free))
+        state = SleepingLock(State(free: free))
     }
 
     deinit {

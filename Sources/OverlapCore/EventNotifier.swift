@@ -11,13 +11,18 @@ final class EventGroup: @unchecked Sendable {
     static let capacity = 64
 
     let number: Int
-    /// Slots whose event belongs to a pending or signalled request. Guarded by
-    /// the `EventNotifier`'s lock, which hands slots out and takes them back.
-    var used: UInt64 = 0
-    /// False once the group is removed (its waiter exits). Same lock.
-    var open = true
-    /// The waiter's thread id. Same lock.
-    var waiterID = -1
+    private struct Slots {
+        /// Slots whose event belongs to a pending or signalled request.
+        var used: UInt64 = 0
+        /// False once the group is removed (its waiter exits).
+        var open = true
+    }
+    /// The group's own lock for its slots, so that a waiter re-posting into its
+    /// own group does not contend with the other waiters. Lock order: the
+    /// notifier's list lock first, then a group's.
+    private let slots = Mutex(Slots())
+    /// The waiter's thread id (set once, before the waiter runs).
+    let waiterID = Atomic<Int>(-1)
 
     private struct Signals {
         var set: UInt64 = 0
@@ -31,6 +36,29 @@ final class EventGroup: @unchecked Sendable {
     init(number: Int) {
         self.number = number
     }
+
+    /// Takes the lowest free slot, or nil if the group is full or removed.
+    func takeSlot() -> Int? {
+        slots.withLock { s in
+            guard s.open, s.used != .max else { return nil }
+            let slot = (~s.used).trailingZeroBitCount
+            s.used |= 1 << UInt64(slot)
+            return slot
+        }
+    }
+
+    func freeSlots(_ bits: UInt64) { slots.withLock { $0.used &= ~bits } }
+
+    /// Closes the group if it has no event left; true if it did.
+    func closeIfEmpty() -> Bool {
+        slots.withLock { s in
+            guard s.used == 0 else { return false }
+            s.open = false
+            return true
+        }
+    }
+
+    var size: Int { slots.withLock { $0.used.nonzeroBitCount } }
 
     /// `WSASetEvent` by the completion of `request`: wakes the waiter if it sleeps.
     func signal(_ request: Overlapped) {
@@ -111,28 +139,28 @@ final class EventNotifier: Sendable {
     /// has room (a session keeps its group), else the first group with room,
     /// else a new group with its own waiter thread.
     func attach(_ request: Overlapped, from thread: IOThread) {
-        let (group, isNew): (EventGroup, Bool) = state.withLock { s in
-            var chosen: EventGroup?
-            if let own = thread.eventGroup, own.open, own.used != .max { chosen = own }
-            if chosen == nil { chosen = s.groups.first { $0.used != .max } }
-            let isNew = chosen == nil
-            let g = chosen ?? EventGroup(number: s.nextNumber)
-            if isNew {
-                s.nextNumber += 1
-                s.groups.append(g)
-            }
-            let slot = (~g.used).trailingZeroBitCount
-            g.used |= 1 << UInt64(slot)
+        if let own = thread.eventGroup, let slot = own.takeSlot() {
             request.notifySlot = slot
-            return (g, isNew)
+            request.eventGroup = own
+            return
         }
+        let (group, slot, isNew): (EventGroup, Int, Bool) = state.withLock { s in
+            for g in s.groups {
+                if let slot = g.takeSlot() { return (g, slot, false) }
+            }
+            let g = EventGroup(number: s.nextNumber)
+            s.nextNumber += 1
+            s.groups.append(g)
+            return (g, g.takeSlot()!, true)
+        }
+        request.notifySlot = slot
         request.eventGroup = group
         if isNew { spawnWaiter(group) }
     }
 
     private func spawnWaiter(_ group: EventGroup) {
         let stats = registry.register(name: "event-\(group.number)", role: .eventWaiter(groupSize: 1), mode: .event)
-        state.withLock { _ in group.waiterID = stats.id }
+        group.waiterID.store(stats.id, ordering: .relaxed)
         threads.add(OSThread(name: stats.name) { [self] in
             let thread = IOThread(stats: stats)
             thread.eventGroup = group
@@ -162,17 +190,18 @@ final class EventNotifier: Sendable {
                 freed |= 1 << UInt64(r.notifySlot)
                 r.eventGroup = nil
             }
-            state.withLock { _ in group.used &= ~freed }
+            group.freeSlots(freed)
             for r in batch { runCompletion(r, on: thread) }
             batch.removeAll(keepingCapacity: true)
             thread.stats.add(ThreadStats.Slot.busyNanos, monotonicNanos() &- start)
-            let removed = state.withLock { s in
-                guard group.used == 0 else { return false }
-                group.open = false
-                s.groups.removeAll { $0 === group }
-                return true
+            if group.size == 0 {
+                let removed = state.withLock { s in
+                    guard group.closeIfEmpty() else { return false }
+                    s.groups.removeAll { $0 === group }
+                    return true
+                }
+                if removed { break }
             }
-            if removed { break }
         }
         thread.eventGroup = nil
         thread.stats.retire()
@@ -188,13 +217,13 @@ final class EventNotifier: Sendable {
     /// Each live waiter with the number of events in its group.
     func roles() -> [Int: ThreadRole] {
         state.withLock { s in
-            Dictionary(s.groups.map { ($0.waiterID, ThreadRole.eventWaiter(groupSize: $0.used.nonzeroBitCount)) },
+            Dictionary(s.groups.map { ($0.waiterID.load(ordering: .relaxed), ThreadRole.eventWaiter(groupSize: $0.size)) },
                        uniquingKeysWith: { a, _ in a })
         }
     }
 
     /// Groups open now, and their sizes (tests, the help text's 64-event limit).
-    var groupSizes: [Int] { state.withLock { $0.groups.map(\.used.nonzeroBitCount) } }
+    var groupSizes: [Int] { state.withLock { $0.groups.map(\.size) } }
 
     var peakDepth: Int64 { gauge.peak }
     /// Times a waiter woke and harvested (tests).

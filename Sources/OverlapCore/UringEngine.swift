@@ -18,7 +18,7 @@ final class UringEngine: IOEngine, @unchecked Sendable {
     private let bufRing: UnsafeMutablePointer<io_uring_buf_ring>
     private let bufRingBytes: Int
     private let wakeFd: Int32
-    private let incoming = Mutex<[Overlapped]>([])
+    private let incoming = SleepingLock<[Overlapped]>([])
     /// True while the engine thread is, or is about to be, blocked in the kernel:
     /// the first poster to see it writes the wake-up eventfd.
     private let sleeping = Atomic<Bool>(false)
