@@ -6,12 +6,15 @@
 # Usage: scripts/tui-test.sh [path/to/overlap]
 set -u
 bin=$(realpath "${1:-.build/debug/overlap}")
-sock="overlap-tui-$$"
+# Each start gets its own tmux server: a new one on the socket of one that is
+# still shutting down can exit at once ("server exited unexpectedly").
+runs=0
+sock="overlap-tui-$$-0"
 t() { tmux -L "$sock" "$@"; }
 pass=0 fail=0
 ok() { pass=$((pass + 1)); }
 no() { fail=$((fail + 1)); echo "FAIL: $*" >&2; echo "--- pane:" >&2; t capture-pane -p -t ui >&2 2>/dev/null; }
-trap 't kill-server 2>/dev/null' EXIT
+trap 'for i in $(seq 0 $runs); do tmux -L "overlap-tui-$$-$i" kill-server 2>/dev/null; done' EXIT
 
 # wait_for "fixed text" [seconds]: polls the pane until the text shows.
 wait_for() {
@@ -27,6 +30,8 @@ header() { t capture-pane -p -t ui | head -1; }
 
 # After the program, the pane shows its exit status and the terminal modes.
 start() {
+    runs=$((runs + 1))
+    sock="overlap-tui-$$-$runs"
     t new-session -d -s ui -x 100 -y 30 \
         "env $1 '$bin' --port 0; echo EXIT=\$?; stty -a | tr ' ;' '\n\n' | grep -xE -- '-?(echo|icanon)' | tr '\n' ' '; echo; sleep 60"
 }
