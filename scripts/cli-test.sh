@@ -57,6 +57,11 @@ for sig in INT TERM; do
     done
 done
 
+# --stats-format json: every stdout line is a JSON object with the snapshot.
+out=$(timeout 3 "$bin" serve --headless --port 0 --stats-format json --refresh-ms 100 2>/dev/null | head -3)
+if python3 -c 'import json,sys; ls=sys.argv[1].splitlines(); assert len(ls)==3; [json.loads(l)["snapshot"]["sessions"] for l in ls]' "$out"; then ok
+else no "--stats-format json: $out"; fi
+
 # overlap load: bad flags name the flag; nothing listening is a clear failure.
 expect_error "load: size below the header" "--size" load --size 8
 expect_error "load: bad rate" "--rate" load --rate 0

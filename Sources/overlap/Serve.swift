@@ -8,12 +8,20 @@ import OverlapModel
 extension NotificationMode: ExpressibleByArgument {}
 extension EngineChoice: ExpressibleByArgument {}
 
+/// How `--headless` prints its stats.
+enum StatsFormat: String, ExpressibleByArgument, CaseIterable {
+    case text, json
+}
+
 struct Serve: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run the echo server (the default command).",
         discussion: """
             Examples:
+              overlap                                          the dashboard over a server on 127.0.0.1:7777
+              overlap serve --mode callback --threads 4        start in callback mode with 4 APC threads
               overlap serve --headless                         stats line every second on stdout
+              overlap serve --headless --stats-format json     the same figures as JSON lines, for scripts
               overlap serve --headless --engine epoll --threads 4 --concurrency 2
             """)
 
@@ -37,6 +45,8 @@ struct Serve: ParsableCommand {
     var metricsPort: Int?
     @Option(help: "Refresh interval of the stats line / dashboard, in milliseconds (100-10000).")
     var refreshMs = 1000
+    @Option(help: "Headless stats: text (one line) or json (one object per line, the dashboard's figures).")
+    var statsFormat = StatsFormat.text
 
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0-65535, not \(port)") }
@@ -102,25 +112,32 @@ struct Serve: ParsableCommand {
         }
         let clean = server.stop()
         let last = server.snapshot(sessions: false)
-        printLine("overlap: stopped (\(last.accepted) sessions served, \(Format.bytes(last.bytesReceived)) echoed)")
+        note("overlap: stopped (\(last.accepted) sessions served, \(Format.bytes(last.bytesReceived)) echoed)")
         if !clean {
             printError("overlap: some requests were still in flight at exit")
             throw ExitCode(1)
         }
     }
 
+    /// A status line: on stdout, unless stdout carries JSON lines (then stderr,
+    /// so that every stdout line parses).
+    private func note(_ line: String) {
+        if headless && statsFormat == .json { printError(line) } else { printLine(line) }
+    }
+
     /// The headless front end: one stats line per refresh until a stop signal.
     private func runHeadless(_ server: EchoServer) {
-        printLine("overlap: listening on \(server.address) (\(server.engineKind.rawValue) engine: \(server.engineReason), \(mode.rawValue) mode); Ctrl-C stops")
+        note("overlap: listening on \(server.address) (\(server.engineKind.rawValue) engine: \(server.engineReason), \(mode.rawValue) mode); Ctrl-C stops")
         var previous = server.snapshot(sessions: false)
         while true {
             let sig = overlap_wait_stop_signal(refreshMs)
             if sig != 0 {
-                printLine("overlap: signal \(sig): stopping")
+                note("overlap: signal \(sig): stopping")
                 return
             }
             let now = server.snapshot(sessions: false)
-            printLine(StatsLine.render(now, rates: SnapshotRates(from: previous, to: now)))
+            let rates = SnapshotRates(from: previous, to: now)
+            printLine(statsFormat == .json ? StatsJSON.line(now, rates) : StatsLine.render(now, rates: rates))
             previous = now
         }
     }
