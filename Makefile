@@ -19,6 +19,7 @@ run: release
 	.build/release/overlap $(ARGS)
 
 test: build
+	@scripts/deps.sh --test
 	swift build --build-tests $(SWIFT_FLAGS)
 	swift test --skip-build --no-parallel  # the core tests count this process's descriptors
 	scripts/cli-test.sh .build/debug/overlap

@@ -6,6 +6,7 @@ import PackageDescription
 //   OverlapModel                 shared vocabulary: modes, kinds, snapshot, ServerControl
 //   OverlapCore                  overlapped requests, engines, notifiers, sessions, counters
 //   OverlapDashboard             screen, widgets, view model, key map; sees the model only
+//   OverlapMetrics               Prometheus exposition of snapshots and its small HTTP server
 //   OverlapLoad                  the verifying load generator (a client; knows no server code)
 //   overlap                      argument parsing and wiring only
 let strict: [SwiftSetting] = [
@@ -23,6 +24,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         .systemLibrary(name: "CNcurses", path: "CNcurses", providers: [.apt(["libncurses-dev"])]),
@@ -39,6 +41,10 @@ let package = Package(
             swiftSettings: strict),
         .target(name: "OverlapDashboard", dependencies: ["OverlapModel", "CNcurses"], swiftSettings: strict),
         .target(
+            name: "OverlapMetrics",
+            dependencies: ["OverlapModel", .product(name: "Prometheus", package: "swift-prometheus")],
+            swiftSettings: strict),
+        .target(
             name: "OverlapLoad",
             dependencies: [
                 "CLinux",
@@ -51,7 +57,7 @@ let package = Package(
         .executableTarget(
             name: "overlap",
             dependencies: [
-                "OverlapModel", "OverlapCore", "OverlapDashboard", "OverlapLoad", "CLinux",
+                "OverlapModel", "OverlapCore", "OverlapDashboard", "OverlapLoad", "OverlapMetrics", "CLinux",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict),
@@ -62,6 +68,10 @@ let package = Package(
         .testTarget(
             name: "OverlapLoadTests",
             dependencies: ["OverlapLoad", "OverlapCore", "OverlapModel"],
+            swiftSettings: strict),
+        .testTarget(
+            name: "OverlapMetricsTests",
+            dependencies: ["OverlapMetrics", "OverlapCore", "OverlapModel"],
             swiftSettings: strict),
         .testTarget(
             name: "OverlapDashboardTests",

@@ -62,6 +62,18 @@ out=$(timeout 3 "$bin" serve --headless --port 0 --stats-format json --refresh-m
 if python3 -c 'import json,sys; ls=sys.argv[1].splitlines(); assert len(ls)==3; [json.loads(l)["snapshot"]["sessions"] for l in ls]' "$out"; then ok
 else no "--stats-format json: $out"; fi
 
+# --metrics-port: the exposition passes promtool; a metrics port in use is named.
+log=$(mktemp)
+"$bin" serve --headless --port 0 --metrics-port 47933 --refresh-ms 1000 >"$log" 2>&1 &
+pid=$!
+for _ in $(seq 100); do grep -q "metrics on" "$log" && break; sleep 0.05; done
+exp=$(python3 -c 'import urllib.request; print(urllib.request.urlopen("http://127.0.0.1:47933/metrics", timeout=5).read().decode(), end="")')
+if ! command -v promtool >/dev/null; then no "promtool is not installed (scripts/deps.sh --test installs it)"
+elif out=$(promtool check metrics <<<"$exp" 2>&1) && grep -q "overlap_pending_operations" <<<"$exp"; then ok
+else no "promtool check metrics: $out"; fi
+expect_error "metrics port in use" "47933" serve --headless --port 0 --metrics-port 47933
+kill -INT $pid; wait $pid; rm -f "$log"
+
 # overlap load: bad flags name the flag; nothing listening is a clear failure.
 expect_error "load: size below the header" "--size" load --size 8
 expect_error "load: bad rate" "--rate" load --rate 0

@@ -3,6 +3,7 @@ import CLinux
 import Glibc
 import OverlapCore
 import OverlapDashboard
+import OverlapMetrics
 import OverlapModel
 
 extension NotificationMode: ExpressibleByArgument {}
@@ -22,6 +23,7 @@ struct Serve: ParsableCommand {
               overlap serve --mode callback --threads 4        start in callback mode with 4 APC threads
               overlap serve --headless                         stats line every second on stdout
               overlap serve --headless --stats-format json     the same figures as JSON lines, for scripts
+              overlap serve --headless --metrics-port 9100     Prometheus metrics at http://127.0.0.1:9100/metrics
               overlap serve --headless --engine epoll --threads 4 --concurrency 2
             """)
 
@@ -41,7 +43,7 @@ struct Serve: ParsableCommand {
     var maxSessions = 10_000
     @Flag(help: "No dashboard: print one stats line per refresh to stdout.")
     var headless = false
-    @Option(help: "Serve Prometheus metrics on this port.")
+    @Option(help: "Serve Prometheus metrics at http://HOST:P/metrics (same host as the echo port).")
     var metricsPort: Int?
     @Option(help: "Refresh interval of the stats line / dashboard, in milliseconds (100-10000).")
     var refreshMs = 1000
@@ -61,8 +63,7 @@ struct Serve: ParsableCommand {
             throw ValidationError("--refresh-ms must be 100-10000, not \(refreshMs)")
         }
         if let m = metricsPort {
-            guard (1...65535).contains(m) else { throw ValidationError("--metrics-port must be 1-65535, not \(m)") }
-            throw ValidationError("--metrics-port is not available in this version yet")
+            guard (0...65535).contains(m) else { throw ValidationError("--metrics-port must be 0-65535, not \(m)") }
         }
         guard SocketAddress(host: host, port: port) != nil else {
             throw ValidationError("--host '\(host)' is not a numeric IPv4 or IPv6 address")
@@ -89,15 +90,21 @@ struct Serve: ParsableCommand {
             printError("overlap: warning: the descriptor limit (\(descriptors)) is below --max-sessions \(maxSessions); connections past it are refused")
         }
         let server: EchoServer
+        var metrics: MetricsHTTPServer?
         do {
             server = try EchoServer(config: config)
+            if let m = metricsPort {
+                metrics = try MetricsHTTPServer(host: host, port: m, exposition: MetricsExposition(control: server))
+            }
             try server.start()
         } catch {
             printError("\(error)")
             throw ExitCode(1)
         }
+        metrics?.start()
+        defer { metrics?.stop() }
         if headless {
-            runHeadless(server)
+            runHeadless(server, metrics: metrics)
         } else {
             do {
                 // Signals stay blocked; the dashboard polls for them between keys.
@@ -126,8 +133,9 @@ struct Serve: ParsableCommand {
     }
 
     /// The headless front end: one stats line per refresh until a stop signal.
-    private func runHeadless(_ server: EchoServer) {
+    private func runHeadless(_ server: EchoServer, metrics: MetricsHTTPServer?) {
         note("overlap: listening on \(server.address) (\(server.engineKind.rawValue) engine: \(server.engineReason), \(mode.rawValue) mode); Ctrl-C stops")
+        if let m = metrics { note("overlap: metrics on http://\(host.contains(":") ? "[\(host)]" : host):\(m.port)/metrics") }
         var previous = server.snapshot(sessions: false)
         while true {
             let sig = overlap_wait_stop_signal(refreshMs)
