@@ -25,6 +25,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         .systemLibrary(name: "CNcurses", path: "CNcurses", providers: [.apt(["libncurses-dev"])]),
@@ -37,6 +38,7 @@ let package = Package(
             dependencies: [
                 "OverlapModel", "CLibURing", "CLinux",
                 .product(name: "DequeModule", package: "swift-collections"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict),
         .target(name: "OverlapDashboard", dependencies: ["OverlapModel", "CNcurses"], swiftSettings: strict),
@@ -58,12 +60,13 @@ let package = Package(
             name: "overlap",
             dependencies: [
                 "OverlapModel", "OverlapCore", "OverlapDashboard", "OverlapLoad", "OverlapMetrics", "CLinux",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict),
         .testTarget(
             name: "OverlapCoreTests",
-            dependencies: ["OverlapCore", "OverlapModel", "CLinux"],
+            dependencies: ["OverlapCore", "OverlapModel", "CLinux", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict),
         .testTarget(
             name: "OverlapLoadTests",

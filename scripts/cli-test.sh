@@ -74,6 +74,20 @@ else no "promtool check metrics: $out"; fi
 expect_error "metrics port in use" "47933" serve --headless --port 0 --metrics-port 47933
 kill -INT $pid; wait $pid; rm -f "$log"
 
+# Logging: --log-level debug shows sessions on stderr; --log-file gets the same records.
+err=$(mktemp); lf=$(mktemp)
+"$bin" serve --headless --port 47934 --log-level debug --log-file "$lf" --refresh-ms 1000 >/dev/null 2>"$err" &
+pid=$!
+for _ in $(seq 100); do grep -q "listening" "$err" && break; sleep 0.05; done
+python3 -c 'import socket; s=socket.create_connection(("127.0.0.1", 47934)); s.sendall(b"hi"); s.recv(2); s.close()'
+sleep 0.3
+kill -INT $pid; wait $pid
+if grep -q "debug.*session 1 opened" "$err" && grep -q "session 1 closed: peerClosed" "$lf"; then ok
+else no "logging: stderr: $(cat "$err"), file: $(cat "$lf")"; fi
+rm -f "$err" "$lf"
+expect_error "bad log level" "--log-level" serve --headless --log-level loud
+expect_error "unwritable log file" "--log-file" serve --headless --port 0 --log-file /nonexistent/dir/x.log
+
 # overlap load: bad flags name the flag; nothing listening is a clear failure.
 expect_error "load: size below the header" "--size" load --size 8
 expect_error "load: bad rate" "--rate" load --rate 0

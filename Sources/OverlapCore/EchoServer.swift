@@ -1,5 +1,6 @@
 import CLinux
 import Glibc
+import Logging
 import OverlapModel
 import Synchronization
 
@@ -15,7 +16,7 @@ public final class EchoServer: ServerControl, @unchecked Sendable {
 
     let engine: IOEngine
     let registry = StatsRegistry()
-    let log = EventLog()
+    let log: EventLog
     let router: ModeRouter
     private let listenFd: Int32
     // Set in init right after the server exists; the listener needs `self`.
@@ -28,7 +29,9 @@ public final class EchoServer: ServerControl, @unchecked Sendable {
     private let sessions = Mutex<[UInt64: Session]>([:])
     private let startedAtNanos = monotonicNanos()
 
-    public init(config: ServerConfig) throws(ServerError) {
+    /// `logger` receives the event log's lines and per-session debug records.
+    public init(config: ServerConfig, logger: Logger = Logger(label: "overlap")) throws(ServerError) {
+        log = EventLog(logger: logger)
         guard (0...65535).contains(config.port) else { throw .system("port \(config.port) out of range", EINVAL) }
         guard let addr = SocketAddress(host: config.host, port: config.port) else { throw .badHost(config.host) }
         let resolved = try resolveEngine(config.engine)
@@ -117,10 +120,12 @@ public final class EchoServer: ServerControl, @unchecked Sendable {
         live.wrappingAdd(1, ordering: .relaxed)
         sessions.withLock { $0[session.id] = session }
         thread.stats.add(ThreadStats.Slot.accepted)
+        log.logger.debug("session \(session.id) opened from \(peer)")
         session.start(on: thread)
     }
 
     func sessionClosed(_ session: Session, reason: CloseReason, on thread: IOThread) {
+        log.logger.debug("session \(session.id) closed: \(reason.rawValue)")
         sessions.withLock { _ = $0.removeValue(forKey: session.id) }
         thread.stats.add(ThreadStats.Slot.closedBase + reason.index)
         live.wrappingSubtract(1, ordering: .releasing)

@@ -1,6 +1,7 @@
 import ArgumentParser
 import CLinux
 import Glibc
+import Logging
 import OverlapCore
 import OverlapDashboard
 import OverlapMetrics
@@ -24,6 +25,7 @@ struct Serve: ParsableCommand {
               overlap serve --headless                         stats line every second on stdout
               overlap serve --headless --stats-format json     the same figures as JSON lines, for scripts
               overlap serve --headless --metrics-port 9100     Prometheus metrics at http://127.0.0.1:9100/metrics
+              overlap --log-file /tmp/overlap.log --log-level debug   dashboard, with a debug log on the side
               overlap serve --headless --engine epoll --threads 4 --concurrency 2
             """)
 
@@ -49,6 +51,10 @@ struct Serve: ParsableCommand {
     var refreshMs = 1000
     @Option(help: "Headless stats: text (one line) or json (one object per line, the dashboard's figures).")
     var statsFormat = StatsFormat.text
+    @Option(help: "Least severe log record kept: trace, debug, info, notice, warning, error or critical.")
+    var logLevel = Logger.Level.info
+    @Option(help: "Also append log records to this file (under the dashboard, the only place they go besides its event log).")
+    var logFile: String?
 
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0-65535, not \(port)") }
@@ -92,7 +98,8 @@ struct Serve: ParsableCommand {
         let server: EchoServer
         var metrics: MetricsHTTPServer?
         do {
-            server = try EchoServer(config: config)
+            bootstrapLogging(level: logLevel, headless: headless, file: try logFile.map { try FileLogHandler.Output(path: $0) })
+            server = try EchoServer(config: config, logger: Logger(label: "overlap"))
             if let m = metricsPort {
                 metrics = try MetricsHTTPServer(host: host, port: m, exposition: MetricsExposition(control: server))
             }
