@@ -111,5 +111,11 @@ rows=$(python3 -c 'import json,sys; r=json.loads(sys.argv[1]); print(len({(x["mo
 if [ $rc -eq 0 ] && [ "$rows" = "$want" ]; then ok
 else no "bench: rc=$rc, rows=$rows, output: $out"; fi
 
+# A 2-second soak (the real one is scripts/soak.sh): churn, verified traffic,
+# slow readers and mode switches, then nothing leaked and no error.
+out=$(timeout 60 "$bin" soak --duration 2 --switch-ms 100 2>/dev/null); rc=$?
+if [ $rc -eq 0 ] && grep -q "errors 0, sessions leaked 0, requests left 0, clean stop yes" <<<"$out"; then ok
+else no "soak: rc=$rc: $out"; fi
+
 echo "cli: $pass passed, $fail failed"
 [ $fail -eq 0 ]

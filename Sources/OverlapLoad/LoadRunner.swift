@@ -113,7 +113,7 @@ public enum LoadRunner {
     }
 
     /// A connected, non-blocking TCP socket with Nagle off, or why not.
-    static func connect(host: String, port: Int) -> Result<Int32, ConnectFailure> {
+    public static func connect(host: String, port: Int) -> Result<Int32, ConnectFailure> {
         var hints = addrinfo()
         hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV
         hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
@@ -155,7 +155,7 @@ public enum LoadRunner {
 }
 
 /// Why a connection could not be opened, worded for the user.
-struct ConnectFailure: Error, CustomStringConvertible {
-    let description: String
+public struct ConnectFailure: Error, CustomStringConvertible {
+    public let description: String
     init(_ d: String) { description = d }
 }
