@@ -27,6 +27,15 @@ wait_for() {
 }
 check() { if wait_for "$2" "${3:-8}"; then ok; else no "$1: '$2' not shown"; fi; }
 header() { t capture-pane -p -t ui | head -1; }
+# sane "after what": the terminal modes printed after exit show echo and icanon on.
+sane() {
+    local deadline=$((SECONDS + 8))
+    while [ $SECONDS -lt $deadline ]; do
+        t capture-pane -p -t ui | grep -qE -- '^(icanon echo|echo icanon) *$' && { ok; return; }
+        sleep 0.2
+    done
+    no "terminal not sane after $1"
+}
 
 # After the program, the pane shows its exit status and the terminal modes.
 start() {
@@ -62,7 +71,7 @@ check "recovers from too small" "Pending operations"
 
 t send-keys -t ui q
 check "q exits 0" "EXIT=0"
-if t capture-pane -p -t ui | grep -E -- '^(icanon echo|echo icanon) *$' >/dev/null; then ok; else no "terminal not sane after q"; fi
+sane q
 t kill-server
 
 start "TERM=xterm-256color LANG=C.UTF-8 NO_COLOR=1"
@@ -70,7 +79,33 @@ check "starts under NO_COLOR" "Pending operations"
 pid=$(pgrep -n -f "$bin --port 0")
 kill -TERM "$pid"
 check "SIGTERM exits 0" "EXIT=0"
-if t capture-pane -p -t ui | grep -E -- '^(icanon echo|echo icanon) *$' >/dev/null; then ok; else no "terminal not sane after SIGTERM"; fi
+sane SIGTERM
+t kill-server
+
+# SIGHUP (the terminal went away) stops cleanly too.
+start "TERM=xterm-256color LANG=C.UTF-8"
+check "starts for SIGHUP" "Pending operations"
+pid=$(pgrep -n -f "$bin --port 0")
+kill -HUP "$pid"
+check "SIGHUP exits 0" "EXIT=0"
+sane SIGHUP
+t kill-server
+
+# No UTF-8 locale anywhere in the environment: still a readable screen.
+start "TERM=xterm-256color LANG= LC_ALL= LC_CTYPE="
+check "starts without a UTF-8 locale" "Pending operations"
+if t capture-pane -p -t ui | grep -q $'\xef\xbf\xbd'; then no "replacement characters without a UTF-8 locale"; else ok; fi
+t send-keys -t ui q
+check "q exits 0 without a UTF-8 locale" "EXIT=0"
+t kill-server
+
+# A 10x3 terminal from the start: the too-small screen, then q still quits.
+runs=$((runs + 1)); sock="overlap-tui-$$-$runs"
+t new-session -d -s ui -x 10 -y 3 "env TERM=xterm-256color LANG=C.UTF-8 '$bin' --port 0; echo EXIT=\$?; sleep 60"
+check "10x3 shows too small" "too small"
+t send-keys -t ui q
+t resize-window -t ui -x 40 -y 5
+check "q quits from the too-small screen" "EXIT=0"
 t kill-server
 
 start "TERM=no-such-terminal"
