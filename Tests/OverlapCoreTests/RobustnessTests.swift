@@ -1,0 +1,79 @@
+@testable import OverlapCore
+import Glibc
+import OverlapModel
+import Synchronization
+import Testing
+
+/// Resident memory of this process, in bytes.
+func residentBytes() -> Int {
+    guard let f = fopen("/proc/self/statm", "r") else { return 0 }
+    defer { fclose(f) }
+    var size = 0, resident = 0
+    _ = withUnsafeMutablePointer(to: &size) { s in
+        withUnsafeMutablePointer(to: &resident) { r in withVaList([s, r]) { vfscanf(f, "%ld %ld", $0) } }
+    }
+    return resident * Int(sysconf(Int32(_SC_PAGESIZE)))
+}
+
+extension CoreTests {
+    @Suite(.serialized)
+    struct RobustnessTests {
+        @Test("a peer that sends 64 MiB and never reads: memory stays bounded, others keep their echo, nothing is lost",
+              arguments: EngineKind.allCases)
+        func nonReader(engine: EngineKind) throws {
+            try withServer(engine) { server in
+                let size = 64 << 20
+                // Position-dependent bytes, so a lost, repeated or moved chunk shows.
+                var payload = [UInt8](repeating: 0, count: size)
+                payload.withUnsafeMutableBufferPointer { p in
+                    for i in stride(from: 0, to: size, by: 8) {
+                        let v = UInt64(i) &* 0x9E37_79B9_7F4A_7C15
+                        UnsafeMutableRawPointer(p.baseAddress! + i).storeBytes(of: v, as: UInt64.self)
+                    }
+                }
+                let hog = try TestClient(port: server.address.port, timeoutSeconds: 60)
+                let writeError = Mutex<String?>(nil)
+                let shared = UnsafeSendable((hog, payload))
+                let writer = OSThread(name: "test-hog") {
+                    do { try shared.value.0.send(shared.value.1) } catch { writeError.withLock { $0 = "\(error)" } }
+                }
+                // The hog's echo stops draining: its session sits in a pending send.
+                #expect(waitUntil { server.snapshot(sessions: true).sessionRows.contains { $0.state == .sending } })
+                usleep(300_000)
+                let stuckIn = server.snapshot(sessions: false).bytesReceived
+                #expect(stuckIn < UInt64(size), "the server kept reading from a peer that does not read")
+                #expect(residentBytes() < 200 << 20, "RSS \(residentBytes() >> 20) MiB")
+
+                // Other sessions are served as usual meanwhile.
+                let others = try (0..<5).map { _ in try TestClient(port: server.address.port) }
+                let started = monotonicMillis()
+                for round in 0..<10 {
+                    try exchange(others, others.indices.map { randomBytes(1024, seed: UInt64(round * 10 + $0 + 1)) })
+                }
+                #expect(monotonicMillis() - started < 3000, "50 echoes took \(monotonicMillis() - started) ms")
+
+                // The hog reads at last: every byte, in order.
+                var got = 0
+                var buf = [UInt8](repeating: 0, count: 1 << 20)
+                var mismatch: Int?
+                while got < size {
+                    let n = buf.withUnsafeMutableBytes { recv(hog.fd, $0.baseAddress, min($0.count, size - got), 0) }
+                    if n < 0 && errno == EINTR { continue }
+                    guard n > 0 else { break }
+                    let same = buf.withUnsafeBytes { b in payload.withUnsafeBytes { memcmp(b.baseAddress!, $0.baseAddress! + got, n) == 0 } }
+                    if mismatch == nil && !same { mismatch = got }
+                    got += n
+                }
+                writer.join()
+                #expect(writeError.withLock { $0 } == nil)
+                #expect(got == size && mismatch == nil, "got \(got) of \(size) bytes, first difference near \(mismatch ?? -1)")
+            }
+        }
+    }
+}
+
+/// Hands an immutable value to another thread.
+struct UnsafeSendable<T>: @unchecked Sendable {
+    let value: T
+    init(_ v: T) { value = v }
+}
