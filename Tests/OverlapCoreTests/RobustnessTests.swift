@@ -72,6 +72,35 @@ extension CoreTests {
     }
 }
 
+extension CoreTests.RobustnessTests {
+    @Test("peers that connect and vanish, or send one byte at a time: no leak, no stuck request, counters exact",
+          arguments: engineModes)
+    func vanishingAndTrickling(engine: EngineKind, mode: NotificationMode) throws {
+        try withServer(engine, mode: mode) { server in
+            // Twenty connect and close at once, five of them with a reset.
+            for i in 0..<20 {
+                let c = try TestClient(port: server.address.port)
+                if i % 4 == 0 { c.armReset() }
+            }
+            // One sends 300 bytes one at a time, reading each echo before the next.
+            let trickle = try TestClient(port: server.address.port)
+            let bytes = randomBytes(300, seed: 5)
+            for b in bytes {
+                try trickle.send([b])
+                #expect(try trickle.receive(1) == [b])
+            }
+            #expect(waitUntil {
+                let s = server.snapshot(sessions: false)
+                return s.accepted == 21 && s.sessions == 1 && s.pending[.recv, mode] == 1 && s.pending.total == 2
+            })
+            let s = server.snapshot(sessions: false)
+            #expect(s.closed == 20 && s.bytesReceived == 300 && s.bytesSent == 300 && s.messagesReceived == 300)
+            #expect(s.queued.allSatisfy { $0 == 0 })
+            #expect(server.engine.buffers.lent == 0)
+        }
+    }
+}
+
 /// Hands an immutable value to another thread.
 struct UnsafeSendable<T>: @unchecked Sendable {
     let value: T
