@@ -101,6 +101,51 @@ extension CoreTests.RobustnessTests {
     }
 }
 
+extension CoreTests.RobustnessTests {
+    @Test("10,000 idle sessions are held, with one pending recv each and no buffer; RSS is recorded",
+          arguments: EngineKind.allCases)
+    func tenThousandIdle(engine: EngineKind) throws {
+        let n = 10_000
+        let limit = raiseDescriptorLimit()
+        if limit < n + 200 { try Test.cancel("descriptor limit \(limit) is below \(n + 200)") }
+        try withServer(engine, configure: { $0.maxSessions = n + 100 }) { server in
+            let rssBefore = residentBytes()
+            // The clients live in a child process (this one holds the server's
+            // descriptors); it exits when its stdin, our end of popen, closes.
+            let path = "/tmp/overlap-hold-\(getpid()).py"
+            let script = """
+                import socket, sys
+                conns = [socket.create_connection(("127.0.0.1", \(server.address.port))) for _ in range(\(n))]
+                sys.stdin.read()
+
+                """
+            guard let f = fopen(path, "w") else { throw TestError("cannot write \(path)") }
+            fputs(script, f)
+            fclose(f)
+            defer { unlink(path) }
+            guard let holder = popen("exec python3 \(path)", "w") else {
+                throw TestError("cannot start the python3 client holder")
+            }
+            var closed = false
+            defer { if !closed { pclose(holder) } }
+            #expect(waitUntil(30) {
+                let s = server.snapshot(sessions: false)
+                return s.sessions == n && s.pending[.recv, .port] == Int64(n)
+            })
+            let rssHeld = residentBytes()
+            let s = server.snapshot(sessions: false)
+            #expect(s.refused == 0 && server.engine.buffers.lent == 0)
+            print("10,000 idle sessions (\(engine.rawValue)): server process RSS \(rssBefore >> 20) MiB before, \(rssHeld >> 20) MiB holding them (+\((rssHeld - rssBefore) / n) B per session)")
+            // Still serving: a new connection echoes at once.
+            let probe = try TestClient(port: server.address.port)
+            try exchange([probe], [randomBytes(100, seed: 9)])
+            pclose(holder)
+            closed = true
+            #expect(waitUntil(60) { server.snapshot(sessions: false).sessions == 1 })
+        }
+    }
+}
+
 /// Hands an immutable value to another thread.
 struct UnsafeSendable<T>: @unchecked Sendable {
     let value: T
