@@ -29,15 +29,16 @@ expect_error "bad host" "--host" serve --headless --host example.com
 expect_error "no terminal" "--headless" serve --port 0
 expect_error "no terminal, default command" "--headless"
 
-# A port in use: the message names the port.
+# A port in use: the message names the port. Fixed ports here sit below the
+# ephemeral range (32768+), so no client connection can be holding them.
 python3 - <<'PY' &
 import socket, time
 s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("127.0.0.1", 47931)); s.listen(); time.sleep(5)
+s.bind(("127.0.0.1", 29931)); s.listen(); time.sleep(5)
 PY
 holder=$!
 sleep 0.5
-expect_error "port in use" "47931" serve --headless --port 47931
+expect_error "port in use" "29931" serve --headless --port 29931
 kill $holder 2>/dev/null; wait $holder 2>/dev/null
 
 # Starts, prints stats lines, stops cleanly with exit 0 on SIGINT and SIGTERM.
@@ -64,22 +65,22 @@ else no "--stats-format json: $out"; fi
 
 # --metrics-port: the exposition passes promtool; a metrics port in use is named.
 log=$(mktemp)
-"$bin" serve --headless --port 0 --metrics-port 47933 --refresh-ms 1000 >"$log" 2>&1 &
+"$bin" serve --headless --port 0 --metrics-port 29933 --refresh-ms 1000 >"$log" 2>&1 &
 pid=$!
 for _ in $(seq 100); do grep -q "metrics on" "$log" && break; sleep 0.05; done
-exp=$(python3 -c 'import urllib.request; print(urllib.request.urlopen("http://127.0.0.1:47933/metrics", timeout=5).read().decode(), end="")')
+exp=$(python3 -c 'import urllib.request; print(urllib.request.urlopen("http://127.0.0.1:29933/metrics", timeout=5).read().decode(), end="")')
 if ! command -v promtool >/dev/null; then no "promtool is not installed (scripts/deps.sh --test installs it)"
 elif out=$(promtool check metrics <<<"$exp" 2>&1) && grep -q "overlap_pending_operations" <<<"$exp"; then ok
 else no "promtool check metrics: $out"; fi
-expect_error "metrics port in use" "47933" serve --headless --port 0 --metrics-port 47933
+expect_error "metrics port in use" "29933" serve --headless --port 0 --metrics-port 29933
 kill -INT $pid; wait $pid; rm -f "$log"
 
 # Logging: --log-level debug shows sessions on stderr; --log-file gets the same records.
 err=$(mktemp); lf=$(mktemp)
-"$bin" serve --headless --port 47934 --log-level debug --log-file "$lf" --refresh-ms 1000 >/dev/null 2>"$err" &
+"$bin" serve --headless --port 29934 --log-level debug --log-file "$lf" --refresh-ms 1000 >/dev/null 2>"$err" &
 pid=$!
 for _ in $(seq 100); do grep -q "listening" "$err" && break; sleep 0.05; done
-python3 -c 'import socket; s=socket.create_connection(("127.0.0.1", 47934)); s.sendall(b"hi"); s.recv(2); s.close()'
+python3 -c 'import socket; s=socket.create_connection(("127.0.0.1", 29934)); s.sendall(b"hi"); s.recv(2); s.close()'
 sleep 0.3
 kill -INT $pid; wait $pid
 if grep -q "debug.*session 1 opened" "$err" && grep -q "session 1 closed: peerClosed" "$lf"; then ok

@@ -18,7 +18,7 @@ fi
 [ -x .build/release/overlap ] || swift build -c release
 bin=$(realpath .build/release/overlap)
 sock="overlap-shot-$$"
-port=$((20000 + $$ % 20000))
+port=$((20000 + $$ % 10000))  # below the ephemeral range
 work=$(mktemp -d)
 trap 'tmux -L "$sock" kill-server 2>/dev/null; rm -rf "$work"' EXIT
 
