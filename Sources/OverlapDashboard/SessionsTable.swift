@@ -77,10 +77,9 @@ public enum SessionsTable {
                      on screen: Screen) -> Int {
         let cols = layout(width: width)
         var heading = ""
+        let arrow = screen.unicode ? (state.descending ? "▼" : "▲") : (state.descending ? "v" : "^")
         for c in cols {
-            var title = c.title
-            if c.column == state.sort { title += state.descending ? "▼" : "▲" }
-            if !screen.unicode && c.column == state.sort { title = c.title + (state.descending ? "v" : "^") }
+            let title = c.column == state.sort ? c.title + arrow : c.title
             heading += fit(title, c.width, right: c.right) + " "
         }
         screen.put(x, y, fit(heading, width), .heading)

@@ -32,8 +32,7 @@ extension LoadReport {
     public var json: String {
         let enc = JSONEncoder()
         enc.outputFormatting = [.sortedKeys]
-        var data = (try? enc.encode(JSONForm(self))) ?? Data("{}".utf8)
-        data.append(contentsOf: [])
+        let data = (try? enc.encode(JSONForm(self))) ?? Data("{}".utf8)
         return String(decoding: data, as: UTF8.self)
     }
 

@@ -15,7 +15,6 @@ final class LoadWorker: @unchecked Sendable {
     // Results, read after the thread is joined.
     var histogram = Histogram<UInt64>(highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: .three)
     var measured: UInt64 = 0
-    var unfinished = 0
     private let epfd: Int32
     private let scratch: UnsafeMutableRawPointer
     private static let scratchSize = 256 * 1024
@@ -173,7 +172,6 @@ final class LoadWorker: @unchecked Sendable {
                 }
             }
         }
-        unfinished = conns.reduce(0) { $0 + ($1.failure == nil ? $1.inFlight : 0) }
     }
 }
 

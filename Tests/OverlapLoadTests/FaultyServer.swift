@@ -52,8 +52,6 @@ final class FaultyServer: @unchecked Sendable {
         shutdown(listenFd, Int32(SHUT_RDWR))
         for fd in lock.withLock({ $0 }) { shutdown(fd, Int32(SHUT_RDWR)) }
         for t in threads { pthread_join(t, nil) }
-        let more = lock.withLock { $0 }
-        _ = more
         close(listenFd)
     }
 

@@ -7,7 +7,7 @@ import Testing
 
 /// A raw HTTP exchange: sends `request` as is, returns the whole response
 /// (empty if the server closed without answering).
-func http(_ port: Int, _ request: [UInt8], pauseAfterMs: UInt32 = 0) -> String {
+func http(_ port: Int, _ request: [UInt8]) -> String {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     defer { close(fd) }
     var addr = sockaddr_in()
@@ -27,7 +27,6 @@ func http(_ port: Int, _ request: [UInt8], pauseAfterMs: UInt32 = 0) -> String {
         if w <= 0 { break }
         sent += w
     }
-    if pauseAfterMs > 0 { usleep(pauseAfterMs * 1000) }
     var out: [UInt8] = []
     var buf = [UInt8](repeating: 0, count: 65536)
     while true {
