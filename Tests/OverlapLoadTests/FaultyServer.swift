@@ -1,4 +1,5 @@
 import Glibc
+@testable import OverlapCore
 import Synchronization
 
 /// A deliberately broken echo server for the load generator's tests: it reads
@@ -25,7 +26,7 @@ final class FaultyServer: @unchecked Sendable {
     private let size: Int
     private let fault: Fault
     private let stopping = Atomic<Bool>(false)
-    private var threads: [pthread_t] = []
+    private var acceptThread: OSThread?
     private let lock = Mutex<[Int32]>([])
 
     init(size: Int, fault: Fault) {
@@ -44,26 +45,26 @@ final class FaultyServer: @unchecked Sendable {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { _ = getsockname(lfd, $0, &len) }
         }
         port = Int(UInt16(bigEndian: addr.sin_port))
-        threads.append(spawnThread { [self] in acceptLoop() })
+        acceptThread = OSThread(name: "faulty-accept") { [self] in acceptLoop() }
     }
 
     func stop() {
         stopping.store(true, ordering: .relaxed)
         shutdown(listenFd, Int32(SHUT_RDWR))
         for fd in lock.withLock({ $0 }) { shutdown(fd, Int32(SHUT_RDWR)) }
-        for t in threads { pthread_join(t, nil) }
+        acceptThread?.join()
         close(listenFd)
     }
 
     private func acceptLoop() {
-        var conns: [pthread_t] = []
+        var conns: [OSThread] = []
         while !stopping.load(ordering: .relaxed) {
             let fd = accept(listenFd, nil, nil)
             if fd < 0 { break }
             lock.withLock { $0.append(fd) }
-            conns.append(spawnThread { [self] in serve(fd) })
+            conns.append(OSThread(name: "faulty-conn") { [self] in serve(fd) })
         }
-        for t in conns { pthread_join(t, nil) }
+        for t in conns { t.join() }
     }
 
     private func readFull(_ fd: Int32, _ buf: inout [UInt8]) -> Bool {
@@ -131,19 +132,4 @@ final class FaultyServer: @unchecked Sendable {
             }
         }
     }
-}
-
-private final class ThreadBox {
-    let body: () -> Void
-    init(_ b: @escaping () -> Void) { body = b }
-}
-
-func spawnThread(_ body: @escaping @Sendable () -> Void) -> pthread_t {
-    var t = pthread_t()
-    let box = Unmanaged.passRetained(ThreadBox(body)).toOpaque()
-    pthread_create(&t, nil, { raw in
-        Unmanaged<ThreadBox>.fromOpaque(raw!).takeRetainedValue().body()
-        return nil
-    }, box)
-    return t
 }

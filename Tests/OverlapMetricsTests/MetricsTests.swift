@@ -162,34 +162,15 @@ struct MetricsTests {
             #expect(http(port, Array("GET /metr".utf8)) == "")
             #expect(peer.echo(100))
             // Several scrapers at once all get an answer.
-            let answers = Answers()
-            var threads: [pthread_t] = []
-            for _ in 0..<6 {
-                var t = pthread_t()
-                let box = Unmanaged.passRetained(ScrapeBox(port: port, answers: answers)).toOpaque()
-                pthread_create(&t, nil, { raw in
-                    let b = Unmanaged<ScrapeBox>.fromOpaque(raw!).takeRetainedValue()
-                    if get(b.port, "/metrics").hasPrefix("HTTP/1.1 200") { b.answers.n.wrappingAdd(1, ordering: .relaxed) }
-                    return nil
-                }, box)
-                threads.append(t)
+            let answers = Atomic<Int>(0)
+            let scrapers = (0..<6).map { i in
+                OSThread(name: "scraper-\(i)") {
+                    if get(port, "/metrics").hasPrefix("HTTP/1.1 200") { answers.wrappingAdd(1, ordering: .relaxed) }
+                }
             }
-            for t in threads { pthread_join(t, nil) }
-            #expect(answers.n.load(ordering: .relaxed) == 6)
+            for t in scrapers { t.join() }
+            #expect(answers.load(ordering: .relaxed) == 6)
             #expect(peer.echo(100))
         }
-    }
-}
-
-final class Answers: Sendable {
-    let n = Atomic<Int>(0)
-}
-
-final class ScrapeBox {
-    let port: Int
-    let answers: Answers
-    init(port: Int, answers: Answers) {
-        self.port = port
-        self.answers = answers
     }
 }
