@@ -81,7 +81,7 @@ err=$(mktemp); lf=$(mktemp)
 pid=$!
 for _ in $(seq 100); do grep -q "listening" "$err" && break; sleep 0.05; done
 python3 -c 'import socket; s=socket.create_connection(("127.0.0.1", 29934)); s.sendall(b"hi"); s.recv(2); s.close()'
-sleep 0.3
+for _ in $(seq 100); do grep -q "session 1 closed" "$lf" && break; sleep 0.05; done
 kill -INT $pid; wait $pid
 if grep -q "debug.*session 1 opened" "$err" && grep -q "session 1 closed: peerClosed" "$lf"; then ok
 else no "logging: stderr: $(cat "$err"), file: $(cat "$lf")"; fi

@@ -139,6 +139,8 @@ struct MetricsTests {
 
             try server.switchMode(to: .event)
             for p in peers { #expect(p.echo(10)) }
+            // The echo reaches the peer before the session posts its next recv: wait for all five.
+            #expect(waitFor { server.snapshot(sessions: false).pending[.recv, .event] == 5 })
             text = get(port, "/metrics")
             #expect(value(text, "overlap_mode_switches_total") == 1)
             #expect(value(text, #"overlap_mode{mode="event"}"#) == 1)
