@@ -91,12 +91,12 @@ struct Bench: ParsableCommand {
         _ = raiseDescriptorLimit()
         for engine in engineList {
             if engine == .uring, let why = uringUnavailableReason() {
-                printError("overlap: bench: skipping the uring engine: \(why)")
+                printStatus("overlap: bench: skipping the uring engine: \(why)")
                 continue
             }
             for mode in modeList {
                 for sc in scenarioList {
-                    printError("[bench] \(mode.rawValue)/\(engine.rawValue) \(sc.name): \(sc.connections) conns, \(sc.size) B, depth \(sc.depth)")
+                    printStatus("[bench] \(mode.rawValue)/\(engine.rawValue) \(sc.name): \(sc.connections) conns, \(sc.size) B, depth \(sc.depth)")
                     rows.append(try runOne(mode: mode, engine: engine, scenario: sc))
                 }
             }

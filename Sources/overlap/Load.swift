@@ -53,12 +53,12 @@ struct Load: ParsableCommand {
             let line = String(format: "[%4.1fs/%.0fs] %.0f msg/s, %llu echoes verified", p.elapsedSeconds,
                               p.totalSeconds, p.messagesPerSecond, p.echoed)
             if tty {
-                printError("\r\u{1B}[K" + line, newline: false)
+                printStatus("\r\u{1B}[K" + line, newline: false)
             } else {
-                printError(line)
+                printStatus(line)
             }
         }
-        if tty { printError("\r\u{1B}[K", newline: false) }
+        if tty { printStatus("\r\u{1B}[K", newline: false) }
         printLine(json ? report.json : report.table)
         if !report.ok { throw ExitCode(1) }
     }

@@ -136,7 +136,7 @@ struct Serve: ParsableCommand {
     /// A status line: on stdout, unless stdout carries JSON lines (then stderr,
     /// so that every stdout line parses).
     private func note(_ line: String) {
-        if headless && statsFormat == .json { printError(line) } else { printLine(line) }
+        if headless && statsFormat == .json { printStatus(line) } else { printLine(line) }
     }
 
     /// The headless front end: one stats line per refresh until a stop signal.
@@ -164,11 +164,15 @@ func printLine(_ s: String) {
     _ = line.withCString { write(1, $0, strlen($0)) }
 }
 
-/// Writes a line to stderr (Swift 6 rejects Glibc's `stderr` global). Text
-/// that is not already an `overlap:` line is worded as an error, unless it is
-/// a progress line (`newline: false`, or starting with `[`).
-func printError(_ s: String, newline: Bool = true) {
-    let plain = s.hasPrefix("overlap:") || s.hasPrefix("[") || s.hasPrefix("\r") || !newline
-    let line = (plain ? s : "overlap: error: " + s) + (newline ? "\n" : "")
+/// Writes an error to stderr (Swift 6 rejects Glibc's `stderr` global),
+/// worded as one unless it is already an `overlap:` line.
+func printError(_ s: String) {
+    printStatus(s.hasPrefix("overlap:") ? s : "overlap: error: " + s)
+}
+
+/// Writes status or progress text to stderr as is (`newline: false` for a
+/// progress line rewritten in place).
+func printStatus(_ s: String, newline: Bool = true) {
+    let line = s + (newline ? "\n" : "")
     _ = line.withCString { write(2, $0, strlen($0)) }
 }

@@ -113,7 +113,7 @@ struct Soak: ParsableCommand {
         load.stallSeconds = 10
         let report = LoadRunner.run(load) { p in
             let s = server.snapshot(sessions: false)
-            printError(String(format: "[soak %3.0fs/%.0fs] %@ msg/s verified, %d sessions, mode %@, %d switches, RSS %@",
+            printStatus(String(format: "[soak %3.0fs/%.0fs] %@ msg/s verified, %d sessions, mode %@, %d switches, RSS %@",
                               p.elapsedSeconds, p.totalSeconds, Format.count(p.messagesPerSecond), s.sessions,
                               s.mode.rawValue, Int(s.modeSwitches), Format.bytes(Self.rssBytes())))
         }
