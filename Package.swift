@@ -4,6 +4,7 @@ import PackageDescription
 // Layering (DESIGN.md §5), bottom to top; nothing below knows what is above:
 //   CNcurses, CLibURing, CLinux  C bindings and static inline shims only
 //   OverlapModel                 shared vocabulary: modes, kinds, snapshot, ServerControl
+//   OverlapThreads               the named, joinable thread every layer starts
 //   OverlapCore                  overlapped requests, engines, notifiers, sessions, counters
 //   OverlapDashboard             screen, widgets, view model, key map; sees the model only
 //   OverlapMetrics               Prometheus exposition of snapshots and its small HTTP server
@@ -33,10 +34,11 @@ let package = Package(
                        providers: [.apt(["liburing-dev"])]),
         .systemLibrary(name: "CLinux", path: "Sources/CLinux"),
         .target(name: "OverlapModel", swiftSettings: strict),
+        .target(name: "OverlapThreads", dependencies: ["CLinux"], swiftSettings: strict),
         .target(
             name: "OverlapCore",
             dependencies: [
-                "OverlapModel", "CLibURing", "CLinux",
+                "OverlapModel", "OverlapThreads", "CLibURing", "CLinux",
                 .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -44,12 +46,12 @@ let package = Package(
         .target(name: "OverlapDashboard", dependencies: ["OverlapModel", "CNcurses"], swiftSettings: strict),
         .target(
             name: "OverlapMetrics",
-            dependencies: ["OverlapModel", .product(name: "Prometheus", package: "swift-prometheus")],
+            dependencies: ["OverlapModel", "OverlapThreads", .product(name: "Prometheus", package: "swift-prometheus")],
             swiftSettings: strict),
         .target(
             name: "OverlapLoad",
             dependencies: [
-                "CLinux",
+                "CLinux", "OverlapThreads",
                 .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ],
@@ -66,15 +68,16 @@ let package = Package(
             swiftSettings: strict),
         .testTarget(
             name: "OverlapCoreTests",
-            dependencies: ["OverlapCore", "OverlapModel", "CLinux", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["OverlapCore", "OverlapModel", "OverlapThreads", "CLinux",
+                           .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict),
         .testTarget(
             name: "OverlapLoadTests",
-            dependencies: ["OverlapLoad", "OverlapCore", "OverlapModel"],
+            dependencies: ["OverlapLoad", "OverlapCore", "OverlapModel", "OverlapThreads"],
             swiftSettings: strict),
         .testTarget(
             name: "OverlapMetricsTests",
-            dependencies: ["OverlapMetrics", "OverlapCore", "OverlapModel"],
+            dependencies: ["OverlapMetrics", "OverlapCore", "OverlapModel", "OverlapThreads"],
             swiftSettings: strict),
         .testTarget(
             name: "OverlapDashboardTests",

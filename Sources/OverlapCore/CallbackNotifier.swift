@@ -1,4 +1,5 @@
 import OverlapModel
+import OverlapThreads
 import Synchronization
 
 /// Callback mode: alertable I/O with completion routines.

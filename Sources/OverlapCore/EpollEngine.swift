@@ -1,6 +1,7 @@
 import CLinux
 import Glibc
 import OverlapModel
+import OverlapThreads
 import Synchronization
 
 /// A socket registered with the epoll engine: the request waiting for each

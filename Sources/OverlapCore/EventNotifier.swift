@@ -1,4 +1,5 @@
 import OverlapModel
+import OverlapThreads
 import Synchronization
 
 /// Up to 64 event objects (`WSA_MAXIMUM_WAIT_EVENTS`) and the one thread that

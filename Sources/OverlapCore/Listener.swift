@@ -1,6 +1,7 @@
 import CLinux
 import Glibc
 import OverlapModel
+import OverlapThreads
 import Synchronization
 
 /// The listening socket and its overlapped accept (`AcceptEx`): one accept is

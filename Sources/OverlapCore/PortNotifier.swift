@@ -1,4 +1,5 @@
 import OverlapModel
+import OverlapThreads
 import Synchronization
 
 /// Port mode: every completion goes to one shared `CompletionPort`, drained by

@@ -2,6 +2,7 @@ import CLibURing
 import CLinux
 import Glibc
 import OverlapModel
+import OverlapThreads
 import Synchronization
 
 /// Real asynchronous I/O through io_uring (liburing 2.3).

@@ -1,6 +1,7 @@
 import CLinux
 import Glibc
 import Histogram
+import OverlapThreads
 import Synchronization
 
 /// What `overlap load` measured: the same figures as the table and `--json`.
@@ -65,8 +66,8 @@ public enum LoadRunner {
         }
         conns.removeAll()
         let done = Atomic<Int>(0)
-        let handles = workers.map { w in
-            spawn {
+        let handles = workers.enumerated().map { i, w in
+            OSThread(name: "load-\(i)") {
                 w.run()
                 done.wrappingAdd(1, ordering: .releasing)
             }
@@ -88,7 +89,7 @@ public enum LoadRunner {
                 nextReport += 1_000_000_000
             }
         }
-        for h in handles { pthread_join(h, nil) }
+        for h in handles { h.join() }
         var histogram = workers[0].histogram
         for w in workers.dropFirst() { histogram.add(w.histogram) }
         for w in workers {
@@ -135,22 +136,6 @@ public enum LoadRunner {
         let flags = fcntl(fd, F_GETFL)
         _ = fcntl(fd, F_SETFL, flags | O_NONBLOCK)
         return .success(fd)
-    }
-
-    private final class Box {
-        let body: () -> Void
-        init(_ body: @escaping () -> Void) { self.body = body }
-    }
-
-    private static func spawn(_ body: @escaping @Sendable () -> Void) -> pthread_t {
-        var t = pthread_t()
-        let box = Unmanaged.passRetained(Box(body)).toOpaque()
-        let rc = pthread_create(&t, nil, { raw in
-            Unmanaged<Box>.fromOpaque(raw!).takeRetainedValue().body()
-            return nil
-        }, box)
-        precondition(rc == 0, "pthread_create failed: \(rc)")
-        return t
     }
 }
 

@@ -1,4 +1,5 @@
 import Glibc
+import OverlapThreads
 import Synchronization
 
 /// Why the metrics endpoint could not start.
@@ -22,7 +23,7 @@ public final class MetricsHTTPServer: @unchecked Sendable {
     private let exposition: MetricsExposition
     private let active = Atomic<Int>(0)
     private let stopping = Atomic<Bool>(false)
-    private var acceptThread = pthread_t()
+    private var acceptThread: OSThread?
     public let maxConcurrent = 16
     public let maxRequestBytes = 8192
     public let readTimeoutSeconds = 2
@@ -58,14 +59,14 @@ public final class MetricsHTTPServer: @unchecked Sendable {
     }
 
     public func start() {
-        acceptThread = Self.spawn { [self] in acceptLoop() }
+        acceptThread = OSThread(name: "metrics-accept") { [self] in acceptLoop() }
     }
 
     /// Stops accepting and waits for the accept thread (scrapes in progress finish on their own).
     public func stop() {
         guard !stopping.exchange(true, ordering: .acquiringAndReleasing) else { return }
         shutdown(listenFd, Int32(SHUT_RDWR))
-        pthread_join(acceptThread, nil)
+        acceptThread?.join()
         close(listenFd)
         while active.load(ordering: .acquiring) > 0 { usleep(1000) }
     }
@@ -83,12 +84,12 @@ public final class MetricsHTTPServer: @unchecked Sendable {
                 close(fd)  // too many scrapes at once: this one is dropped
                 continue
             }
-            let t = Self.spawn { [self] in
+            let t = OSThread(name: "metrics-scrape") { [self] in
                 serve(fd)
                 closeGracefully(fd)
                 active.wrappingSubtract(1, ordering: .releasing)
             }
-            pthread_detach(t)
+            t.detach()
         }
     }
 
@@ -179,21 +180,5 @@ public final class MetricsHTTPServer: @unchecked Sendable {
             if n <= 0 { return }
             off += n
         }
-    }
-
-    private final class Box {
-        let body: () -> Void
-        init(_ b: @escaping () -> Void) { body = b }
-    }
-
-    private static func spawn(_ body: @escaping @Sendable () -> Void) -> pthread_t {
-        var t = pthread_t()
-        let box = Unmanaged.passRetained(Box(body)).toOpaque()
-        let rc = pthread_create(&t, nil, { raw in
-            Unmanaged<Box>.fromOpaque(raw!).takeRetainedValue().body()
-            return nil
-        }, box)
-        precondition(rc == 0, "pthread_create failed: \(rc)")
-        return t
     }
 }

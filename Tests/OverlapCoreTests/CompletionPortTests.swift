@@ -1,5 +1,6 @@
 @testable import OverlapCore
 import Synchronization
+import OverlapThreads
 import Testing
 
 /// Worker threads over a `CompletionPort<Int>` that record who handled what.

@@ -2,6 +2,7 @@
 import Glibc
 import OverlapModel
 import Synchronization
+import OverlapThreads
 import Testing
 
 /// Resident memory of this process, in bytes.

@@ -1,5 +1,6 @@
 import Glibc
 @testable import OverlapCore
+import OverlapThreads
 import Synchronization
 
 /// A deliberately broken echo server for the load generator's tests: it reads

@@ -3,6 +3,7 @@ import Synchronization
 @testable import OverlapCore
 import OverlapMetrics
 import OverlapModel
+import OverlapThreads
 import Testing
 
 /// A raw HTTP exchange: sends `request` as is, returns the whole response

@@ -1,8 +1,9 @@
 import CLinux
 
-/// A joinable POSIX thread. The core needs to know each thread's identity and
-/// to join them all at shutdown, which Dispatch and Foundation's Thread do not give.
-final class OSThread: Sendable {
+/// A named, joinable POSIX thread. The core needs to know each thread's
+/// identity and to join them all at shutdown, which Dispatch and Foundation's
+/// Thread do not give; the load generator and the metrics server use it too.
+public final class OSThread: Sendable {
     private let handle: pthread_t
 
     private final class Box {
@@ -15,7 +16,7 @@ final class OSThread: Sendable {
     }
 
     /// Starts `body` on a new thread named `name` (truncated to 15 bytes, the kernel's limit).
-    init(name: String, body: @escaping @Sendable () -> Void) {
+    public init(name: String, body: @escaping @Sendable () -> Void) {
         let box = Unmanaged.passRetained(Box(name, body)).toOpaque()
         var tid = pthread_t()
         let rc = pthread_create(&tid, nil, { raw in
@@ -29,37 +30,17 @@ final class OSThread: Sendable {
     }
 
     /// Waits for the thread to finish. Call once (or after `tryJoin` said false).
-    func join() {
+    public func join() {
         _ = pthread_join(handle, nil)
     }
 
     /// Joins the thread if it has finished; true if it was joined.
-    func tryJoin() -> Bool {
+    public func tryJoin() -> Bool {
         overlap_thread_tryjoin(handle) == 0
     }
-}
 
-/// A counting semaphore one thread sleeps on and others signal (POSIX sem_t,
-/// futex-backed: no syscall when it need not sleep).
-final class Wakeup: @unchecked Sendable {
-    // sem_t must not move, so it lives in its own allocation.
-    private let sem: UnsafeMutablePointer<sem_t>
-
-    init() {
-        sem = .allocate(capacity: 1)
-        sem_init(sem, 0, 0)
-    }
-
-    deinit {
-        sem_destroy(sem)
-        sem.deallocate()
-    }
-
-    func wait() {
-        while sem_wait(sem) != 0 {}
-    }
-
-    func signal() {
-        sem_post(sem)
+    /// Lets the thread clean up after itself when it ends; it cannot be joined after.
+    public func detach() {
+        _ = pthread_detach(handle)
     }
 }
