@@ -118,15 +118,11 @@ final class StatsRegistry: Sendable {
     }
 
     /// Requests posted in `mode` whose completion has not been delivered yet.
-    /// Delivered is read before posted, so the figure is never too low: zero
-    /// means every request counted as posted in that mode has been handled.
+    /// `requestCounts` reads delivered before posted, so the figure is never
+    /// too low: zero means every request posted in that mode has been handled.
     func outstanding(_ mode: NotificationMode) -> Int64 {
-        let list = all
-        var delivered: UInt64 = 0
-        for op in OpKind.allCases { delivered &+= sum(ThreadStats.opSlot(ThreadStats.Slot.delivered, op, mode), in: list) }
-        var posted: UInt64 = 0
-        for op in OpKind.allCases { posted &+= sum(ThreadStats.opSlot(ThreadStats.Slot.posted, op, mode), in: list) }
-        return Int64(bitPattern: posted &- delivered)
+        let c = requestCounts(in: all)
+        return c.posted.total(mode: mode) - c.delivered.total(mode: mode)
     }
 
     /// Sum of one slot over every block.
