@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # End-to-end checks of the dashboard as a person sees it: the real binary in a
 # tmux pane, driven with send-keys and read with capture-pane. Panels, mode
-# keys, help, resizing (small, large, too small and back), q and SIGTERM
-# leaving the terminal sane, bad TERM values refused with a message.
+# keys, help, resizing (small, large, too small and back), q, SIGTERM, SIGHUP
+# and crash signals leaving the terminal sane, bad TERM values refused with a
+# message.
 # Usage: scripts/tui-test.sh [path/to/overlap]
 set -u
 bin=$(realpath "${1:-.build/debug/overlap}")
@@ -38,11 +39,12 @@ sane() {
 }
 
 # After the program, the pane shows its exit status and the terminal modes.
+# start "ENV" ["SHELL PREFIX"]
 start() {
     runs=$((runs + 1))
     sock="overlap-tui-$$-$runs"
     t new-session -d -s ui -x 100 -y 30 \
-        "env $1 '$bin' --port 0; echo EXIT=\$?; stty -a | tr ' ;' '\n\n' | grep -xE -- '-?(echo|icanon)' | tr '\n' ' '; echo; sleep 60"
+        "${2:-} env $1 '$bin' --port 0; echo EXIT=\$?; stty -a | tr ' ;' '\n\n' | grep -xE -- '-?(echo|icanon)' | tr '\n' ' '; echo; sleep 60"
 }
 
 start "TERM=xterm-256color LANG=C.UTF-8"
@@ -94,6 +96,20 @@ kill -HUP "$pid"
 check "SIGHUP exits 0" "EXIT=0"
 sane SIGHUP
 t kill-server
+
+# A crash while curses owns the terminal: the fatal signal's handler restores
+# the terminal, then the default action ends the process (exit 128+signal).
+# SIGILL is what a Swift runtime trap raises on x86_64, SIGSEGV a bad access,
+# SIGABRT an abort(); no core file is left behind (ulimit -c 0).
+for sig in ILL:132 SEGV:139 ABRT:134; do
+    start "TERM=xterm-256color LANG=C.UTF-8" "ulimit -c 0;"
+    check "starts for SIG${sig%:*}" "Pending operations"
+    pid=$(pgrep -n -f "$bin --port 0")
+    kill -"${sig%:*}" "$pid"
+    check "SIG${sig%:*} ends it with the signal's status" "EXIT=${sig#*:}"
+    sane "SIG${sig%:*}"
+    t kill-server
+done
 
 # No UTF-8 locale anywhere in the environment: still a readable screen.
 start "TERM=xterm-256color LANG= LC_ALL= LC_CTYPE="
