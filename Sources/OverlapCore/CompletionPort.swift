@@ -152,9 +152,42 @@ final class CompletionPort<Packet: Sendable>: Sendable {
         return took
     }
 
-    /// A worker that took an empty packet leaves the port: its running slot
-    /// goes to a waiting worker if packets are queued (else the next empty
-    /// packets could never reach the other workers under the cap).
+    /// Posts packets, then makes one non-waiting `GetQueuedCompletionStatusEx`
+    /// call for `visitor`, a thread that is not a member (the engine thread:
+    /// see `PortNotifier.deliver`). If a running slot is free it takes its
+    /// share, as a worker that had just entered the wait would be woken first
+    /// (last in, first out), but never an empty packet: those are for members.
+    /// A visitor that took packets holds a running slot until it calls `leave`.
+    /// Returns whether the port has members, and how many packets were taken.
+    func postAndVisit<C: Collection>(contentsOf packets: C, visitor: Worker, into batch: inout [Packet?])
+        -> (served: Bool, took: Int) where C.Element == Packet {
+        if packets.isEmpty { return (true, 0) }
+        let (served, took, toWake): (Bool, Int, [Worker]) = state.withLock { s in
+            for p in packets { s.queue.append(p) }
+            if s.queue.count > s.peak { s.peak = s.queue.count }
+            var took = 0
+            if s.running < concurrency {
+                let slots = 1 + min(s.waiting.count, concurrency - s.running - 1)
+                let share = Self.share(s, slots: slots, maxBatch: maxBatch)
+                while took < share, let p = s.queue.first, p != nil {
+                    batch.append(s.queue.removeFirst())
+                    took += 1
+                }
+                if took > 0 {
+                    s.running += 1
+                    visitor.running = true
+                }
+            }
+            return (s.members > 0, took, Self.wakeWaiting(&s, concurrency: concurrency, maxBatch: maxBatch))
+        }
+        for w in toWake { w.wakeup.signal() }
+        return (served, took)
+    }
+
+    /// A worker that took an empty packet leaves the port, and a visitor that
+    /// ran its packets goes back to its own work: its running slot goes to a
+    /// waiting worker if packets are queued (else the next empty packets could
+    /// never reach the other workers under the cap).
     func leave(_ worker: Worker) {
         let toWake: [Worker] = state.withLock { s in
             if worker.running {

@@ -17,7 +17,9 @@ public enum EngineError: Error, CustomStringConvertible, Equatable {
 protocol CompletionSink: AnyObject, Sendable {
     /// Takes ownership of the completed requests (result set). Called by the
     /// engine thread, or by a posting thread when a request completed at once.
-    func deliver(_ requests: inout [Overlapped], from thread: IOThread)
+    /// Returns how many of them `thread` ran itself (port mode's engine visit).
+    @discardableResult
+    func deliver(_ requests: inout [Overlapped], from thread: IOThread) -> Int
 }
 
 /// The kernel side: performs posted operations and reports their completion.

@@ -71,7 +71,9 @@ final class EpollEngine: IOEngine, @unchecked Sendable {
         self.sink = sink
         let stats = registry.register(name: "epoll-0", role: .engine, mode: nil)
         threads.add(OSThread(name: stats.name) { [self] in
-            self.run(thread: IOThread(stats: stats), sink: sink)
+            let thread = IOThread(stats: stats)
+            thread.servesPort = true
+            self.run(thread: thread, sink: sink)
         })
     }
 

@@ -91,9 +91,11 @@ final class ModeRouter: CompletionSink {
         }
     }
 
-    func deliver(_ requests: inout [Overlapped], from thread: IOThread) {
+    @discardableResult
+    func deliver(_ requests: inout [Overlapped], from thread: IOThread) -> Int {
         // Runs of one mode go to their notifier together (a batch is all one
         // mode except around a switch).
+        var ranHere = 0
         var i = 0
         let n = requests.count
         while i < n {
@@ -101,13 +103,14 @@ final class ModeRouter: CompletionSink {
             var j = i + 1
             while j < n && requests[j].mode == mode { j += 1 }
             switch mode {
-            case .port: port.deliver(requests[i..<j])
+            case .port: ranHere += port.deliver(requests[i..<j], from: thread)
             case .callback: callback.deliver(requests[i..<j])
             case .event: events.deliver(requests[i..<j])
             }
             i = j
         }
         requests.removeAll(keepingCapacity: true)
+        return ranHere
     }
 
     /// The role of each live notifier thread, with its group size or queue depth.

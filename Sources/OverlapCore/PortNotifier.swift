@@ -46,8 +46,55 @@ final class PortNotifier: Sendable {
         })
     }
 
-    func deliver(_ requests: ArraySlice<Overlapped>) {
-        if !port.post(contentsOf: requests) { activate() }  // a late completion after the workers retired
+    /// Queues completions on the port. Returns how many `thread` ran itself.
+    ///
+    /// An engine thread (`servesPort`) posts and then calls the port once
+    /// without waiting, as a worker that has just entered the wait: if a
+    /// running slot is free it runs its share at once. With one session that
+    /// is the whole difference between one thread wake-up per message (the
+    /// kernel waking the engine) and two (the engine then waking a worker);
+    /// under load the port hands the rest to the waiting workers as usual.
+    @discardableResult
+    func deliver(_ requests: ArraySlice<Overlapped>, from thread: IOThread) -> Int {
+        guard thread.servesPort else {
+            if !port.post(contentsOf: requests) { activate() }  // a late completion after the workers retired
+            return 0
+        }
+        if thread.visiting {
+            // A request its handler posted completed at once (epoll engine):
+            // queued after the visit's packets, not run inside the handler.
+            thread.visitDeferred.append(contentsOf: requests)
+            return 0
+        }
+        let visitor = thread.portVisitor ?? CompletionPort<Overlapped>.Worker(name: thread.name)
+        thread.portVisitor = visitor
+        thread.visiting = true
+        var batch: [Overlapped?] = []
+        swap(&batch, &thread.visitBatch)
+        var toPost: [Overlapped] = []
+        swap(&toPost, &thread.visitPosts)
+        toPost.append(contentsOf: requests)
+        var ran = 0
+        // A few rounds at most, so the engine gets back to its own work.
+        for _ in 0..<4 where !toPost.isEmpty {
+            let (served, took) = port.postAndVisit(contentsOf: toPost, visitor: visitor, into: &batch)
+            toPost.removeAll(keepingCapacity: true)
+            if !served { activate() }
+            if took == 0 { break }
+            for request in batch { runCompletion(request!, on: thread) }
+            batch.removeAll(keepingCapacity: true)
+            port.leave(visitor)
+            ran += took
+            swap(&toPost, &thread.visitDeferred)
+        }
+        if !toPost.isEmpty, !port.post(contentsOf: toPost) { activate() }
+        toPost.removeAll(keepingCapacity: true)
+        swap(&batch, &thread.visitBatch)
+        swap(&toPost, &thread.visitPosts)
+        thread.visiting = false
+        // The workers may be waiting with nothing left to run: the drain check is ours.
+        if ran > 0 && modes.current != .port { retireIfDrained() }
+        return ran
     }
 
     /// Posts one empty packet per worker and joins them all. Every request

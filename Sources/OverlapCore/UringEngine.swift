@@ -90,7 +90,9 @@ final class UringEngine: IOEngine, @unchecked Sendable {
             started.withLock { $0 = .some(setup) }
             ready.signal()
             guard setup == nil else { return }
-            self.run(ring: ring, thread: IOThread(stats: stats), sink: sink)
+            let thread = IOThread(stats: stats)
+            thread.servesPort = true
+            self.run(ring: ring, thread: thread, sink: sink)
             io_uring_queue_exit(ring)
         })
         ready.wait()
@@ -277,9 +279,10 @@ final class UringEngine: IOEngine, @unchecked Sendable {
             if lent > 0 { buffers.kernelLent(lent) }
             if !batch.isEmpty {
                 for r in batch { thread.stats.countCompleted(r.kind, r.mode) }
-                sink.deliver(&batch, from: thread)
+                let count = batch.count
+                // Poll for the handlers' posts only if other threads run some.
+                justDelivered = sink.deliver(&batch, from: thread) < count
                 batch.removeAll(keepingCapacity: true)
-                justDelivered = true
             }
             depth.store(0, ordering: .relaxed)
             thread.stats.add(ThreadStats.Slot.busyNanos, monotonicNanos() &- start)

@@ -1,6 +1,7 @@
 /// What a thread does for the server, as the per-thread load panel shows it.
 public enum ThreadRole: Sendable, Equatable, Codable {
-    /// Owns a kernel queue (io_uring ring or epoll set): submits and reaps.
+    /// Owns a kernel queue (io_uring ring or epoll set): submits and reaps. On
+    /// io_uring it also runs port-mode completions itself when a worker slot is free.
     case engine
     /// Drains the completion port.
     case portWorker

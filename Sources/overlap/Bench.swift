@@ -15,7 +15,7 @@ struct Bench: ParsableCommand {
           s1  1 connection, 64 B, depth 1      s2  50 connections, 64 B, depth 8
           s3  500 connections, 512 B, depth 1  s4  10 connections, 16 KiB, depth 4
         About 2 minutes with the defaults. Fairness is Jain's index of the
-        completions over the mode's threads (1 = perfectly even).
+        completions over the threads that ran them (1 = perfectly even).
 
         Examples:
           overlap bench
@@ -134,7 +134,11 @@ struct Bench: ParsableCommand {
         let report = LoadRunner.run(load)
         let after = server.snapshot(sessions: false)
         let prior = Dictionary(before.map { ($0.id, $0.completions) }, uniquingKeysWith: { a, _ in a })
-        let work = server.allThreadRows().filter { $0.mode == mode }.map { Double($0.completions - (prior[$0.id] ?? 0)) }
+        // The mode's own threads, and the engine thread if it ran some (port mode on io_uring).
+        let work = server.allThreadRows().compactMap { row -> Double? in
+            let ran = Double(row.completions - (prior[row.id] ?? 0))
+            return row.mode == mode || (row.role == .engine && ran > 0) ? ran : nil
+        }
         return Row(mode: mode.rawValue, engine: engine.rawValue, scenario: sc.name,
                    msgs_per_s: report.messagesPerSecond, mb_per_s: report.megabytesPerSecond,
                    p50_us: report.latencyMicros.p50, p99_us: report.latencyMicros.p99,

@@ -141,5 +141,54 @@ extension CoreTests {
             #expect(h3.port.depth == 0)
             h3.stop(workers: 0)
         }
+    
+        @Test("the engine's visit: it runs its share when a slot is free, never past the cap, never an empty packet")
+        func engineVisit() {
+            let h = PortHarness(concurrency: 2, gated: true)
+            h.startWorker("w0")
+            #expect(waitUntil { h.port.waitingWorkers == ["w0"] })
+            let visitor = CompletionPort<Int>.Worker(name: "engine")
+
+            // One packet, a slot free: the visitor takes it and the waiting worker stays asleep.
+            var mine: [Int?] = []
+            var r = h.port.postAndVisit(contentsOf: [1], visitor: visitor, into: &mine)
+            #expect(r.served && r.took == 1 && mine == [1])
+            #expect(h.port.running == 1 && h.port.waitingWorkers == ["w0"] && h.port.depth == 0)
+            h.port.leave(visitor)
+            #expect(h.port.running == 0)
+
+            // Four packets: the visitor takes its share (half), the waiting worker is woken with the rest.
+            mine.removeAll()
+            r = h.port.postAndVisit(contentsOf: [2, 3, 4, 5], visitor: visitor, into: &mine)
+            #expect(r.took == 2 && mine == [2, 3])
+            #expect(waitUntil { h.handled.count == 1 })
+            #expect(h.handled.first?.packet == 4 && h.port.running == 2)
+
+            // Both slots taken: a second visit queues its packet and takes nothing.
+            var more: [Int?] = []
+            let v2 = CompletionPort<Int>.Worker(name: "engine-2")
+            r = h.port.postAndVisit(contentsOf: [6], visitor: v2, into: &more)
+            #expect(r.took == 0 && more.isEmpty && h.port.depth == 1 && h.port.running == 2)
+            h.port.leave(visitor)  // the visitor's slot frees: nobody waits, the packet stays queued for w0
+            #expect(h.port.running == 1 && h.port.depth == 1)
+            for _ in 0..<3 { h.gate.signal() }
+            #expect(waitUntil { h.handled.map(\.packet) == [4, 5, 6] && h.port.running == 0 })
+
+            // An empty packet at the front is left for a member.
+            h.port.postShutdown(workers: 1)
+            #expect(waitUntil { h.exited.load(ordering: .relaxed) == 1 })
+            mine.removeAll()
+            r = h.port.postAndVisit(contentsOf: [7], visitor: visitor, into: &mine)
+            #expect(!r.served, "no members left: the caller must start workers")
+            #expect(r.took == 1 && mine == [7])
+            h.port.leave(visitor)
+            var empty: [Int?] = []
+            let h2 = PortHarness(concurrency: 2)
+            h2.port.postShutdown(workers: 1)
+            r = h2.port.postAndVisit(contentsOf: [8], visitor: visitor, into: &empty)
+            #expect(r.took == 0 && empty.isEmpty && h2.port.depth == 2)
+            h.stop(workers: 0)
+            h2.stop(workers: 0)
+        }
     }
 }

@@ -3,7 +3,7 @@ import Glibc
 
 /// A plain blocking TCP client for loopback tests, with send and receive
 /// timeouts so a test can fail but never hang.
-final class TestClient {
+final class TestClient: Sendable {
     let fd: Int32
 
     /// `beforeConnect` runs once the socket exists, before it connects.
