@@ -19,11 +19,11 @@ final class CallbackNotifier: Sendable {
     private let registry: StatsRegistry
     private let modes: ModeState
     private let threads = ThreadList()
-    private let lifecycle = Mutex(())
+    private let lifecycle = Locked(())
     private let nextHome = Atomic<Int>(0)
     private let nextName = Atomic<Int>(0)
     /// Live APC thread id → its queue, for the thread panel.
-    private let owners = Mutex<[Int: Int]>([:])
+    private let owners = Locked<[Int: Int]>([:])
     private let gauge = DepthGauge()
 
     init(threads: Int, registry: StatsRegistry, modes: ModeState) {

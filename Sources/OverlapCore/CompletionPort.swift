@@ -42,7 +42,7 @@ final class CompletionPort<Packet: Sendable>: Sendable {
 
     let concurrency: Int
     let maxBatch: Int
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     init(concurrency: Int, maxBatch: Int = 64) {
         precondition(concurrency > 0 && maxBatch > 0)

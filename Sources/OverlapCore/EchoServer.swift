@@ -26,7 +26,7 @@ public final class EchoServer: ServerControl, @unchecked Sendable {
     private let started = Atomic<Bool>(false)
     private let live = Atomic<Int>(0)
     private let nextSessionID = Atomic<UInt64>(1)
-    private let sessions = Mutex<[UInt64: Session]>([:])
+    private let sessions = Locked<[UInt64: Session]>([:])
     private let startedAtNanos = monotonicNanos()
 
     /// `logger` receives the event log's lines and per-session debug records.

@@ -17,7 +17,7 @@ final class EventLog: Sendable {
         var count: Int
     }
 
-    private let entries = Mutex(Deque<Entry>())
+    private let entries = Locked(Deque<Entry>())
     private let capacity: Int
     private let foldWindowNanos: UInt64 = 2_000_000_000
 

@@ -21,7 +21,7 @@ final class EventGroup: @unchecked Sendable {
     /// The group's own lock for its slots, so that a waiter re-posting into its
     /// own group does not contend with the other waiters. Lock order: the
     /// notifier's list lock first, then a group's.
-    private let slots = Mutex(Slots())
+    private let slots = Locked(Slots())
     /// The waiter's thread id (set once, before the waiter runs).
     let waiterID = Atomic<Int>(-1)
 
@@ -31,7 +31,7 @@ final class EventGroup: @unchecked Sendable {
         var sleeping = false
         var stop = false
     }
-    private let signals = Mutex(Signals())
+    private let signals = Locked(Signals())
     private let wakeup = Wakeup()
 
     init(number: Int) {
@@ -126,7 +126,7 @@ final class EventNotifier: Sendable {
         var groups: [EventGroup] = []
         var nextNumber = 0
     }
-    private let state = Mutex(State())
+    private let state = Locked(State())
     private let registry: StatsRegistry
     private let threads = ThreadList()
     private let gauge = DepthGauge()

@@ -19,7 +19,7 @@ final class Listener: CompletionTarget, @unchecked Sendable {
     private var reserveFd: Int32
     /// True while no accept is posted because descriptors ran out; the next
     /// session to close posts it again. Guarded by `pausedLock`.
-    private let paused = Mutex(false)
+    private let paused = Locked(false)
     private let done = Atomic<Bool>(false)
     private let retryScheduled = Atomic<Bool>(false)
     private let retryThreads = ThreadList()

@@ -39,7 +39,7 @@ final class ModeRouter: CompletionSink {
     let port: PortNotifier
     let callback: CallbackNotifier
     let events: EventNotifier
-    private let switchLock = Mutex(())
+    private let switchLock = Locked(())
     private let switchCount = Atomic<UInt64>(0)
 
     init(mode: NotificationMode, threads: Int, concurrency: Int, registry: StatsRegistry) {

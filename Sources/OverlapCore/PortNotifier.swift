@@ -10,7 +10,7 @@ final class PortNotifier: Sendable {
     private let registry: StatsRegistry
     private let modes: ModeState
     private let threads = ThreadList()
-    private let lifecycle = Mutex(())
+    private let lifecycle = Locked(())
     private let nextName = Atomic<Int>(0)
 
     init(threads: Int, concurrency: Int, registry: StatsRegistry, modes: ModeState) {
@@ -143,7 +143,7 @@ func runCompletion(_ request: Overlapped, on thread: IOThread) {
 
 /// The threads a component started, to join at shutdown.
 final class ThreadList: Sendable {
-    private let list = Mutex<[OSThread]>([])
+    private let list = Locked<[OSThread]>([])
 
     /// Adds a started thread, joining any that have finished (threads of a
     /// retired mode), so a long run does not pile up unjoined threads.

@@ -31,7 +31,7 @@ final class ThreadStats: Sendable {
     let name: String
     let mode: NotificationMode?
     let startedAtNanos: UInt64
-    private let role: Mutex<ThreadRole>
+    private let role: Locked<ThreadRole>
     private let slots: InlineArray<40, Atomic<UInt64>> = InlineArray { _ in Atomic(0) }
     private let isAlive = Atomic<Bool>(true)
 
@@ -39,7 +39,7 @@ final class ThreadStats: Sendable {
         self.id = id
         self.name = name
         self.mode = mode
-        self.role = Mutex(role)
+        self.role = Locked(role)
         self.startedAtNanos = monotonicNanos()
     }
 
@@ -84,7 +84,7 @@ final class ThreadStats: Sendable {
 /// Every thread's counter block, alive or retired: retired blocks stay so that
 /// totals never go backwards.
 final class StatsRegistry: Sendable {
-    private let blocks = Mutex<[ThreadStats]>([])
+    private let blocks = Locked<[ThreadStats]>([])
     private let nextID = Atomic<Int>(0)
 
     func register(name: String, role: ThreadRole, mode: NotificationMode?) -> ThreadStats {

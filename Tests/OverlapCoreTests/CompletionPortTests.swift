@@ -7,7 +7,7 @@ import Testing
 /// With `gated`, each handler waits for the test to open the gate once.
 final class PortHarness: Sendable {
     let port: CompletionPort<Int>
-    let log = Mutex<[(worker: String, packet: Int)]>([])
+    let log = Locked<[(worker: String, packet: Int)]>([])
     let running = Atomic<Int>(0)
     let maxRunning = Atomic<Int>(0)
     let exited = Atomic<Int>(0)
@@ -132,6 +132,7 @@ extension CoreTests {
             #expect(waitUntil { h.exited.load(ordering: .relaxed) == 1 })
             #expect(h.handled.map(\.packet) == [1])
             #expect(h.port.depth == 1, "the packet behind the empty one stays queued")
+            h.stop(workers: 0)  // joins the worker that exited
 
             let h3 = PortHarness(concurrency: 2)
             for w in 0..<3 { h3.startWorker("w\(w)") }

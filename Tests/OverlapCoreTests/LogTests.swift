@@ -7,7 +7,7 @@ import Testing
 /// A swift-log handler that keeps every record, for assertions.
 struct CapturingLogHandler: LogHandler {
     final class Store: Sendable {
-        let records = Mutex<[(Logger.Level, String)]>([])
+        let records = Locked<[(Logger.Level, String)]>([])
     }
     let store: Store
     var logLevel: Logger.Level = .trace

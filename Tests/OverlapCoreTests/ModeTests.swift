@@ -11,7 +11,7 @@ final class LogTarget: CompletionTarget {
         var thread: String
         var mode: NotificationMode
     }
-    let log = Mutex<[Entry]>([])
+    let log = Locked<[Entry]>([])
     let gate = Wakeup()
     /// Ids whose routine waits for the gate before returning.
     let holdOn: Set<Int32>

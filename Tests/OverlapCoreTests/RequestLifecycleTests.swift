@@ -8,7 +8,7 @@ import Testing
 final class ManualEngine: IOEngine, @unchecked Sendable {
     let kind = EngineKind.epoll
     let buffers: BufferPool
-    let posted = Mutex<[Overlapped]>([])
+    let posted = Locked<[Overlapped]>([])
     private(set) var sink: CompletionSink?
     private(set) var thread: IOThread?
 
@@ -45,7 +45,7 @@ final class ManualEngine: IOEngine, @unchecked Sendable {
 
 /// A completion routine that records where it ran and waits for the test.
 final class RecordingTarget: CompletionTarget {
-    let ran = Mutex<[(thread: String, result: Int32)]>([])
+    let ran = Locked<[(thread: String, result: Int32)]>([])
     let gate = Wakeup()
 
     func complete(_ request: Overlapped, on thread: IOThread) {

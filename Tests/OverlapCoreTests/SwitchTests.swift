@@ -115,7 +115,7 @@ extension CoreTests {
             // completions arrive together, are run by whichever threads are free.
             try withServer(engine, mode: .port) { server in
                 let heavy = try connectPinned(server, 8).prefix(4).map(\.0)
-                let failures = Mutex<[String]>([])
+                let failures = Locked<[String]>([])
                 let counts = completions(server, of: .port) {
                     let halves = [Array(heavy[0..<2]), Array(heavy[2..<4])]
                     let clients = halves.indices.map { h in
