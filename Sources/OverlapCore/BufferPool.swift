@@ -34,6 +34,17 @@ final class BufferPool: Sendable {
     }
 
     private let state: SleepingLock<State>  // see SleepingLock: many threads release buffers
+    /// Whether the slab has pages worth giving back (see `trimIfUnused`):
+    /// `clean` (given back, nothing lent since), `used` (a buffer was lent
+    /// since the last look), `resting` (pages resident, nothing lent since
+    /// the last look). Lending checks before it stores, so the hot path only
+    /// writes this shared cache line when the state changes.
+    private let usage = Atomic<UInt8>(Usage.clean)
+    private enum Usage {
+        static let clean: UInt8 = 0
+        static let used: UInt8 = 1
+        static let resting: UInt8 = 2
+    }
     private let returnToKernel: (@Sendable (BufferRef) -> Void)?
 
     /// - Parameter returnToKernel: set when the kernel lends the buffers (io_uring);
@@ -67,6 +78,7 @@ final class BufferPool: Sendable {
             s.held += 1
             return i
         }
+        markUsed()
         return index.map(ref)
     }
 
@@ -84,6 +96,54 @@ final class BufferPool: Sendable {
     /// Records that the kernel lent `n` buffers (io_uring completions that carried one).
     func kernelLent(_ n: Int) {
         state.withLock { $0.held += n }
+        markUsed()
+    }
+
+    @inline(__always)
+    private func markUsed() {
+        if usage.load(ordering: .relaxed) != Usage.used { usage.store(Usage.used, ordering: .relaxed) }
+    }
+
+    /// How often an idle engine looks whether the slab can be given back.
+    static let idleTrimMillis: Int32 = 1000
+
+    /// True while the slab may hold pages to give back: the engine should
+    /// wake every `idleTrimMillis` while idle and call `trimIfUnused`.
+    var touched: Bool { usage.load(ordering: .relaxed) != Usage.clean }
+
+    /// Gives the slab's pages back to the kernel (MADV_DONTNEED: the next
+    /// write into a buffer faults in a zeroed page) once no buffer has been
+    /// lent for a whole interval between two calls and none is lent now, so
+    /// a server that had a burst of traffic and went idle returns to its idle
+    /// footprint. Returns whether it did.
+    ///
+    /// The caller must make sure nothing can write into a free buffer
+    /// meanwhile: io_uring writes into the ring's buffers with no lock of
+    /// ours, so the uring engine calls this only with no recv in flight. The
+    /// epoll engine lends only under this lock, so `held == 0` is enough.
+    @discardableResult
+    func trimIfUnused() -> Bool {
+        state.withLock { s in
+            switch usage.load(ordering: .relaxed) {
+            case Usage.used:
+                usage.store(Usage.resting, ordering: .relaxed)  // look again next interval
+                return false
+            case Usage.resting where s.held == 0:
+                usage.store(Usage.clean, ordering: .relaxed)
+                return madvise(base, count * size, MADV_DONTNEED) == 0
+            default:
+                return false
+            }
+        }
+    }
+
+    /// Bytes of the slab resident in memory (mincore), for tests and the soak.
+    var residentBytes: Int {
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let pages = (count * size + page - 1) / page
+        var vec = [UInt8](repeating: 0, count: pages)
+        guard mincore(base, count * size, &vec) == 0 else { return -1 }
+        return vec.reduce(0) { $0 + Int($1 & 1) } * page
     }
 
     /// Returns a buffer and resumes, on `thread`, every session waiting for one.

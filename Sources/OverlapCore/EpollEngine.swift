@@ -21,7 +21,7 @@ final class EpollSocket: EngineSocket, @unchecked Sendable {
         var detached = false
     }
 
-    let state = Mutex(State())
+    let state = Locked(State())
 }
 
 /// A proactor emulated on readiness, as Boost.Asio does on Linux: a posted
@@ -38,7 +38,7 @@ final class EpollEngine: IOEngine, @unchecked Sendable {
     private let depth = Atomic<Int64>(0)
     /// Detached sockets, kept alive until the engine thread is past every
     /// event that could still name them (it releases them before its next wait).
-    private let retired = Mutex<[EpollSocket]>([])
+    private let retired = Locked<[EpollSocket]>([])
     private let threads = ThreadList()
     // Written once by `start`, before any thread can read it.
     private var sink: CompletionSink?
@@ -206,10 +206,16 @@ final class EpollEngine: IOEngine, @unchecked Sendable {
         let writeBits = EPOLLOUT.rawValue | EPOLLHUP.rawValue | EPOLLERR.rawValue
         while true {
             releaseRetired()
-            let n = epoll_wait(epfd, &events, maxEvents, -1)
+            // While the slab holds pages, wake each idle second: it is given back
+            // once a whole second passed with no buffer lent (BufferPool.trimIfUnused).
+            let n = epoll_wait(epfd, &events, maxEvents, buffers.touched ? BufferPool.idleTrimMillis : -1)
             if n < 0 {
                 if lastErrno() == EINTR { continue }
                 fatalError("epoll_wait: \(errorText(lastErrno()))")
+            }
+            if n == 0 {
+                buffers.trimIfUnused()
+                continue
             }
             let start = monotonicNanos()
             thread.now = start

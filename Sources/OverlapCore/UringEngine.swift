@@ -81,7 +81,7 @@ final class UringEngine: IOEngine, @unchecked Sendable {
     func start(sink: CompletionSink, registry: StatsRegistry) throws(EngineError) {
         self.sink = sink
         let stats = registry.register(name: "uring-0", role: .engine, mode: nil)
-        let started = Mutex<EngineError??>(nil)
+        let started = Locked<EngineError??>(nil)
         let ready = Wakeup()
         threads.add(OSThread(name: stats.name) { [self] in
             let ring = UnsafeMutablePointer<io_uring>.allocate(capacity: 1)
@@ -212,7 +212,13 @@ final class UringEngine: IOEngine, @unchecked Sendable {
         var batch: [Overlapped] = []
         batch.reserveCapacity(maxReap)
         var inFlight = 0
+        // Recvs in the ring: while there are any, the kernel may write into
+        // any free buffer, so the slab cannot be given back.
+        var recvsInFlight = 0
         var justDelivered = false
+        let idleTimeout = UnsafeMutablePointer<__kernel_timespec>.allocate(capacity: 1)
+        defer { idleTimeout.deallocate() }
+        idleTimeout.initialize(to: __kernel_timespec(tv_sec: Int64(BufferPool.idleTrimMillis / 1000), tv_nsec: 0))
         armWake(ring, wakeValue)
         let bufferFlag = overlap_cqe_f_buffer()
         let bufferShift = overlap_cqe_buffer_shift()
@@ -221,7 +227,10 @@ final class UringEngine: IOEngine, @unchecked Sendable {
                 swap(&local, &q)
                 hasIncoming.store(false, ordering: .relaxed)
             }
-            for r in local { prepare(r, ring) }
+            for r in local {
+                prepare(r, ring)
+                if r.kind == .recv { recvsInFlight += 1 }
+            }
             inFlight += local.count
             local.removeAll(keepingCapacity: true)
 
@@ -248,9 +257,16 @@ final class UringEngine: IOEngine, @unchecked Sendable {
                 } else {
                     var cqe: UnsafeMutablePointer<io_uring_cqe>?
                     idle.store(true, ordering: .relaxed)
-                    _ = io_uring_submit_and_wait_timeout(ring, &cqe, 1, nil, nil)
+                    // With no recv in the ring and pages in the slab, wake each idle
+                    // second: the slab is given back once a whole second passed
+                    // with no buffer lent (BufferPool.trimIfUnused).
+                    let trim = recvsInFlight == 0 && buffers.touched
+                    let rc = io_uring_submit_and_wait_timeout(ring, &cqe, 1, trim ? idleTimeout : nil, nil)
                     idle.store(false, ordering: .relaxed)
                     sleeping.store(false, ordering: .relaxed)
+                    if trim && rc == -ETIME && io_uring_cq_ready(ring) == 0 && !hasIncoming.load(ordering: .acquiring) {
+                        buffers.trimIfUnused()
+                    }
                 }
             }
             let start = monotonicNanos()
@@ -267,6 +283,7 @@ final class UringEngine: IOEngine, @unchecked Sendable {
                 let r = Unmanaged<Overlapped>.fromOpaque(UnsafeRawPointer(bitPattern: UInt(cqe.user_data))!)
                     .takeRetainedValue()
                 r.result = cqe.res
+                if r.kind == .recv { recvsInFlight -= 1 }
                 if cqe.flags & bufferFlag != 0 {
                     r.buffer = buffers.ref(UInt16(cqe.flags >> bufferShift))
                     lent += 1

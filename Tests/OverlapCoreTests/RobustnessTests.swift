@@ -33,7 +33,7 @@ extension CoreTests {
                     }
                 }
                 let hog = try TestClient(port: server.address.port, timeoutSeconds: 60)
-                let writeError = Mutex<String?>(nil)
+                let writeError = Locked<String?>(nil)
                 let shared = UnsafeSendable((hog, payload))
                 let writer = OSThread(name: "test-hog") {
                     do { try shared.value.0.send(shared.value.1) } catch { writeError.withLock { $0 = "\(error)" } }
@@ -151,4 +151,26 @@ extension CoreTests.RobustnessTests {
 struct UnsafeSendable<T>: @unchecked Sendable {
     let value: T
     init(_ v: T) { value = v }
+}
+
+extension CoreTests.RobustnessTests {
+    @Test("after a burst, an idle server gives its receive-buffer slab back to the kernel",
+          arguments: EngineKind.allCases)
+    func slabGivenBack(engine: EngineKind) throws {
+        try withServer(engine) { server in
+            let buffers = server.engine.buffers
+            do {
+                let clients = try (0..<4).map { _ in try TestClient(port: server.address.port) }
+                try exchange(clients, clients.indices.map { randomBytes(2 << 20, seed: UInt64(900 + $0)) })
+                // Buffers that held data are resident now (io_uring cycles through its whole ring).
+                #expect(buffers.residentBytes >= buffers.size, "resident after the burst: \(buffers.residentBytes)")
+            }  // the clients close here: no session, no recv in flight
+            #expect(waitUntil { server.snapshot(sessions: false).sessions == 0 })
+            // After a second with no buffer lent, the engine gives the pages back.
+            #expect(waitUntil(5) { buffers.residentBytes == 0 }, "still resident: \(buffers.residentBytes) bytes")
+            // And the pool still works: a new session echoes into a fresh zeroed page.
+            let c = try TestClient(port: server.address.port)
+            try exchange([c], [randomBytes(100_000, seed: 999)])
+        }
+    }
 }
