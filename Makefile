@@ -4,7 +4,7 @@
 SWIFT_FLAGS := --explicit-target-dependency-import-check error
 PERF_BUILD ?= /tmp/overlap-perf
 
-.PHONY: run test build release deps bench hold clean
+.PHONY: run test sanitize build release deps bench hold clean
 
 deps:
 	@scripts/deps.sh
@@ -24,6 +24,10 @@ test: build
 	swift test --skip-build --no-parallel  # the core tests count this process's descriptors
 	scripts/cli-test.sh .build/debug/overlap
 	scripts/tui-test.sh .build/debug/overlap
+
+# The core tests under ThreadSanitizer (scripts/sanitize.sh address for ASan).
+sanitize: deps
+	scripts/sanitize.sh thread
 
 # Side-by-side comparison with the C epoll, C io_uring and SwiftNIO servers (../shared/perf).
 bench: release

@@ -51,7 +51,9 @@ extension CoreTests {
                 // All that while the hog kept writing; the server has stopped reading it.
                 #expect(server.snapshot(sessions: false).bytesReceived < UInt64(size) - 50 * 1024,
                         "the server kept reading from a peer that does not read")
+                #if !OVERLAP_ASAN  // ASan's shadow memory and quarantine make RSS say nothing about the server
                 #expect(residentBytes() < 200 << 20, "RSS \(residentBytes() >> 20) MiB")
+                #endif
 
                 // The hog reads at last: every byte, in order.
                 var got = 0
@@ -161,9 +163,24 @@ extension CoreTests.RobustnessTests {
             let buffers = server.engine.buffers
             do {
                 let clients = try (0..<4).map { _ in try TestClient(port: server.address.port) }
+                // Sampled meanwhile: a slow client may still be reading echoes
+                // the server finished (and trimmed after) long before.
+                let sampling = Atomic<Bool>(true)
+                let peakResident = Atomic<Int>(0)
+                let sampler = OSThread(name: "test-mincore") {
+                    while sampling.load(ordering: .relaxed) {
+                        _ = peakResident.max(buffers.residentBytes, ordering: .relaxed)
+                        usleep(2_000)
+                    }
+                }
+                defer {
+                    sampling.store(false, ordering: .relaxed)
+                    sampler.join()
+                }
                 try exchange(clients, clients.indices.map { randomBytes(2 << 20, seed: UInt64(900 + $0)) })
-                // Buffers that held data are resident now (io_uring cycles through its whole ring).
-                #expect(buffers.residentBytes >= buffers.size, "resident after the burst: \(buffers.residentBytes)")
+                // Buffers that held data were resident (io_uring cycles through its whole ring).
+                #expect(peakResident.load(ordering: .relaxed) >= buffers.size,
+                        "resident during the burst: \(peakResident.load(ordering: .relaxed))")
             }  // the clients close here: no session, no recv in flight
             #expect(waitUntil { server.snapshot(sessions: false).sessions == 0 })
             // After a second with no buffer lent, the engine gives the pages back.
