@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # End-to-end checks of the dashboard as a person sees it: the real binary in a
 # tmux pane, driven with send-keys and read with capture-pane. Panels, mode
-# keys, help, resizing (small, large, too small and back), q, SIGTERM, SIGHUP
+# keys, help, resizing (small, large, too small and back), q, Ctrl-C, SIGTERM, SIGHUP
 # and crash signals leaving the terminal sane, bad TERM values refused with a
 # message.
 # Usage: scripts/tui-test.sh [path/to/overlap]
@@ -86,6 +86,14 @@ pid=$(pgrep -n -f "$bin --port 0")
 kill -TERM "$pid"
 check "SIGTERM exits 0" "EXIT=0"
 sane SIGTERM
+t kill-server
+
+# Ctrl-C, as a person presses it (SIGINT from the terminal), stops it cleanly.
+start "TERM=xterm-256color LANG=C.UTF-8"
+check "starts for Ctrl-C" "Pending operations"
+t send-keys -t ui C-c
+check "Ctrl-C exits 0" "EXIT=0"
+sane Ctrl-C
 t kill-server
 
 # SIGHUP (the terminal went away) stops cleanly too.

@@ -97,12 +97,12 @@ final class CallbackNotifier: Sendable {
     /// An APC thread: wait alertably, then run every queued routine in order.
     private func run(queue: CompletionPort<Overlapped>, worker: CompletionPort<Overlapped>.Worker,
                      thread: IOThread) {
+        thread.stats.bindCPUClock()  // busy share is this thread's CPU time
         var batch: [Overlapped?] = []
         var exiting = false
         while !exiting {
             queue.dequeue(worker, into: &batch)
-            let start = monotonicNanos()
-            thread.now = start
+            thread.now = monotonicNanos()
             var taken = 0
             for packet in batch {
                 guard let request = packet else {
@@ -114,7 +114,6 @@ final class CallbackNotifier: Sendable {
             }
             gauge.removed(taken)
             batch.removeAll(keepingCapacity: true)
-            thread.stats.add(ThreadStats.Slot.busyNanos, monotonicNanos() &- start)
             if !exiting && modes.current != .callback { retireIfDrained() }
         }
         queue.leave(worker)

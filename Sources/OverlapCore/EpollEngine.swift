@@ -197,6 +197,7 @@ final class EpollEngine: IOEngine, @unchecked Sendable {
     }
 
     private func run(thread: IOThread, sink: CompletionSink) {
+        thread.stats.bindCPUClock()  // busy share is this thread's CPU time
         let maxEvents: Int32 = 256
         var events = [epoll_event](repeating: epoll_event(), count: Int(maxEvents))
         var batch: [Overlapped] = []
@@ -217,8 +218,7 @@ final class EpollEngine: IOEngine, @unchecked Sendable {
                 buffers.trimIfUnused()
                 continue
             }
-            let start = monotonicNanos()
-            thread.now = start
+            thread.now = monotonicNanos()
             var wake = false
             for i in 0..<Int(n) {
                 guard let ptr = events[i].data.ptr else {
@@ -261,7 +261,6 @@ final class EpollEngine: IOEngine, @unchecked Sendable {
                 batch.removeAll(keepingCapacity: true)
                 depth.store(0, ordering: .relaxed)
             }
-            thread.stats.add(ThreadStats.Slot.busyNanos, monotonicNanos() &- start)
             if wake {
                 var v: UInt64 = 0
                 _ = read(wakeFd, &v, 8)

@@ -178,11 +178,11 @@ final class EventNotifier: Sendable {
     /// A waiter: wait for any event of the group, harvest every set one, free
     /// their slots, run their handlers, and exit once the group is empty.
     private func run(group: EventGroup, thread: IOThread) {
+        thread.stats.bindCPUClock()  // busy share is this thread's CPU time
         var batch: [Overlapped] = []
         while group.harvest(into: &batch) {
             wakes.wrappingAdd(1, ordering: .relaxed)
-            let start = monotonicNanos()
-            thread.now = start
+            thread.now = monotonicNanos()
             gauge.removed(batch.count)
             // The requests are done with their events: those slots are free
             // for the next posts (the handlers below usually take them again).
@@ -194,7 +194,6 @@ final class EventNotifier: Sendable {
             group.freeSlots(freed)
             for r in batch { runCompletion(r, on: thread) }
             batch.removeAll(keepingCapacity: true)
-            thread.stats.add(ThreadStats.Slot.busyNanos, monotonicNanos() &- start)
             if group.size == 0 {
                 let removed = state.withLock { s in
                     guard group.closeIfEmpty() else { return false }

@@ -107,13 +107,13 @@ final class PortNotifier: Sendable {
     /// A worker's loop: `GetQueuedCompletionStatusEx`, run each completion
     /// routine, repeat until an empty packet arrives.
     private func run(worker: CompletionPort<Overlapped>.Worker, thread: IOThread) {
+        thread.stats.bindCPUClock()  // busy share is this thread's CPU time
         var batch: [Overlapped?] = []
         batch.reserveCapacity(port.maxBatch)
         var exiting = false
         while !exiting {
             port.dequeue(worker, into: &batch)
-            let start = monotonicNanos()
-            thread.now = start
+            thread.now = monotonicNanos()
             for packet in batch {
                 guard let request = packet else {
                     exiting = true
@@ -122,7 +122,6 @@ final class PortNotifier: Sendable {
                 runCompletion(request, on: thread)
             }
             batch.removeAll(keepingCapacity: true)
-            thread.stats.add(ThreadStats.Slot.busyNanos, monotonicNanos() &- start)
             if !exiting && modes.current != .port { retireIfDrained() }
         }
         port.leave(worker)

@@ -1,3 +1,4 @@
+import Glibc
 import OverlapModel
 import Synchronization
 
@@ -18,7 +19,7 @@ final class ThreadStats: Sendable {
         static let bytesOut = 28
         static let messages = 29
         static let handled = 30
-        static let busyNanos = 31
+        static let busyNanos = 31  // CPU time at retirement (see `cpuNanos`)
         static let accepted = 32
         static let refused = 33
         static let closedBase = 34  // + CloseReason.index (4 slots)
@@ -34,6 +35,11 @@ final class ThreadStats: Sendable {
     private let role: Locked<ThreadRole>
     private let slots: InlineArray<40, Atomic<UInt64>> = InlineArray { _ in Atomic(0) }
     private let isAlive = Atomic<Bool>(true)
+    /// The owning thread's CPU-time clock (`pthread_getcpuclockid`), or
+    /// `unbound`: readers get the thread's CPU time from the kernel, so the
+    /// thread itself reads no clock to account for its busy time.
+    private let cpuClock = Atomic<Int32>(ThreadStats.unbound)
+    private static let unbound = Int32.min
 
     init(id: Int, name: String, role: ThreadRole, mode: NotificationMode?) {
         self.id = id
@@ -73,11 +79,39 @@ final class ThreadStats: Sendable {
     }
 
     var alive: Bool { isAlive.load(ordering: .acquiring) }
-    func retire() { isAlive.store(false, ordering: .releasing) }
+
+    /// Makes the calling thread the one whose CPU time this block reports.
+    /// Called first thing by each long-lived I/O thread.
+    func bindCPUClock() {
+        var clock = clockid_t()
+        if pthread_getcpuclockid(pthread_self(), &clock) == 0 { cpuClock.store(clock, ordering: .releasing) }
+    }
+
+    /// CPU time the thread has used, in nanoseconds: time it ran, not time it
+    /// was preempted or asleep, as `top -H` counts it (busy share is this
+    /// over wall time). After retirement, the figure it had then.
+    var cpuNanos: UInt64 {
+        let clock = cpuClock.load(ordering: .acquiring)
+        var ts = timespec()
+        if clock != Self.unbound && clock_gettime(clock, &ts) == 0 {
+            return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
+        }
+        return value(Slot.busyNanos)  // retired (or never bound): the final figure
+    }
+
+    /// Marks the thread retired, keeping its CPU time (the clock dies with the thread).
+    func retire() {
+        if cpuClock.load(ordering: .acquiring) != Self.unbound {
+            let final = cpuNanos
+            add(Slot.busyNanos, final &- value(Slot.busyNanos))
+            cpuClock.store(Self.unbound, ordering: .releasing)
+        }
+        isAlive.store(false, ordering: .releasing)
+    }
 
     func row() -> ThreadRow {
         ThreadRow(id: id, name: name, role: currentRole, mode: mode, completions: value(Slot.handled),
-                  busyNanos: value(Slot.busyNanos), startedAtNanos: startedAtNanos, alive: alive)
+                  busyNanos: cpuNanos, startedAtNanos: startedAtNanos, alive: alive)
     }
 }
 

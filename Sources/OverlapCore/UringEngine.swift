@@ -203,6 +203,7 @@ final class UringEngine: IOEngine, @unchecked Sendable {
     }
 
     private func run(ring: UnsafeMutablePointer<io_uring>, thread: IOThread, sink: CompletionSink) {
+        thread.stats.bindCPUClock()  // busy share is this thread's CPU time
         let wakeValue = UnsafeMutablePointer<UInt64>.allocate(capacity: 1)
         defer { wakeValue.deallocate() }
         let maxReap = 512
@@ -269,8 +270,7 @@ final class UringEngine: IOEngine, @unchecked Sendable {
                     }
                 }
             }
-            let start = monotonicNanos()
-            thread.now = start
+            thread.now = monotonicNanos()
             let n = Int(io_uring_peek_batch_cqe(ring, cqes, UInt32(maxReap)))
             depth.store(Int64(io_uring_cq_ready(ring)), ordering: .relaxed)
             var lent = 0
@@ -302,7 +302,6 @@ final class UringEngine: IOEngine, @unchecked Sendable {
                 batch.removeAll(keepingCapacity: true)
             }
             depth.store(0, ordering: .relaxed)
-            thread.stats.add(ThreadStats.Slot.busyNanos, monotonicNanos() &- start)
         }
         thread.stats.retire()
     }

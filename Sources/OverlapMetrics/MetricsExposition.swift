@@ -64,7 +64,7 @@ public final class MetricsExposition: Sendable {
                 let life = s.takenAtNanos > t.startedAtNanos ? Double(s.takenAtNanos - t.startedAtNanos) : 0
                 busy = life > 0 ? min(1, Double(t.busyNanos) / life) : 0
             }
-            gauge("overlap_thread_busy_ratio", "Share of time the thread spent handling or performing I/O since the previous scrape.",
+            gauge("overlap_thread_busy_ratio", "Share of wall time the thread ran on a CPU since the previous scrape.",
                   [("thread", t.name), ("role", roleName(t.role))], busy)
         }
         counter("overlap_bytes_received_total", "Bytes received from peers.", [], s.bytesReceived)

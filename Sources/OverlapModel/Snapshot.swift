@@ -33,7 +33,8 @@ public struct ThreadRow: Sendable, Equatable, Codable {
     public var mode: NotificationMode?
     /// Completions this thread has handled (run the handler of), since it started.
     public var completions: UInt64
-    /// Nanoseconds this thread spent handling or performing I/O, since it started.
+    /// CPU time this thread has used since it started, in nanoseconds (time it
+    /// ran, not time it was preempted or asleep; an engine's idle polling counts).
     public var busyNanos: UInt64
     /// Monotonic nanoseconds at which the thread started.
     public var startedAtNanos: UInt64
