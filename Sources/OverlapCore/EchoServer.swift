@@ -51,6 +51,7 @@ public final class EchoServer: ServerControl, @unchecked Sendable {
         listenFd = try openListener(addr)
         address = SocketAddress.local(of: listenFd) ?? addr
         router = ModeRouter(mode: config.mode, threads: config.threads, concurrency: config.concurrency,
+                            engineJoinsPort: config.engineJoinsPort,
                             registry: registry)
         control = IOThread(stats: registry.register(name: "control", role: .control, mode: nil))
         do {

@@ -42,9 +42,10 @@ final class ModeRouter: CompletionSink {
     private let switchLock = Locked(())
     private let switchCount = Atomic<UInt64>(0)
 
-    init(mode: NotificationMode, threads: Int, concurrency: Int, registry: StatsRegistry) {
+    init(mode: NotificationMode, threads: Int, concurrency: Int, engineJoinsPort: Bool = true, registry: StatsRegistry) {
         modes = ModeState(mode, registry: registry)
-        port = PortNotifier(threads: threads, concurrency: concurrency, registry: registry, modes: modes)
+        port = PortNotifier(threads: threads, concurrency: concurrency, engineJoins: engineJoinsPort,
+                            registry: registry, modes: modes)
         callback = CallbackNotifier(threads: threads, registry: registry, modes: modes)
         events = EventNotifier(registry: registry)
     }

@@ -13,7 +13,11 @@ final class PortNotifier: Sendable {
     private let lifecycle = Locked(())
     private let nextName = Atomic<Int>(0)
 
-    init(threads: Int, concurrency: Int, registry: StatsRegistry, modes: ModeState) {
+    /// Whether an engine thread that delivers completions may run its share (`deliver`).
+    private let engineJoins: Bool
+
+    init(threads: Int, concurrency: Int, engineJoins: Bool = true, registry: StatsRegistry, modes: ModeState) {
+        self.engineJoins = engineJoins
         // Workers sleep at once when idle: polling here was measured to steal
         // the CPU the engine thread and the clients need (docs/PERFORMANCE.md).
         self.port = CompletionPort(concurrency: concurrency)
@@ -56,7 +60,7 @@ final class PortNotifier: Sendable {
     /// under load the port hands the rest to the waiting workers as usual.
     @discardableResult
     func deliver(_ requests: ArraySlice<Overlapped>, from thread: IOThread) -> Int {
-        guard thread.servesPort else {
+        guard engineJoins && thread.servesPort else {
             if !port.post(contentsOf: requests) { activate() }  // a late completion after the workers retired
             return 0
         }

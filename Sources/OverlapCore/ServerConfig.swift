@@ -11,6 +11,10 @@ public struct ServerConfig: Sendable, Equatable {
     public var threads = onlineCores()
     /// The completion port's concurrency value: most workers running at once.
     public var concurrency = onlineCores()
+    /// Port mode: the engine thread runs its share of the completions it
+    /// posts when a worker slot is free (see `PortNotifier.deliver`). Off
+    /// shows the textbook pool, where only port workers run completions.
+    public var engineJoinsPort = true
     public var maxSessions = 10_000
     /// Receive buffers shared by all sessions (a power of two) and their size.
     public var bufferCount = 512

@@ -152,7 +152,9 @@ public enum DashboardView {
         for t in f.snapshot.threads.prefix(rows) {
             let share = f.rates.busyShare[t.id] ?? 0
             let cps = f.rates.completionsPerSecond[t.id] ?? 0
-            var line = fit(t.name, 9) + " " + fit(t.role.label, roleWidth) + " "
+            // An engine that ran completions itself (port mode's engine visit) says so.
+            let role = t.role == .engine && cps > 0 ? "engine + handlers" : t.role.label
+            var line = fit(t.name, 9) + " " + fit(role, roleWidth) + " "
             line += fit(Format.count(cps) + "/s", 8, right: true) + " "
             screen.put(0, y, line)
             screen.put(line.count, y, g.bar(share, width: barWidth), share > 0.9 ? .warning : .good)

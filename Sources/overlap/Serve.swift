@@ -41,6 +41,9 @@ struct Serve: ParsableCommand {
     var threads = onlineCores()
     @Option(help: "Completion-port concurrency value: most workers running at once. Default: number of cores.")
     var concurrency = onlineCores()
+    @Flag(inversion: .prefixedNo,
+          help: "Port mode: the engine thread runs its share of completions when a worker slot is free (--no-engine-joins-port: only port workers do, as in the textbook pool).")
+    var engineJoinsPort = true
     @Option(help: "Connections beyond this many are refused (and counted).")
     var maxSessions = 10_000
     @Flag(help: "No dashboard: print one stats line per refresh to stdout.")
@@ -87,6 +90,7 @@ struct Serve: ParsableCommand {
         config.engine = engine
         config.threads = threads
         config.concurrency = concurrency
+        config.engineJoinsPort = engineJoinsPort
         config.maxSessions = maxSessions
         // Every thread the server starts inherits this mask: only this thread
         // receives SIGINT/SIGTERM, in sigtimedwait below.

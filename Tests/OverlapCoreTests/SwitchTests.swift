@@ -136,5 +136,19 @@ extension CoreTests {
                 #expect(counts.values.allSatisfy { $0 < total }, "no thread ran them all: \(counts)")
             }
         }
-    }
+    
+        @Test("with the engine out of the port (--no-engine-joins-port), only port workers run completions",
+              arguments: EngineKind.allCases)
+        func textbookPool(engine: EngineKind) throws {
+            try withServer(engine, mode: .port, configure: { $0.engineJoinsPort = false }) { server in
+                let clients = try (0..<4).map { _ in try TestClient(port: server.address.port) }
+                let counts = try completions(server, of: .port) {
+                    try exchange(clients, clients.indices.map { randomBytes(256 << 10, seed: UInt64(700 + $0)) })
+                }
+                let engineName = engine == .uring ? "uring-0" : "epoll-0"
+                #expect(counts[engineName] == 0, "the engine ran none: \(counts)")
+                #expect(counts.filter { $0.key != engineName }.values.reduce(0, +) > 8, "the workers ran them: \(counts)")
+            }
+        }
+}
 }

@@ -29,6 +29,23 @@ struct ViewTests {
         #expect(text.contains("wait buf"))
     }
 
+    @Test("an engine thread that runs completions itself is labelled so, with its rate")
+    func engineRunsHandlers() {
+        func snapshot(_ t: UInt64, _ engineCompletions: UInt64) -> StatsSnapshot {
+            var s = Fixtures.snapshot(at: t * Fixtures.second, scale: t)
+            s.threads[0].completions = engineCompletions
+            return s
+        }
+        let screen = GridScreen(width: 100, height: 30)
+        let (a, b) = (snapshot(100, 0), snapshot(101, 5_000))
+        DashboardView.draw(Frame(snapshot: b, rates: SnapshotRates(from: a, to: b)), UIState(), on: screen)
+        #expect(screen.lines.contains { $0.hasPrefix("uring-0") && $0.contains("engine + handlers") && $0.contains("5.00k/s") },
+                "\(screen.lines.filter { $0.hasPrefix("uring-0") })")
+        // An engine that ran none is just the engine.
+        DashboardView.draw(Frame(snapshot: a, rates: SnapshotRates(from: a, to: a)), UIState(), on: screen)
+        #expect(screen.lines.contains { $0.hasPrefix("uring-0") && $0.contains("engine") && !$0.contains("handlers") })
+    }
+
     @Test("ASCII graphs and rules when the terminal is not UTF-8")
     func ascii() {
         let screen = GridScreen(width: 80, height: 24, unicode: false)
