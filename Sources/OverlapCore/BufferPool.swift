@@ -22,6 +22,11 @@ protocol BufferWaiter: AnyObject, Sendable {
 /// Two ways to lend: the epoll engine takes buffers from a LIFO free list (hot
 /// buffers are reused, so few pages are ever touched); io_uring picks them
 /// itself from its provided-buffer ring, and `returnToKernel` gives them back.
+/// The kernel uses its ring first-in, first-out, so it would cycle through
+/// (and make resident) every buffer it holds: the ring holds only a working
+/// set (`ringTarget`), topped up from the LIFO free list, and the target
+/// doubles whenever a recv finds the ring empty (ENOBUFS), back to its base
+/// when the slab is given back.
 final class BufferPool: Sendable {
     let count: Int
     let size: Int
@@ -30,26 +35,38 @@ final class BufferPool: Sendable {
     private struct State {
         var free: [UInt16]
         var held = 0
+        /// io_uring: buffers in the kernel's ring (neither lent nor free), and how many it should hold.
+        var inRing = 0
+        var ringTarget = 0
         var waiters = Deque<any BufferWaiter>()
     }
+    /// The ring's working set after the slab is given back (io_uring).
+    let baseRingTarget: Int
 
     private let state: SleepingLock<State>  // see SleepingLock: many threads release buffers
     /// Whether the slab has pages worth giving back (see `trimIfUnused`):
     /// `clean` (given back, nothing lent since), `used` (a buffer was lent
     /// since the last look), `resting` (pages resident, nothing lent since
-    /// the last look). Lending checks before it stores, so the hot path only
-    /// writes this shared cache line when the state changes.
+    /// the last look), `ringOnly` (the free list was given back; the ring's
+    /// buffers wait for a moment with no recv in flight). Lending checks
+    /// before it stores, so the hot path only writes this shared cache line
+    /// when the state changes.
     private let usage = Atomic<UInt8>(Usage.clean)
     private enum Usage {
         static let clean: UInt8 = 0
         static let used: UInt8 = 1
         static let resting: UInt8 = 2
+        static let ringOnly: UInt8 = 3
     }
     private let returnToKernel: (@Sendable (BufferRef) -> Void)?
 
-    /// - Parameter returnToKernel: set when the kernel lends the buffers (io_uring);
-    ///   called under the pool's lock, so it may assume a single producer.
-    init(count: Int, size: Int, returnToKernel: (@Sendable (BufferRef) -> Void)? = nil) throws(EngineError) {
+    /// - Parameters:
+    ///   - ringTarget: io_uring: how many buffers the ring starts with; the
+    ///     engine puts buffers `0..<ringTarget` there, the rest are free.
+    ///   - returnToKernel: set when the kernel lends the buffers (io_uring);
+    ///     called under the pool's lock, so it may assume a single producer.
+    init(count: Int, size: Int, ringTarget: Int = 0,
+         returnToKernel: (@Sendable (BufferRef) -> Void)? = nil) throws(EngineError) {
         precondition(count > 0 && count <= Int(UInt16.max) + 1)
         let bytes = count * size
         guard let p = mmap(nil, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0),
@@ -59,8 +76,13 @@ final class BufferPool: Sendable {
         self.count = count
         self.size = size
         self.returnToKernel = returnToKernel
-        let free: [UInt16] = returnToKernel == nil ? (0..<count).reversed().map { UInt16($0) } : []
-        state = SleepingLock(State(free: free))
+        let inRing = returnToKernel == nil ? 0 : min(count, ringTarget)
+        baseRingTarget = inRing
+        // LIFO: the lowest free index is lent (or put in the ring) first.
+        var s = State(free: (inRing..<count).reversed().map { UInt16($0) })
+        s.inRing = inRing
+        s.ringTarget = inRing
+        state = SleepingLock(s)
     }
 
     deinit {
@@ -95,8 +117,22 @@ final class BufferPool: Sendable {
 
     /// Records that the kernel lent `n` buffers (io_uring completions that carried one).
     func kernelLent(_ n: Int) {
-        state.withLock { $0.held += n }
+        state.withLock { s in
+            s.held += n
+            s.inRing -= n
+            topUp(&s)
+        }
         markUsed()
+    }
+
+    /// io_uring: refills the ring from the free list up to its target, hot
+    /// (most recently returned) buffers first.
+    private func topUp(_ s: inout State) {
+        guard let giveBack = returnToKernel else { return }
+        while s.inRing < s.ringTarget, let i = s.free.popLast() {
+            giveBack(ref(i))
+            s.inRing += 1
+        }
     }
 
     @inline(__always)
@@ -111,26 +147,47 @@ final class BufferPool: Sendable {
     /// wake every `idleTrimMillis` while idle and call `trimIfUnused`.
     var touched: Bool { usage.load(ordering: .relaxed) != Usage.clean }
 
-    /// Gives the slab's pages back to the kernel (MADV_DONTNEED: the next
-    /// write into a buffer faults in a zeroed page) once no buffer has been
-    /// lent for a whole interval between two calls and none is lent now, so
-    /// a server that had a burst of traffic and went idle returns to its idle
-    /// footprint. Returns whether it did.
+    /// Gives pages back to the kernel (MADV_DONTNEED: the next write into a
+    /// buffer faults in a zeroed page) once no buffer has been lent for a
+    /// whole interval between two calls, so a server that had a burst of
+    /// traffic and went idle returns to its idle footprint. Returns whether
+    /// it did.
     ///
-    /// The caller must make sure nothing can write into a free buffer
-    /// meanwhile: io_uring writes into the ring's buffers with no lock of
-    /// ours, so the uring engine calls this only with no recv in flight. The
-    /// epoll engine lends only under this lock, so `held == 0` is enough.
+    /// Free-list buffers are given back whenever that holds: nothing but
+    /// this pool, under its lock, can hand them out. Buffers in the io_uring
+    /// ring only when `ringQuiet` (no recv in flight) and none is lent: the
+    /// kernel writes into the ring's buffers with no lock of ours.
     @discardableResult
-    func trimIfUnused() -> Bool {
+    func trimIfUnused(ringQuiet: Bool) -> Bool {
         state.withLock { s in
             switch usage.load(ordering: .relaxed) {
             case Usage.used:
                 usage.store(Usage.resting, ordering: .relaxed)  // look again next interval
                 return false
-            case Usage.resting where s.held == 0:
+            case Usage.ringOnly where ringQuiet && s.held == 0:
                 usage.store(Usage.clean, ordering: .relaxed)
                 return madvise(base, count * size, MADV_DONTNEED) == 0
+            case Usage.resting:
+                if ringQuiet && s.held == 0 {
+                    usage.store(Usage.clean, ordering: .relaxed)
+                    s.ringTarget = baseRingTarget
+                    return madvise(base, count * size, MADV_DONTNEED) == 0
+                }
+                // Only the free list, in runs of adjacent buffers; the ring's
+                // working set (and whatever is lent) stays resident.
+                usage.store(s.inRing > 0 ? Usage.ringOnly : Usage.clean, ordering: .relaxed)
+                s.ringTarget = baseRingTarget
+                var run: (start: Int, count: Int)?
+                for i in s.free.map(Int.init).sorted() {
+                    if let r = run, r.start + r.count == i {
+                        run = (r.start, r.count + 1)
+                        continue
+                    }
+                    if let r = run { madvise(base + r.start * size, r.count * size, MADV_DONTNEED) }
+                    run = (i, 1)
+                }
+                if let r = run { madvise(base + r.start * size, r.count * size, MADV_DONTNEED) }
+                return run != nil
             default:
                 return false
             }
@@ -154,7 +211,12 @@ final class BufferPool: Sendable {
     /// buffers; a loser finds none and waits again.
     func release(_ buffer: BufferRef, on thread: IOThread) {
         let waiters: [any BufferWaiter] = state.withLock { s in
-            if let giveBack = returnToKernel { giveBack(buffer) } else { s.free.append(buffer.index) }
+            if let giveBack = returnToKernel, s.inRing < s.ringTarget {
+                giveBack(buffer)
+                s.inRing += 1
+            } else {
+                s.free.append(buffer.index)
+            }
             s.held -= 1
             return Self.takeAllWaiters(&s)
         }
@@ -171,6 +233,11 @@ final class BufferPool: Sendable {
     /// queueing, if a buffer is free now (post the recv again at once).
     func wait(_ waiter: any BufferWaiter) -> Bool {
         return state.withLock { s in
+            if returnToKernel != nil && !s.free.isEmpty {
+                // The ring ran dry while buffers were free: it needs a larger working set.
+                s.ringTarget = min(count, max(1, s.ringTarget) * 2)
+                topUp(&s)
+            }
             if s.held < count { return false }
             s.waiters.append(waiter)
             return true
@@ -187,5 +254,7 @@ final class BufferPool: Sendable {
     }
 
     var lent: Int { state.withLock { $0.held } }
+    /// io_uring: buffers in the kernel's ring now.
+    var inRing: Int { state.withLock { $0.inRing } }
     var waitersCount: Int { state.withLock { $0.waiters.count } }
 }

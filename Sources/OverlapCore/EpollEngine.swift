@@ -215,7 +215,7 @@ final class EpollEngine: IOEngine, @unchecked Sendable {
                 fatalError("epoll_wait: \(errorText(lastErrno()))")
             }
             if n == 0 {
-                buffers.trimIfUnused()
+                buffers.trimIfUnused(ringQuiet: true)  // no ring: only the lock lends
                 continue
             }
             thread.now = monotonicNanos()

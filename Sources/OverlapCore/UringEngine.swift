@@ -37,6 +37,9 @@ final class UringEngine: IOEngine, @unchecked Sendable {
     // Written once by `start`, before any thread can post.
     private var sink: CompletionSink?
     private static let bufferGroup: UInt16 = 0
+    /// Buffers the provided-buffer ring starts with (see BufferPool): 4 MiB of
+    /// 64 KiB buffers; it grows when recvs find it empty.
+    static let ringWorkingSet = 64
     private static let wakeTag: UInt64 = 1  // user_data of the eventfd read; requests are pointers
 
     /// Allocates the buffers and their ring; the io_uring itself is created on the engine thread.
@@ -52,7 +55,8 @@ final class UringEngine: IOEngine, @unchecked Sendable {
         let ringRef = RingRef(br: br, mask: Int32(io_uring_buf_ring_mask(UInt32(bufferCount))))
         let size = UInt32(bufferSize)
         do {
-            buffers = try BufferPool(count: bufferCount, size: bufferSize) { buf in
+            buffers = try BufferPool(count: bufferCount, size: bufferSize,
+                                     ringTarget: Self.ringWorkingSet) { buf in
                 io_uring_buf_ring_add(ringRef.br, buf.base, size, buf.index, ringRef.mask, 0)
                 io_uring_buf_ring_advance(ringRef.br, 1)
             }
@@ -61,11 +65,12 @@ final class UringEngine: IOEngine, @unchecked Sendable {
             throw error
         }
         io_uring_buf_ring_init(br)
-        for i in 0..<bufferCount {
+        let first = buffers.baseRingTarget  // the pool holds the rest in its free list
+        for i in 0..<first {
             let b = buffers.ref(UInt16(i))
             io_uring_buf_ring_add(br, b.base, size, b.index, ringRef.mask, Int32(i))
         }
-        io_uring_buf_ring_advance(br, Int32(bufferCount))
+        io_uring_buf_ring_advance(br, Int32(first))
         wakeFd = eventfd(0, Int32(EFD_NONBLOCK | EFD_CLOEXEC))
         if wakeFd < 0 {
             munmap(mem, bufRingBytes)
@@ -214,7 +219,7 @@ final class UringEngine: IOEngine, @unchecked Sendable {
         batch.reserveCapacity(maxReap)
         var inFlight = 0
         // Recvs in the ring: while there are any, the kernel may write into
-        // any free buffer, so the slab cannot be given back.
+        // any buffer in the ring, so only the pool's free list can be given back.
         var recvsInFlight = 0
         var justDelivered = false
         let idleTimeout = UnsafeMutablePointer<__kernel_timespec>.allocate(capacity: 1)
@@ -258,15 +263,15 @@ final class UringEngine: IOEngine, @unchecked Sendable {
                 } else {
                     var cqe: UnsafeMutablePointer<io_uring_cqe>?
                     idle.store(true, ordering: .relaxed)
-                    // With no recv in the ring and pages in the slab, wake each idle
-                    // second: the slab is given back once a whole second passed
-                    // with no buffer lent (BufferPool.trimIfUnused).
-                    let trim = recvsInFlight == 0 && buffers.touched
+                    // While the slab holds pages, wake each idle second: they are
+                    // given back once a whole second passed with no buffer lent,
+                    // all of them if no recv is in the ring (BufferPool.trimIfUnused).
+                    let trim = buffers.touched
                     let rc = io_uring_submit_and_wait_timeout(ring, &cqe, 1, trim ? idleTimeout : nil, nil)
                     idle.store(false, ordering: .relaxed)
                     sleeping.store(false, ordering: .relaxed)
                     if trim && rc == -ETIME && io_uring_cq_ready(ring) == 0 && !hasIncoming.load(ordering: .acquiring) {
-                        buffers.trimIfUnused()
+                        buffers.trimIfUnused(ringQuiet: recvsInFlight == 0)
                     }
                 }
             }

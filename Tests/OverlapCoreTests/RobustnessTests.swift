@@ -158,7 +158,7 @@ struct UnsafeSendable<T>: @unchecked Sendable {
 }
 
 extension CoreTests.RobustnessTests {
-    @Test("after a burst, an idle server gives its receive-buffer slab back to the kernel",
+    @Test("after a burst, an idle server gives its receive buffers back to the kernel; io_uring cycles only a working set",
           arguments: EngineKind.allCases)
     func slabGivenBack(engine: EngineKind) throws {
         try withServer(engine) { server in
@@ -180,9 +180,15 @@ extension CoreTests.RobustnessTests {
                     sampler.join()
                 }
                 try exchange(clients, clients.indices.map { randomBytes(2 << 20, seed: UInt64(900 + $0)) })
-                // Buffers that held data were resident (io_uring cycles through its whole ring).
-                #expect(peakResident.load(ordering: .relaxed) >= buffers.size,
-                        "resident during the burst: \(peakResident.load(ordering: .relaxed))")
+                // Buffers that held data were resident, but not the whole slab: io_uring
+                // takes buffers from its ring in order, and the ring holds only a working set.
+                let peak = peakResident.load(ordering: .relaxed)
+                #expect(peak >= buffers.size && peak <= buffers.count * buffers.size / 2,
+                        "resident during the burst: \(peak) of \(buffers.count * buffers.size)")
+                // Connected but idle: everything but the ring's buffers goes back
+                // (the kernel may write into those while recvs are pending).
+                #expect(waitUntil(5) { buffers.residentBytes <= buffers.inRing * buffers.size },
+                        "idle with sessions: \(buffers.residentBytes) resident, \(buffers.inRing) in the ring")
             }  // the clients close here: no session, no recv in flight
             #expect(waitUntil { server.snapshot(sessions: false).sessions == 0 })
             // After a second with no buffer lent, the engine gives the pages back.
