@@ -194,7 +194,7 @@ final class BufferPool: Sendable {
         }
     }
 
-    /// Bytes of the slab resident in memory (mincore), for tests and the soak.
+    /// Bytes of the slab resident in memory (mincore), for the tests.
     var residentBytes: Int {
         let page = Int(sysconf(Int32(_SC_PAGESIZE)))
         let pages = (count * size + page - 1) / page

@@ -138,11 +138,7 @@ final class CompletionPort<Packet: Sendable>: Sendable {
                 worker.running = false
                 s.running -= 1
             }
-            if !s.queue.isEmpty && s.running < concurrency {
-                s.running += 1
-                worker.running = true
-                let share = Self.share(s, slots: 1 + min(s.waiting.count, concurrency - s.running), maxBatch: maxBatch)
-                Self.take(&s.queue, upTo: share, into: &batch)
+            if claimShare(&s, for: worker, into: &batch, emptyPackets: true) > 0 {
                 return (true, Self.wakeWaiting(&s, concurrency: concurrency, maxBatch: maxBatch))
             }
             s.waiting.append(worker)
@@ -165,23 +161,27 @@ final class CompletionPort<Packet: Sendable>: Sendable {
         let (served, took, toWake): (Bool, Int, [Worker]) = state.withLock { s in
             for p in packets { s.queue.append(p) }
             if s.queue.count > s.peak { s.peak = s.queue.count }
-            var took = 0
-            if s.running < concurrency {
-                let slots = 1 + min(s.waiting.count, concurrency - s.running - 1)
-                let share = Self.share(s, slots: slots, maxBatch: maxBatch)
-                while took < share, let p = s.queue.first, p != nil {
-                    batch.append(s.queue.removeFirst())
-                    took += 1
-                }
-                if took > 0 {
-                    s.running += 1
-                    visitor.running = true
-                }
-            }
+            let took = claimShare(&s, for: visitor, into: &batch, emptyPackets: false)
             return (s.members > 0, took, Self.wakeWaiting(&s, concurrency: concurrency, maxBatch: maxBatch))
         }
         for w in toWake { w.wakeup.signal() }
         return (served, took)
+    }
+
+    /// If a running slot is free, moves `worker`'s share of the queue to
+    /// `batch` and gives it the slot (only if it took something). A visitor
+    /// (`emptyPackets` false) stops before an empty packet: those are for
+    /// members. Returns how many packets it took.
+    private func claimShare(_ s: inout State, for worker: Worker, into batch: inout [Packet?], emptyPackets: Bool) -> Int {
+        guard s.running < concurrency else { return 0 }
+        let slots = 1 + min(s.waiting.count, concurrency - s.running - 1)
+        let took = Self.take(&s.queue, upTo: Self.share(s, slots: slots, maxBatch: maxBatch), into: &batch,
+                             emptyPackets: emptyPackets)
+        if took > 0 {
+            s.running += 1
+            worker.running = true
+        }
+        return took
     }
 
     /// A worker that took an empty packet leaves the port, and a visitor that
@@ -207,7 +207,7 @@ final class CompletionPort<Packet: Sendable>: Sendable {
             let slots = 1 + min(s.waiting.count, concurrency - s.running - 1)
             s.running += 1
             w.running = true
-            take(&s.queue, upTo: share(s, slots: slots, maxBatch: maxBatch), into: &w.mailbox)
+            take(&s.queue, upTo: share(s, slots: slots, maxBatch: maxBatch), into: &w.mailbox, emptyPackets: true)
             woken.append(w)
         }
         return woken
@@ -218,14 +218,19 @@ final class CompletionPort<Packet: Sendable>: Sendable {
         min(maxBatch, max(1, (s.queue.count + slots - 1) / slots))
     }
 
-    /// Moves up to `n` packets from the front of the queue, stopping after an empty packet.
-    private static func take(_ queue: inout Deque<Packet?>, upTo n: Int, into out: inout [Packet?]) {
+    /// Moves up to `n` packets from the front of the queue, stopping after an
+    /// empty packet, or before one without `emptyPackets`. Returns how many.
+    @discardableResult
+    private static func take(_ queue: inout Deque<Packet?>, upTo n: Int, into out: inout [Packet?],
+                             emptyPackets: Bool) -> Int {
         var moved = 0
-        while moved < n, let p = queue.popFirst() {
-            out.append(p)
+        while moved < n, let first = queue.first {
+            if first == nil && !emptyPackets { break }
+            out.append(queue.removeFirst())
             moved += 1
-            if p == nil { break }
+            if first == nil { break }
         }
+        return moved
     }
 
     /// Packets queued and not yet given to a worker.

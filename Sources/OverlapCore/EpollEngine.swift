@@ -72,7 +72,7 @@ final class EpollEngine: IOEngine, @unchecked Sendable {
         let stats = registry.register(name: "epoll-0", role: .engine, mode: nil)
         threads.add(OSThread(name: stats.name) { [self] in
             let thread = IOThread(stats: stats)
-            thread.servesPort = true
+            thread.portVisit = PortVisit(name: stats.name)
             self.run(thread: thread, sink: sink)
         })
     }

@@ -14,16 +14,9 @@ final class IOThread: @unchecked Sendable {
     /// Set on an event waiter: the group it waits on, where requests its
     /// handlers post get their event objects when there is room.
     var eventGroup: EventGroup?
-    /// Set on an engine thread that runs the port-mode completions it
-    /// delivers when a worker slot is free (see `PortNotifier.deliver`): its
-    /// place at the port, made on first use.
-    var servesPort = false
-    var portVisitor: CompletionPort<Overlapped>.Worker?
-    /// True while it runs port completions; what its handlers complete at once meanwhile waits in `visitDeferred`.
-    var visiting = false
-    var visitBatch: [Overlapped?] = []
-    var visitPosts: [Overlapped] = []
-    var visitDeferred: [Overlapped] = []
+    /// Set on an engine thread: it runs its share of the port-mode
+    /// completions it delivers when a worker slot is free (`PortNotifier.deliver`).
+    var portVisit: PortVisit?
 
     init(stats: ThreadStats) {
         self.stats = stats

@@ -52,53 +52,53 @@ final class PortNotifier: Sendable {
 
     /// Queues completions on the port. Returns how many `thread` ran itself.
     ///
-    /// An engine thread (`servesPort`) posts and then calls the port once
-    /// without waiting, as a worker that has just entered the wait: if a
+    /// An engine thread (one with a `portVisit`) posts and then calls the port
+    /// once without waiting, as a worker that has just entered the wait: if a
     /// running slot is free it runs its share at once. With one session that
     /// is the whole difference between one thread wake-up per message (the
     /// kernel waking the engine) and two (the engine then waking a worker);
     /// under load the port hands the rest to the waiting workers as usual.
     @discardableResult
     func deliver(_ requests: ArraySlice<Overlapped>, from thread: IOThread) -> Int {
-        guard engineJoins && thread.servesPort else {
+        guard engineJoins, let visit = thread.portVisit else {
             if !port.post(contentsOf: requests) { activate() }  // a late completion after the workers retired
             return 0
         }
-        if thread.visiting {
+        if visit.active {
             // A request its handler posted completed at once (epoll engine):
             // queued after the visit's packets, not run inside the handler.
-            thread.visitDeferred.append(contentsOf: requests)
+            visit.deferred.append(contentsOf: requests)
             return 0
         }
-        let visitor = thread.portVisitor ?? CompletionPort<Overlapped>.Worker(name: thread.name)
-        thread.portVisitor = visitor
-        thread.visiting = true
-        var batch: [Overlapped?] = []
-        swap(&batch, &thread.visitBatch)
-        var toPost: [Overlapped] = []
-        swap(&toPost, &thread.visitPosts)
-        toPost.append(contentsOf: requests)
-        var ran = 0
-        // A few rounds at most, so the engine gets back to its own work.
-        for _ in 0..<4 where !toPost.isEmpty {
-            let (served, took) = port.postAndVisit(contentsOf: toPost, visitor: visitor, into: &batch)
-            toPost.removeAll(keepingCapacity: true)
-            if !served { activate() }
-            if took == 0 { break }
-            for request in batch { runCompletion(request!, on: thread) }
-            batch.removeAll(keepingCapacity: true)
-            port.leave(visitor)
-            ran += took
-            swap(&toPost, &thread.visitDeferred)
+        visit.active = true
+        var ran = runShare(of: requests, visit, on: thread)
+        // A few more rounds at most, so the engine gets back to its own work.
+        for _ in 1..<4 where !visit.deferred.isEmpty {
+            swap(&visit.deferred, &visit.posting)
+            ran += runShare(of: visit.posting, visit, on: thread)
+            visit.posting.removeAll(keepingCapacity: true)
         }
-        if !toPost.isEmpty, !port.post(contentsOf: toPost) { activate() }
-        toPost.removeAll(keepingCapacity: true)
-        swap(&batch, &thread.visitBatch)
-        swap(&toPost, &thread.visitPosts)
-        thread.visiting = false
+        if !visit.deferred.isEmpty {
+            if !port.post(contentsOf: visit.deferred) { activate() }
+            visit.deferred.removeAll(keepingCapacity: true)
+        }
+        visit.active = false
         // The workers may be waiting with nothing left to run: the drain check is ours.
         if ran > 0 && modes.current != .port { retireIfDrained() }
         return ran
+    }
+
+    /// One visit: posts `requests`, runs the share the port gives `visit`'s
+    /// worker, hands its running slot back. Returns how many it ran.
+    private func runShare<C: Collection>(of requests: C, _ visit: PortVisit, on thread: IOThread) -> Int
+        where C.Element == Overlapped {
+        let (served, took) = port.postAndVisit(contentsOf: requests, visitor: visit.worker, into: &visit.batch)
+        if !served { activate() }
+        guard took > 0 else { return 0 }
+        for request in visit.batch { runCompletion(request!, on: thread) }
+        visit.batch.removeAll(keepingCapacity: true)
+        port.leave(visit.worker)
+        return took
     }
 
     /// Posts one empty packet per worker and joins them all. Every request
@@ -130,6 +130,23 @@ final class PortNotifier: Sendable {
         }
         port.leave(worker)
         thread.stats.retire()
+    }
+}
+
+/// An engine thread's place at the port, for the visits of
+/// `PortNotifier.deliver`. Owned by that thread; the arrays are reused, not
+/// allocated per visit.
+final class PortVisit {
+    let worker: CompletionPort<Overlapped>.Worker
+    /// True while the thread runs port completions: what its handlers
+    /// complete at once meanwhile waits in `deferred`.
+    var active = false
+    var batch: [Overlapped?] = []
+    var deferred: [Overlapped] = []
+    var posting: [Overlapped] = []
+
+    init(name: String) {
+        worker = CompletionPort<Overlapped>.Worker(name: name)
     }
 }
 

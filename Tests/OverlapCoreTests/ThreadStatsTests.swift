@@ -18,15 +18,13 @@ extension CoreTests {
         func busyIsCPUTime() {
             let stats = StatsRegistry().register(name: "spinner", role: .portWorker, mode: .port)
             let spun = Wakeup()
-            let slept = Wakeup()
             let retire = Wakeup()
             let thread = OSThread(name: "test-spinner") {
                 stats.bindCPUClock()
                 let start = Self.ownCPUNanos()
                 while Self.ownCPUNanos() - start < 100_000_000 {}  // 100 ms on a CPU
                 spun.signal()
-                slept.wait()
-                retire.wait()
+                retire.wait()  // asleep until the test has measured
                 stats.retire()
             }
             spun.wait()
@@ -35,7 +33,6 @@ extension CoreTests {
             usleep(200_000)  // the thread sleeps meanwhile
             let afterSleep = stats.row().busyNanos
             #expect(afterSleep - afterSpin < 20_000_000, "sleeping 200 ms cost \(afterSleep - afterSpin) ns of CPU")
-            slept.signal()
             retire.signal()
             thread.join()
             let final = stats.row()
