@@ -7,7 +7,9 @@ import PackageDescription
 //   OverlapThreads               the named, joinable thread every layer starts
 //   OverlapCore                  overlapped requests, engines, notifiers, sessions, counters
 //   OverlapDashboard             screen, widgets, view model, key map; sees the model only
-//   OverlapMetrics               Prometheus exposition of snapshots and its small HTTP server
+//   OverlapMetrics               Prometheus exposition of snapshots and its HTTP server (Hummingbird
+//                                on its own one-thread NIO event loop group; the only target that
+//                                sees Hummingbird or SwiftNIO, so the engine cannot reach either)
 //   OverlapLoad                  the verifying load generator (a client; knows no server code)
 //   overlap                      argument parsing and wiring only
 let strict: [SwiftSetting] = [
@@ -27,6 +29,14 @@ let package = Package(
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        // The HTTP side of --metrics-port (OverlapMetrics only). The NIO, HTTP types and service
+        // lifecycle packages come with Hummingbird; they are named here because OverlapMetrics
+        // uses a few of their types directly (its event loop group, a channel handler, shutdown).
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.3"),
+        .package(url: "https://github.com/apple/swift-nio-extras", from: "1.35.2"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         .systemLibrary(name: "CNcurses", path: "CNcurses", providers: [.apt(["libncurses-dev"])]),
@@ -46,7 +56,21 @@ let package = Package(
         .target(name: "OverlapDashboard", dependencies: ["OverlapModel", "CNcurses"], swiftSettings: strict),
         .target(
             name: "OverlapMetrics",
-            dependencies: ["OverlapModel", "OverlapThreads", .product(name: "Prometheus", package: "swift-prometheus")],
+            dependencies: [
+                "OverlapModel",
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                // What the server uses beside Hummingbird's own API: its event loop group
+                // (NIOPosix), the head-deadline handler (NIOCore, NIOHTTP1's parser error,
+                // NIOHTTPTypes' request parts, HTTPTypes), and stopping on request (ServiceLifecycle).
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             swiftSettings: strict),
         .target(
             name: "OverlapLoad",

@@ -69,6 +69,8 @@ log=$(mktemp)
 pid=$!
 for _ in $(seq 100); do grep -q "metrics on" "$log" && break; sleep 0.05; done
 exp=$(python3 -c 'import urllib.request; print(urllib.request.urlopen("http://127.0.0.1:29933/metrics", timeout=5).read().decode(), end="")')
+health=$(python3 -c 'import urllib.request; print(urllib.request.urlopen("http://127.0.0.1:29933/healthz", timeout=5).read().decode(), end="")')
+if [ "$health" = "ok" ]; then ok; else no "/healthz: '$health'"; fi
 if ! command -v promtool >/dev/null; then no "promtool is not installed (scripts/deps.sh --test installs it)"
 elif out=$(promtool check metrics <<<"$exp" 2>&1) && grep -q "overlap_pending_operations" <<<"$exp"; then ok
 else no "promtool check metrics: $out"; fi

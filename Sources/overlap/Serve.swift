@@ -104,15 +104,17 @@ struct Serve: ParsableCommand {
         do {
             bootstrapLogging(level: logLevel, headless: headless, file: try logFile.map { try FileLogHandler.Output(path: $0) })
             server = try EchoServer(config: config, logger: Logger(label: "overlap"))
+            // Bound (or refused) before the echo server starts; it serves from here on.
             if let m = metricsPort {
-                metrics = try MetricsHTTPServer(host: host, port: m, exposition: MetricsExposition(control: server))
+                metrics = try MetricsHTTPServer(host: host, port: m, exposition: MetricsExposition(control: server),
+                                                logger: Logger(label: "overlap.http"))
             }
             try server.start()
         } catch {
+            metrics?.stop()
             printError("\(error)")
             throw ExitCode(1)
         }
-        metrics?.start()
         defer { metrics?.stop() }
         if headless {
             runHeadless(server, metrics: metrics)
