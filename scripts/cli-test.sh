@@ -26,6 +26,8 @@ expect_error "bad concurrency" "--concurrency" serve --headless --concurrency -1
 expect_error "bad max-sessions" "--max-sessions" serve --headless --max-sessions 0
 expect_error "bad refresh" "--refresh-ms" serve --headless --refresh-ms 5
 expect_error "bad host" "--host" serve --headless --host example.com
+expect_error "bad metrics host" "--metrics-host" serve --headless --port 0 --metrics-port 0 --metrics-host example.com
+expect_error "metrics host not here" "--metrics-host" serve --headless --port 0 --metrics-port 0 --metrics-host 192.0.2.1
 expect_error "no terminal" "--headless" serve --port 0
 expect_error "no terminal, default command" "--headless"
 

@@ -25,6 +25,7 @@ struct Serve: ParsableCommand {
               overlap serve --headless                         stats line every second on stdout
               overlap serve --headless --stats-format json     the same figures as JSON lines, for scripts
               overlap serve --headless --metrics-port 9100     Prometheus metrics at http://127.0.0.1:9100/metrics
+              overlap serve --headless --metrics-port 9100 --metrics-host 0.0.0.0   metrics for a Prometheus elsewhere; echo stays on loopback
               overlap --log-file /tmp/overlap.log --log-level debug   dashboard, with a debug log on the side
               overlap serve --headless --engine epoll --threads 4 --concurrency 2
             """)
@@ -48,8 +49,10 @@ struct Serve: ParsableCommand {
     var maxSessions = 10_000
     @Flag(help: "No dashboard: print one stats line per refresh to stdout.")
     var headless = false
-    @Option(help: "Serve Prometheus metrics at http://HOST:P/metrics (same host as the echo port).")
+    @Option(help: "Serve Prometheus metrics at http://METRICS-HOST:P/metrics (0 picks a free port).")
     var metricsPort: Int?
+    @Option(help: "Address the metrics HTTP server listens on (numeric IPv4 or IPv6), apart from --host: keep it on loopback unless the network may read it.")
+    var metricsHost = "127.0.0.1"
     @Option(help: "Refresh interval of the stats line / dashboard, in milliseconds (100-10000).")
     var refreshMs = 1000
     @Option(help: "Headless stats: text (one line) or json (one object per line, the dashboard's figures).")
@@ -76,6 +79,9 @@ struct Serve: ParsableCommand {
         }
         guard SocketAddress(host: host, port: port) != nil else {
             throw ValidationError("--host '\(host)' is not a numeric IPv4 or IPv6 address")
+        }
+        guard SocketAddress(host: metricsHost, port: 0) != nil else {
+            throw ValidationError("--metrics-host '\(metricsHost)' is not a numeric IPv4 or IPv6 address")
         }
         if !headless && isatty(STDOUT_FILENO) == 0 {
             throw ValidationError("stdout is not a terminal, so the dashboard cannot start; use --headless for a stats line instead")
@@ -106,7 +112,7 @@ struct Serve: ParsableCommand {
             server = try EchoServer(config: config, logger: Logger(label: "overlap"))
             // Bound (or refused) before the echo server starts; it serves from here on.
             if let m = metricsPort {
-                metrics = try MetricsHTTPServer(host: host, port: m, exposition: MetricsExposition(control: server),
+                metrics = try MetricsHTTPServer(host: metricsHost, port: m, exposition: MetricsExposition(control: server),
                                                 logger: Logger(label: "overlap.http"))
             }
             try server.start()
@@ -148,7 +154,9 @@ struct Serve: ParsableCommand {
     /// The headless front end: one stats line per refresh until a stop signal.
     private func runHeadless(_ server: EchoServer, metrics: MetricsHTTPServer?) {
         note("overlap: listening on \(server.address) (\(server.engineKind.rawValue) engine: \(server.engineReason), \(mode.rawValue) mode); Ctrl-C stops")
-        if let m = metrics { note("overlap: metrics on http://\(host.contains(":") ? "[\(host)]" : host):\(m.port)/metrics") }
+        if let m = metrics {
+            note("overlap: metrics on http://\(metricsHost.contains(":") ? "[\(metricsHost)]" : metricsHost):\(m.port)/metrics")
+        }
         var previous = server.snapshot(sessions: false)
         while true {
             let sig = overlap_wait_stop_signal(refreshMs)
