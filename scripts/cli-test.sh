@@ -58,6 +58,11 @@ for sig in INT TERM; do
     done
 done
 
+# Input that arrives while the server is stopped (SIGSTOP): an urgent byte
+# that cuts a read short, and bursts of odd-sized writes; every engine and mode.
+out=$(timeout 300 python3 scripts/stopped-server-test.py "$bin" 2>&1); rc=$?
+if [ $rc -eq 0 ]; then ok; else no "input while stopped: $(grep -v '^ok' <<<"$out")"; fi
+
 # --stats-format json: every stdout line is a JSON object with the snapshot.
 out=$(timeout 3 "$bin" serve --headless --port 0 --stats-format json --refresh-ms 100 2>/dev/null | head -3)
 if python3 -c 'import json,sys; ls=sys.argv[1].splitlines(); assert len(ls)==3; [json.loads(l)["snapshot"]["sessions"] for l in ls]' "$out"; then ok

@@ -12,12 +12,10 @@ final class EpollSocket: EngineSocket, @unchecked Sendable {
         var reader: Overlapped?
         /// The pending send, waiting for writability.
         var writer: Overlapped?
-        /// False once an attempt found nothing to read; set again by the next edge.
+        /// False only once an attempt got EAGAIN; set again by the next edge.
+        /// Never inferred from a count (see `perform`).
         var readReady = true
         var writeReady = true
-        /// The peer has closed its side (EPOLLRDHUP/EPOLLHUP seen): reads will
-        /// never block again, so no edge will come to announce the end of stream.
-        var readClosed = false
         var detached = false
     }
 
@@ -160,9 +158,11 @@ final class EpollEngine: IOEngine, @unchecked Sendable {
                 if n > 0 {
                     r.buffer = buf
                     r.result = Int32(n)
-                    // A short read drained the socket: the next edge says when there is
-                    // more, unless the peer already closed (that edge has been spent).
-                    st.readReady = n == buffers.size || st.readClosed
+                    // Still ready: only EAGAIN proves the socket empty. A short read
+                    // does not (the kernel stops at a TCP urgent mark with more queued
+                    // behind it), and edge-triggered epoll sends no new edge for data
+                    // already there. The next recv tries at once and learns which.
+                    st.readReady = true
                     return true
                 }
                 let e: Int32 = n == 0 ? 0 : lastErrno()
@@ -180,8 +180,10 @@ final class EpollEngine: IOEngine, @unchecked Sendable {
             while true {
                 let n = send(fd, buf.base + r.offset, r.length, Int32(MSG_NOSIGNAL | MSG_DONTWAIT))
                 if n >= 0 {
+                    // Still ready: a short send does not prove the socket full (only
+                    // EAGAIN does); the rest is posted again and tried at once.
                     r.result = Int32(n)
-                    st.writeReady = n == r.length
+                    st.writeReady = true
                     return true
                 }
                 let e = lastErrno()
@@ -229,7 +231,6 @@ final class EpollEngine: IOEngine, @unchecked Sendable {
                 let s = Unmanaged<EpollSocket>.fromOpaque(ptr).takeUnretainedValue()
                 s.state.withLock { st in
                     if st.detached { return }
-                    if bits & (EPOLLRDHUP.rawValue | EPOLLHUP.rawValue | EPOLLERR.rawValue) != 0 { st.readClosed = true }
                     if bits & readBits != 0 {
                         if let r = st.reader {
                             if perform(r, &st, &resume) {
