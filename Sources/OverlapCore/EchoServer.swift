@@ -28,6 +28,8 @@ public final class EchoServer: ServerControl, @unchecked Sendable {
     private let nextSessionID = Atomic<UInt64>(1)
     private let sessions = Locked<[UInt64: Session]>([:])
     private let startedAtNanos = monotonicNanos()
+    // Set in init once the server exists; its snapshot function needs `self`.
+    private var sampler: Sampler!
 
     /// `logger` receives the event log's lines and per-session debug records.
     public init(config: ServerConfig, logger: Logger = Logger(label: "overlap")) throws(ServerError) {
@@ -60,6 +62,8 @@ public final class EchoServer: ServerControl, @unchecked Sendable {
             close(listenFd)
             throw .engine(error)
         }
+        let rows = config.sampleSessionRows
+        sampler = Sampler(intervalMs: config.refreshMs) { [unowned self] in snapshot(sessions: rows) }
     }
 
     deinit {
@@ -82,6 +86,7 @@ public final class EchoServer: ServerControl, @unchecked Sendable {
         }
         log.note(.info, "listening on \(address), \(engineKind.rawValue) engine (\(engineReason)), \(mode.rawValue) mode")
         listener.post(on: control)
+        sampler.start()
     }
 
     /// The mode new requests are posted in.
@@ -157,6 +162,7 @@ public final class EchoServer: ServerControl, @unchecked Sendable {
             }
             usleep(2000)
         }
+        sampler.stop()
         listener.joinRetries()
         router.stop()
         engine.stop()
@@ -176,6 +182,12 @@ public final class EchoServer: ServerControl, @unchecked Sendable {
         let left = registry.outstanding(from)
         log.note(.info, "mode \(from.rawValue) -> \(mode.rawValue): \(left) request\(left == 1 ? " still finishes" : "s still finish") in \(from.rawValue) mode")
     }
+
+    public func latestSample() -> Sample { sampler.latest }
+
+    public var refreshMs: Int { sampler.intervalMs }
+
+    public func setRefresh(ms: Int) { sampler.setInterval(ms: ms) }
 
     /// Every thread's counters since the server started, retired threads
     /// included (a benchmark's totals must count the threads of a mode that
@@ -213,7 +225,7 @@ public final class EchoServer: ServerControl, @unchecked Sendable {
             refused: registry.sum(S.refused, in: blocks), closedBy: closedBy,
             acceptErrors: registry.sum(S.acceptErrors, in: blocks),
             bytesReceived: registry.sum(S.bytesIn, in: blocks), bytesSent: registry.sum(S.bytesOut, in: blocks),
-            messagesReceived: registry.sum(S.messages, in: blocks), pending: pending, queued: queued,
+            receives: registry.sum(S.receives, in: blocks), pending: pending, queued: queued,
             queuedPeak: router.peaks, delivered: NotificationMode.allCases.map { UInt64(counts.delivered.total(mode: $0)) },
             ringDepth: engine.ringDepth, ringOverflow: engine.ringOverflow,
             bufferWaits: registry.sum(S.bufferWaits, in: blocks), threads: threads, sessionRows: rows,

@@ -16,6 +16,11 @@ public struct ServerConfig: Sendable, Equatable {
     /// shows the textbook pool, where only port workers run completions.
     public var engineJoinsPort = true
     public var maxSessions = 10_000
+    /// Milliseconds between the sampler's samples (`RefreshInterval.range`).
+    public var refreshMs = 1000
+    /// Whether samples carry the per-session rows (the dashboard shows them;
+    /// a headless server with thousands of sessions need not build them).
+    public var sampleSessionRows = true
     /// Receive buffers shared by all sessions (a power of two) and their size.
     public var bufferCount = 512
     public var bufferSize = 64 * 1024

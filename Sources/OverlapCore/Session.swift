@@ -73,7 +73,7 @@ final class Session: CompletionTarget, BufferWaiter, @unchecked Sendable {
             if n > 0 {
                 add(bytesIn, UInt64(n))
                 thread.stats.add(ThreadStats.Slot.bytesIn, UInt64(n))
-                thread.stats.add(ThreadStats.Slot.messages)
+                thread.stats.add(ThreadStats.Slot.receives)
                 // The received bytes move, with their buffer, to the send request.
                 sendRequest.buffer = r.buffer
                 r.buffer = nil

@@ -17,7 +17,7 @@ final class ThreadStats: Sendable {
         static let delivered = 18
         static let bytesIn = 27
         static let bytesOut = 28
-        static let messages = 29
+        static let receives = 29  // receive completions that carried data
         static let handled = 30
         static let busyNanos = 31  // CPU time at retirement (see `cpuNanos`)
         static let accepted = 32

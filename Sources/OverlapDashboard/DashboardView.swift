@@ -91,8 +91,8 @@ public enum DashboardView {
         put("sessions ")
         put("\(s.sessions)", .bold)
         put(g.separator)
-        put(Format.count(r.messagesPerSecond), .bold)
-        put(" msg/s" + g.separator + "in " + Format.bytes(r.bytesInPerSecond) + "/s  out "
+        put(Format.count(r.receivesPerSecond), .bold)
+        put(" recv/s" + g.separator + "in " + Format.bytes(r.bytesInPerSecond) + "/s  out "
             + Format.bytes(r.bytesOutPerSecond) + "/s" + g.separator + "switches \(s.modeSwitches)")
         y += 1
         x = 0
@@ -216,6 +216,8 @@ public enum DashboardView {
         "                 the engine thread runs its share when a slot is free.",
         "",
         "Switching changes new requests only; pending ones finish in their old mode.",
+        "recv/s counts receive completions, not your messages: TCP has no message",
+        "boundaries, so one receive may carry part of one or several (load counts them).",
         "",
         "m next mode   s/S sort/reverse   / filter   space pause   +/- refresh",
         "arrows PgUp PgDn Home End scroll   ? h F1 help   q F10 quit   Esc close",

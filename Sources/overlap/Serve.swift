@@ -50,7 +50,7 @@ struct Serve: ParsableCommand {
     var headless = false
     @Option(help: "Serve Prometheus metrics at http://HOST:P/metrics (same host as the echo port).")
     var metricsPort: Int?
-    @Option(help: "Refresh interval of the stats line / dashboard, in milliseconds (100-10000).")
+    @Option(help: "Sampling interval in milliseconds (100-10000): the stats line, the dashboard and every rate and busy ratio use the server's samples.")
     var refreshMs = 1000
     @Option(help: "Headless stats: text (one line) or json (one object per line, the dashboard's figures).")
     var statsFormat = StatsFormat.text
@@ -68,8 +68,8 @@ struct Serve: ParsableCommand {
         guard (1...1_000_000).contains(maxSessions) else {
             throw ValidationError("--max-sessions must be 1-1000000, not \(maxSessions)")
         }
-        guard (100...10_000).contains(refreshMs) else {
-            throw ValidationError("--refresh-ms must be 100-10000, not \(refreshMs)")
+        guard RefreshInterval.range.contains(refreshMs) else {
+            throw ValidationError("--refresh-ms must be \(RefreshInterval.range.lowerBound)-\(RefreshInterval.range.upperBound), not \(refreshMs)")
         }
         if let m = metricsPort {
             guard (0...65535).contains(m) else { throw ValidationError("--metrics-port must be 0-65535, not \(m)") }
@@ -92,6 +92,8 @@ struct Serve: ParsableCommand {
         config.concurrency = concurrency
         config.engineJoinsPort = engineJoinsPort
         config.maxSessions = maxSessions
+        config.refreshMs = refreshMs
+        config.sampleSessionRows = !headless  // only the dashboard shows them
         // Every thread the server starts inherits this mask: only this thread
         // receives SIGINT/SIGTERM, in sigtimedwait below.
         _ = overlap_block_stop_signals()
@@ -119,8 +121,7 @@ struct Serve: ParsableCommand {
         } else {
             do {
                 // Signals stay blocked; the dashboard polls for them between keys.
-                let exit = try DashboardApp.run(control: server, refreshMs: refreshMs,
-                                                pendingSignal: { overlap_wait_stop_signal(0) })
+                let exit = try DashboardApp.run(control: server, pendingSignal: { overlap_wait_stop_signal(0) })
                 if case .signal(let sig) = exit { printLine("overlap: signal \(sig): stopping") }
             } catch {
                 server.stop()
@@ -147,17 +148,19 @@ struct Serve: ParsableCommand {
     private func runHeadless(_ server: EchoServer, metrics: MetricsHTTPServer?) {
         note("overlap: listening on \(server.address) (\(server.engineKind.rawValue) engine: \(server.engineReason), \(mode.rawValue) mode); Ctrl-C stops")
         if let m = metrics { note("overlap: metrics on http://\(host.contains(":") ? "[\(host)]" : host):\(m.port)/metrics") }
-        var previous = server.snapshot(sessions: false)
+        // One line per sample of the server's sampler, as soon as it is taken.
+        var printed = server.latestSample().sequence
         while true {
-            let sig = overlap_wait_stop_signal(refreshMs)
+            let sig = overlap_wait_stop_signal(50)
             if sig != 0 {
                 note("overlap: signal \(sig): stopping")
                 return
             }
-            let now = server.snapshot(sessions: false)
-            let rates = SnapshotRates(from: previous, to: now)
-            printLine(statsFormat == .json ? StatsJSON.line(now, rates) : StatsLine.render(now, rates: rates))
-            previous = now
+            let sample = server.latestSample()
+            guard sample.sequence != printed else { continue }
+            printed = sample.sequence
+            printLine(statsFormat == .json ? StatsJSON.line(sample.snapshot, sample.rates)
+                                           : StatsLine.render(sample.snapshot, rates: sample.rates))
         }
     }
 }

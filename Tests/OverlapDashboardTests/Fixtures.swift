@@ -46,7 +46,7 @@ enum Fixtures {
             takenAtNanos: t, startedAtNanos: 0, mode: .callback, engine: .uring, engineReason: "auto",
             listenAddress: "127.0.0.1:7777", modeSwitches: 1, sessions: 30, accepted: 33 * scale, closed: 3 * scale, refused: 3, closedBy: [3 * scale - 3, 3, 0, 0],
             bytesReceived: 50_000_000 * scale, bytesSent: 50_000_000 * scale,
-            messagesReceived: 46_000 * scale, pending: pending, queued: [0, 3, 0], queuedPeak: [0, 41, 17],
+            receives: 46_000 * scale, pending: pending, queued: [0, 3, 0], queuedPeak: [0, 41, 17],
             delivered: [0, 92_000 * scale, 1000 * scale], ringDepth: 2, ringOverflow: 0,
             threads: threads, sessionRows: rows, events: events)
     }
@@ -85,20 +85,32 @@ func expectGolden(_ screen: GridScreen, _ name: String, sourceLocation: SourceLo
     #expect(actual == expected, "screen differs from \(name).txt:\n\(actual)", sourceLocation: sourceLocation)
 }
 
-/// A server stand-in for the view model: its counters advance on every
-/// snapshot, and it records the modes it was asked to switch to.
+/// A server stand-in for the view model: its sampler takes a new sample
+/// (counters advanced by one second) at each `tick`, and it records the modes
+/// and refresh intervals it was asked for.
 final class AdvancingControl: ServerControl, Sendable {
-    private let state = Mutex<(calls: UInt64, mode: NotificationMode, switches: [NotificationMode])>((0, .port, []))
-
-    func snapshot(sessions: Bool) -> StatsSnapshot {
-        let (n, mode) = state.withLock { s in
-            s.calls += 1
-            return (s.calls, s.mode)
-        }
-        var snap = Fixtures.snapshot(at: (100 + n) * Fixtures.second, scale: 100 + n)
-        snap.mode = mode
-        return snap
+    private struct State {
+        var sample = Sample(first: Fixtures.snapshot(at: 100 * Fixtures.second, scale: 100))
+        var mode = NotificationMode.port
+        var switches: [NotificationMode] = []
+        var refreshMs = 1000
     }
+    private let state = Mutex(State())
+
+    /// The sampler takes its next sample.
+    func tick() {
+        state.withLock { s in
+            let n = s.sample.sequence + 1
+            var snap = Fixtures.snapshot(at: (100 + n) * Fixtures.second, scale: 100 + n)
+            snap.mode = s.mode
+            s.sample = s.sample.followed(by: snap)
+        }
+    }
+
+    func snapshot(sessions: Bool) -> StatsSnapshot { state.withLock { $0.sample.snapshot } }
+    func latestSample() -> Sample { state.withLock { $0.sample } }
+    var refreshMs: Int { state.withLock { $0.refreshMs } }
+    func setRefresh(ms: Int) { state.withLock { $0.refreshMs = RefreshInterval.clamp(ms) } }
 
     func switchMode(to mode: NotificationMode) throws {
         state.withLock { s in
@@ -108,5 +120,4 @@ final class AdvancingControl: ServerControl, Sendable {
     }
 
     var switches: [NotificationMode] { state.withLock { $0.switches } }
-    var snapshots: UInt64 { state.withLock { $0.calls } }
 }

@@ -97,11 +97,12 @@ func waitFor(_ seconds: Double = 5, _ cond: () -> Bool) -> Bool {
 
 @Suite(.serialized)
 struct MetricsTests {
-    func withMetrics(_ body: (EchoServer, Int) throws -> Void) throws {
+    func withMetrics(refreshMs: Int = 1000, _ body: (EchoServer, Int) throws -> Void) throws {
         var config = ServerConfig()
         config.port = 0
         config.threads = 2
         config.concurrency = 2
+        config.refreshMs = refreshMs
         let server = try EchoServer(config: config)
         let metrics = try MetricsHTTPServer(host: "127.0.0.1", port: 0, exposition: MetricsExposition(control: server))
         try server.start()
@@ -136,7 +137,12 @@ struct MetricsTests {
             #expect(value(text, "overlap_ring_overflow_total") == 0)
             let completions = text.split(separator: "\n").filter { $0.hasPrefix("overlap_completions_total{thread=") }
             #expect(completions.compactMap { Double($0.split(separator: " ").last!) }.reduce(0, +) >= 10)
+            #expect(waitFor { server.latestSample().sequence >= 1 }, "a sample with a window")
+            text = get(port, "/metrics")
             #expect(text.contains(#"overlap_thread_busy_ratio{thread="port-0",role="port_worker"}"#))
+            #expect(text.contains(#"overlap_thread_cpu_seconds_total{thread="port-0",role="port_worker"}"#))
+            #expect((0.5...3).contains(value(text, "overlap_sample_window_seconds") ?? 0), "the 1 s sampling window")
+            #expect(value(text, "overlap_receives_total") == 5)
 
             try server.switchMode(to: .event)
             for p in peers { #expect(p.echo(10)) }
@@ -147,6 +153,50 @@ struct MetricsTests {
             #expect(value(text, #"overlap_mode{mode="event"}"#) == 1)
             #expect(value(text, #"overlap_pending_operations{op="recv",mode="event"}"#) == 5)
             #expect(value(text, "overlap_bytes_received_total") == 5050)
+        }
+    }
+
+    @Test("two scrapers at different intervals read the same busy ratios: the server's window, not theirs")
+    func scrapersShareTheWindow() throws {
+        try withMetrics(refreshMs: 500) { server, port in
+            // Steady load: one connection echoing back to back for the whole test.
+            let stop = Atomic<Bool>(false)
+            let echoPort = server.address.port
+            let load = OSThread(name: "steady-load") {
+                let peer = Peer(port: echoPort)
+                while !stop.load(ordering: .relaxed) && peer.echo(64) {}
+            }
+            defer {
+                stop.store(true, ordering: .relaxed)
+                load.join()
+            }
+            #expect(waitFor { server.latestSample().sequence >= 2 })
+            func ratios(_ text: String) -> [String: Double] {
+                var out: [String: Double] = [:]
+                for line in text.split(separator: "\n") where line.hasPrefix("overlap_thread_busy_ratio{") {
+                    let parts = line.split(separator: " ")
+                    out[String(parts[0])] = Double(parts[1])
+                }
+                return out
+            }
+            // Scraper A, then B a few ms later, at spacings unrelated to the
+            // sampler's. Per-scrape windows would give B a window of a few ms.
+            var compared = 0
+            for round in 0..<16 {
+                let before = server.latestSample().sequence
+                let a = ratios(get(port, "/metrics"))
+                usleep(UInt32(2_000 + round * 700))
+                let b = ratios(get(port, "/metrics"))
+                // A sample taken between the two scrapes makes them read different windows.
+                guard server.latestSample().sequence == before else { continue }
+                compared += 1
+                #expect(!a.isEmpty && a.keys.sorted() == b.keys.sorted())
+                for (series, ratio) in a {
+                    #expect(abs(ratio - (b[series] ?? -1)) <= 0.05, "\(series): \(ratio) then \(b[series] ?? -1)")
+                }
+                usleep(UInt32(30_000 + round * 11_000))
+            }
+            #expect(compared >= 8, "only \(compared) pairs of scrapes fell inside one sampling window")
         }
     }
 
