@@ -1,30 +1,6 @@
 import OverlapModel
 import Synchronization
 
-/// The mode new requests are posted in, shared by the router and the
-/// notifiers (which ask it whether their mode has drained and may retire).
-final class ModeState: Sendable {
-    private let code: Atomic<Int>
-    let registry: StatsRegistry
-
-    init(_ mode: NotificationMode, registry: StatsRegistry) {
-        code = Atomic(mode.index)
-        self.registry = registry
-    }
-
-    var current: NotificationMode {
-        NotificationMode.allCases[code.load(ordering: .acquiring)]
-    }
-
-    func set(_ mode: NotificationMode) { code.store(mode.index, ordering: .releasing) }
-
-    /// True when `mode` is no longer the current one and every request posted
-    /// in it has been delivered: its threads have nothing left to do.
-    func drained(_ mode: NotificationMode) -> Bool {
-        current != mode && registry.outstanding(mode) == 0
-    }
-}
-
 /// Gives every request the notification mode current when it is posted, and
 /// hands each completion to the notifier of the mode its request recorded.
 ///
@@ -134,20 +110,4 @@ final class ModeRouter: CompletionSink {
         callback.stop()
         events.stop()
     }
-}
-
-/// Completions queued in one mode's notifier and not yet taken by a thread,
-/// and the most there have been. Counted per batch, not per completion.
-final class DepthGauge: Sendable {
-    private let depth = Atomic<Int64>(0)
-    private let peakDepth = Atomic<Int64>(0)
-
-    func added(_ n: Int) {
-        let now = depth.wrappingAdd(Int64(n), ordering: .relaxed).newValue
-        _ = peakDepth.max(now, ordering: .relaxed)
-    }
-
-    func removed(_ n: Int) { depth.wrappingSubtract(Int64(n), ordering: .relaxed) }
-
-    var peak: Int64 { peakDepth.load(ordering: .relaxed) }
 }

@@ -48,20 +48,3 @@ final class Overlapped: @unchecked Sendable {
         self.socket = socket
     }
 }
-
-/// A buffer lent by a `BufferPool`: its index and where its bytes live.
-struct BufferRef: Sendable, Equatable {
-    let index: UInt16
-    // The slab is mapped for the life of the engine, so the address stays valid.
-    nonisolated(unsafe) let base: UnsafeMutableRawPointer
-}
-
-/// A socket as an engine knows it. The epoll engine subclasses it to keep its
-/// per-socket readiness state; io_uring needs nothing more than the descriptor.
-class EngineSocket: @unchecked Sendable {
-    let fd: Int32
-
-    init(fd: Int32) {
-        self.fd = fd
-    }
-}
