@@ -71,7 +71,7 @@ extension CoreTests {
             do {
                 let target = RecordingTarget()
                 weakTarget = target
-                for r in requests { engine.submit(r, mode: .port, target: target, from: control) }
+                for r in requests { PostPath(router: router, engine: engine).post(r, target: target, home: 0, from: control) }
             }
             // The pending requests keep their target alive: nobody else holds it.
             #expect(weakTarget != nil)
@@ -98,7 +98,7 @@ extension CoreTests {
             weakTarget?.gate.signal()
             #expect(waitUntil { weakTarget == nil }, "delivered requests release their target")
             router.stop()
-            #expect(registry.all.filter { $0.currentRole == .portWorker && $0.alive }.isEmpty)
+            #expect(registry.all.filter { $0.role == .portWorker && $0.alive }.isEmpty)
         }
     }
 }

@@ -70,7 +70,7 @@ final class EpollEngine: IOEngine, @unchecked Sendable {
         let stats = registry.register(name: "epoll-0", role: .engine, mode: nil)
         threads.add(OSThread(name: stats.name) { [self] in
             let thread = IOThread(stats: stats)
-            thread.portVisit = PortVisit(name: stats.name)
+            sink.engineThreadStarted(thread)
             self.run(thread: thread, sink: sink)
         })
     }

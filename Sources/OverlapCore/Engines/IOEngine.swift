@@ -20,6 +20,9 @@ protocol CompletionSink: AnyObject, Sendable {
     /// Returns how many of them `thread` ran itself (port mode's engine visit).
     @discardableResult
     func deliver(_ requests: inout [Overlapped], from thread: IOThread) -> Int
+    /// Called on each engine thread when it starts, before it delivers
+    /// anything (the port keeps its visit there: `PortNotifier.deliver`).
+    func engineThreadStarted(_ thread: IOThread)
 }
 
 /// The kernel side: performs posted operations and reports their completion.
@@ -47,15 +50,4 @@ protocol IOEngine: AnyObject, Sendable {
     var ringDepth: Int64 { get }
     /// Completions the kernel had to hold back because the ring was full.
     var ringOverflow: UInt64 { get }
-}
-
-extension IOEngine {
-    /// Posts `request` in `mode` for `target`, counting it on `thread`.
-    @inline(__always)
-    func submit(_ request: Overlapped, mode: NotificationMode, target: CompletionTarget, from thread: IOThread) {
-        request.mode = mode
-        request.target = target
-        thread.stats.countPosted(request.kind, mode)
-        post(request, from: thread)
-    }
 }

@@ -96,7 +96,7 @@ final class UringEngine: IOEngine, @unchecked Sendable {
             ready.signal()
             guard setup == nil else { return }
             let thread = IOThread(stats: stats)
-            thread.portVisit = PortVisit(name: stats.name)
+            sink.engineThreadStarted(thread)
             self.run(ring: ring, thread: thread, sink: sink)
             io_uring_queue_exit(ring)
         })

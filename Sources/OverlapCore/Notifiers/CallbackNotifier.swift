@@ -4,8 +4,8 @@ import Synchronization
 
 /// Callback mode: alertable I/O with completion routines.
 ///
-/// Each APC thread owns a queue. A request records the queue of the session
-/// that posted it (`Overlapped.notifySlot`); its completion routine is queued
+/// Each APC thread owns a queue. A request's ticket names the queue of the
+/// session that posted it (`Ticket.apc`); its completion routine is queued
 /// there and run by that thread only, never by another. The thread sleeps
 /// alertably (`SleepEx(INFINITE, TRUE)`) and, once woken, runs everything
 /// queued, first-in first-out, before it sleeps again. Sessions are pinned to
@@ -14,7 +14,8 @@ import Synchronization
 ///
 /// A queue is a `CompletionPort` with concurrency 1 and one member: FIFO,
 /// one consumer, the thread exits on an empty packet.
-final class CallbackNotifier: Sendable {
+final class CallbackNotifier: Notifier {
+    let mode = NotificationMode.callback
     private let queues: [CompletionPort<Overlapped>]
     private let registry: StatsRegistry
     private let modes: ModeState
@@ -38,6 +39,11 @@ final class CallbackNotifier: Sendable {
     func nextHomeThread() -> Int {
         nextHome.wrappingAdd(1, ordering: .relaxed).oldValue % queues.count
     }
+
+    /// The routine goes to the APC queue of the posting session's thread.
+    func ticket(for request: Overlapped, home: Int, from thread: IOThread) -> Ticket { .apc(queue: home) }
+
+    func engineThreadStarted(_ thread: IOThread) {}
 
     /// Starts a thread for every queue that has none.
     func activate() {
@@ -74,16 +80,23 @@ final class CallbackNotifier: Sendable {
     }
 
     /// Queues each completion routine to the APC queue its request names.
-    func deliver(_ requests: ArraySlice<Overlapped>) {
+    func deliver(_ requests: ArraySlice<Overlapped>, from thread: IOThread) -> Int {
         gauge.added(requests.count)
         var i = requests.startIndex
         while i < requests.endIndex {
-            let q = requests[i].notifySlot
+            let q = Self.queue(of: requests[i])
             var j = i + 1
-            while j < requests.endIndex && requests[j].notifySlot == q { j += 1 }
+            while j < requests.endIndex && Self.queue(of: requests[j]) == q { j += 1 }
             if !queues[q].post(contentsOf: requests[i..<j]) { revive(q) }
             i = j
         }
+        return 0
+    }
+
+    @inline(__always)
+    private static func queue(of request: Overlapped) -> Int {
+        guard case .apc(let q) = request.ticket else { preconditionFailure("not an APC ticket") }
+        return q
     }
 
     /// Retires every thread and joins them. Every request must have been delivered.
@@ -125,5 +138,5 @@ final class CallbackNotifier: Sendable {
         owners.withLock { $0 }.mapValues { .apcThread(queueDepth: queues[$0].depth) }
     }
 
-    var peakDepth: Int64 { gauge.peak }
+    var queuePeak: Int64 { gauge.peak }
 }

@@ -59,9 +59,9 @@ final class EventGroup: @unchecked Sendable {
 
     var size: Int { slots.withLock { $0.used.nonzeroBitCount } }
 
-    /// `WSASetEvent` by the completion of `request`: wakes the waiter if it sleeps.
-    func signal(_ request: Overlapped) {
-        let slot = request.notifySlot
+    /// `WSASetEvent` by the completion of `request`, whose event is `slot`:
+    /// wakes the waiter if it sleeps.
+    func signal(_ request: Overlapped, slot: Int) {
         let wake = signals.withLock { s in
             precondition(s.requests[slot] == nil, "event \(slot) of group \(number) signalled twice")
             s.requests[slot] = request

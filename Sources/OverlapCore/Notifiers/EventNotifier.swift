@@ -7,7 +7,8 @@ import Synchronization
 /// existing group full, and closes (its waiter exits) when its last event is
 /// gone. A woken waiter runs the handlers of all its signalled events on its
 /// own thread.
-final class EventNotifier: Sendable {
+final class EventNotifier: Notifier {
+    let mode = NotificationMode.event
     private struct State {
         var groups: [EventGroup] = []
         var nextNumber = 0
@@ -25,11 +26,10 @@ final class EventNotifier: Sendable {
     /// Gives `request` an event object: in the posting waiter's own group if it
     /// has room (a session keeps its group), else the first group with room,
     /// else a new group with its own waiter thread.
-    func attach(_ request: Overlapped, from thread: IOThread) {
-        if let own = thread.eventGroup, let slot = own.takeSlot() {
-            request.notifySlot = slot
-            request.eventGroup = own
-            return
+    func ticket(for request: Overlapped, home: Int, from thread: IOThread) -> Ticket {
+        if let own = thread.notifierState[mode.index], case let group = unsafeDowncast(own, to: EventGroup.self),
+           let slot = group.takeSlot() {
+            return .event(group, slot: slot)
         }
         let (group, slot, isNew): (EventGroup, Int, Bool) = state.withLock { s in
             for g in s.groups {
@@ -40,25 +40,36 @@ final class EventNotifier: Sendable {
             s.groups.append(g)
             return (g, g.takeSlot()!, true)
         }
-        request.notifySlot = slot
-        request.eventGroup = group
         if isNew { spawnWaiter(group) }
+        return .event(group, slot: slot)
     }
+
+    /// Waiters start with the groups that need them.
+    func activate() {}
+
+    /// A group's waiter exits when its last event is gone: nothing to send away.
+    func retireIfDrained() {}
+
+    func engineThreadStarted(_ thread: IOThread) {}
 
     private func spawnWaiter(_ group: EventGroup) {
         let stats = registry.register(name: "event-\(group.number)", role: .eventWaiter(groupSize: 1), mode: .event)
         group.waiterID.store(stats.id, ordering: .relaxed)
         threads.add(OSThread(name: stats.name) { [self] in
             let thread = IOThread(stats: stats)
-            thread.eventGroup = group
+            thread.notifierState[mode.index] = group
             run(group: group, thread: thread)
         })
     }
 
     /// Each completion sets its request's event.
-    func deliver(_ requests: ArraySlice<Overlapped>) {
+    func deliver(_ requests: ArraySlice<Overlapped>, from thread: IOThread) -> Int {
         gauge.added(requests.count)
-        for r in requests { r.eventGroup!.signal(r) }
+        for r in requests {
+            guard case .event(let group, let slot) = r.ticket else { preconditionFailure("not an event ticket") }
+            group.signal(r, slot: slot)
+        }
+        return 0
     }
 
     /// A waiter: wait for any event of the group, harvest every set one, free
@@ -74,8 +85,8 @@ final class EventNotifier: Sendable {
             // for the next posts (the handlers below usually take them again).
             var freed: UInt64 = 0
             for r in batch {
-                freed |= 1 << UInt64(r.notifySlot)
-                r.eventGroup = nil
+                guard case .event(_, let slot) = r.ticket else { preconditionFailure("not an event ticket") }
+                freed |= 1 << UInt64(slot)
             }
             group.freeSlots(freed)
             for r in batch { runCompletion(r, on: thread) }
@@ -89,7 +100,7 @@ final class EventNotifier: Sendable {
                 if removed { break }
             }
         }
-        thread.eventGroup = nil
+        thread.notifierState[mode.index] = nil
         thread.stats.retire()
     }
 
@@ -111,7 +122,7 @@ final class EventNotifier: Sendable {
     /// Groups open now, and their sizes (tests, the help text's 64-event limit).
     var groupSizes: [Int] { state.withLock { $0.groups.map(\.size) } }
 
-    var peakDepth: Int64 { gauge.peak }
+    var queuePeak: Int64 { gauge.peak }
     /// Times a waiter woke and harvested (tests).
     var harvests: Int { wakes.load(ordering: .relaxed) }
 }

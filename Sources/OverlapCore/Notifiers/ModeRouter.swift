@@ -1,8 +1,13 @@
 import OverlapModel
 import Synchronization
 
-/// Gives every request the notification mode current when it is posted, and
-/// hands each completion to the notifier of the mode its request recorded.
+/// Knows the mode current for new posts (`PostPath` asks its notifier for
+/// each request's ticket), and hands each completion to the notifier its
+/// ticket names.
+///
+/// The router's table (`notifiers`, one per mode at `mode.index`) is the one
+/// place that knows which modes exist: adding a mode is a `Notifier` in this
+/// folder and an entry in `init`.
 ///
 /// Switching changes only what later posts record. Requests already pending
 /// finish in their own mode; that mode's threads retire once the last of them
@@ -12,39 +17,42 @@ import Synchronization
 /// run it starts threads again, so such a late request is never stranded.
 final class ModeRouter: CompletionSink {
     let modes: ModeState
-    let port: PortNotifier
-    let callback: CallbackNotifier
-    let events: EventNotifier
+    /// The notifier of each mode, at `mode.index`.
+    private let notifiers: [any Notifier]
+    /// Callback mode pins each new session to an APC thread (`homeThread`).
+    private let callback: CallbackNotifier
     private let switchLock = Locked(())
     private let switchCount = Atomic<UInt64>(0)
 
+    /// - Parameters:
+    ///   - threads: APC threads (callback mode) and port workers (port mode).
+    ///   - concurrency: the port's concurrency value.
+    ///   - engineJoinsPort: whether an engine thread runs its share of port completions.
     init(mode: NotificationMode, threads: Int, concurrency: Int, engineJoinsPort: Bool = true, registry: StatsRegistry) {
         modes = ModeState(mode, registry: registry)
-        port = PortNotifier(threads: threads, concurrency: concurrency, engineJoins: engineJoinsPort,
-                            registry: registry, modes: modes)
         callback = CallbackNotifier(threads: threads, registry: registry, modes: modes)
-        events = EventNotifier(registry: registry)
+        notifiers = [
+            EventNotifier(registry: registry),
+            callback,
+            PortNotifier(threads: threads, concurrency: concurrency, engineJoins: engineJoinsPort,
+                         registry: registry, modes: modes),
+        ]
+        for m in NotificationMode.allCases { precondition(notifiers[m.index].mode == m, "router table out of order") }
     }
 
     var current: NotificationMode { modes.current }
     var switches: UInt64 { switchCount.load(ordering: .relaxed) }
 
-    /// Starts the threads of the initial mode.
-    func start() { activate(modes.current) }
-
-    /// Records the current mode on `request` and does what that mode needs
-    /// before the I/O starts: an event object for it, or the APC queue its
-    /// completion routine goes to (`home`). Returns the mode.
+    /// The notifier of `mode`: it gives requests posted in it their tickets.
     @inline(__always)
-    func prepare(_ request: Overlapped, home: Int, from thread: IOThread) -> NotificationMode {
-        let mode = modes.current
-        switch mode {
-        case .port: break
-        case .callback: request.notifySlot = home
-        case .event: events.attach(request, from: thread)
-        }
-        return mode
-    }
+    func notifier(_ mode: NotificationMode) -> any Notifier { notifiers[mode.index] }
+
+    /// The APC thread a new session is pinned to (round-robin): its requests
+    /// posted in callback mode queue their routines there.
+    func homeThread() -> Int { callback.nextHomeThread() }
+
+    /// Starts the threads of the initial mode.
+    func start() { notifiers[modes.current.index].activate() }
 
     /// Makes `mode` the mode of every later post. Returns false if it already was.
     func switchMode(to mode: NotificationMode) -> Bool {
@@ -52,19 +60,10 @@ final class ModeRouter: CompletionSink {
             if modes.current == mode { return false }
             modes.set(mode)
             switchCount.wrappingAdd(1, ordering: .relaxed)
-            activate(mode)
+            notifiers[mode.index].activate()
             // A mode with nothing in flight retires now; the others when drained.
-            port.retireIfDrained()
-            callback.retireIfDrained()
+            for n in notifiers where n.mode != mode { n.retireIfDrained() }
             return true
-        }
-    }
-
-    private func activate(_ mode: NotificationMode) {
-        switch mode {
-        case .port: port.activate()
-        case .callback: callback.activate()
-        case .event: break  // waiters start with the groups that need them
         }
     }
 
@@ -79,35 +78,27 @@ final class ModeRouter: CompletionSink {
             let mode = requests[i].mode
             var j = i + 1
             while j < n && requests[j].mode == mode { j += 1 }
-            switch mode {
-            case .port: ranHere += port.deliver(requests[i..<j], from: thread)
-            case .callback: callback.deliver(requests[i..<j])
-            case .event: events.deliver(requests[i..<j])
-            }
+            ranHere += notifiers[mode.index].deliver(requests[i..<j], from: thread)
             i = j
         }
         requests.removeAll(keepingCapacity: true)
         return ranHere
     }
 
+    func engineThreadStarted(_ thread: IOThread) {
+        for n in notifiers { n.engineThreadStarted(thread) }
+    }
+
     /// The role of each live notifier thread, with its group size or queue depth.
     func roles() -> [Int: ThreadRole] {
-        callback.roles().merging(events.roles()) { a, _ in a }
+        notifiers.reduce(into: [:]) { all, n in all.merge(n.roles()) { a, _ in a } }
     }
 
     /// Deepest each mode's completion queue has been (`[mode.index]`).
-    var peaks: [Int64] {
-        var p: [Int64] = [0, 0, 0]
-        p[NotificationMode.event.index] = events.peakDepth
-        p[NotificationMode.callback.index] = callback.peakDepth
-        p[NotificationMode.port.index] = Int64(port.port.peakDepth)
-        return p
-    }
+    var peaks: [Int64] { notifiers.map(\.queuePeak) }
 
     /// Stops every notifier's threads. Every request must have been delivered.
     func stop() {
-        port.stop()
-        callback.stop()
-        events.stop()
+        for n in notifiers { n.stop() }
     }
 }

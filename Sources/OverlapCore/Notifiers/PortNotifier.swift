@@ -4,7 +4,8 @@ import Synchronization
 
 /// Port mode: every completion goes to one shared `CompletionPort`, drained by
 /// a pool of worker threads; any worker can run any session's completion.
-final class PortNotifier: Sendable {
+final class PortNotifier: Notifier {
+    let mode = NotificationMode.port
     let port: CompletionPort<Overlapped>
     let threadCount: Int
     private let registry: StatsRegistry
@@ -16,6 +17,8 @@ final class PortNotifier: Sendable {
     /// Whether an engine thread that delivers completions may run its share (`deliver`).
     private let engineJoins: Bool
 
+    var queuePeak: Int64 { Int64(port.peakDepth) }
+
     init(threads: Int, concurrency: Int, engineJoins: Bool = true, registry: StatsRegistry, modes: ModeState) {
         self.engineJoins = engineJoins
         // Workers sleep at once when idle: polling here was measured to steal
@@ -24,6 +27,14 @@ final class PortNotifier: Sendable {
         self.threadCount = threads
         self.registry = registry
         self.modes = modes
+    }
+
+    func ticket(for request: Overlapped, home: Int, from thread: IOThread) -> Ticket { .port }
+
+    /// An engine thread gets a place at the port for its visits (`deliver`),
+    /// unless `--no-engine-joins-port`.
+    func engineThreadStarted(_ thread: IOThread) {
+        if engineJoins { thread.notifierState[mode.index] = PortVisit(name: thread.name) }
     }
 
     /// Starts workers until the pool is full.
@@ -52,7 +63,7 @@ final class PortNotifier: Sendable {
 
     /// Queues completions on the port. Returns how many `thread` ran itself.
     ///
-    /// An engine thread (one with a `portVisit`) posts and then calls the port
+    /// An engine thread (one with a `PortVisit`) posts and then calls the port
     /// once without waiting, as a worker that has just entered the wait: if a
     /// running slot is free it runs its share at once. With one session that
     /// is the whole difference between one thread wake-up per message (the
@@ -60,10 +71,11 @@ final class PortNotifier: Sendable {
     /// under load the port hands the rest to the waiting workers as usual.
     @discardableResult
     func deliver(_ requests: ArraySlice<Overlapped>, from thread: IOThread) -> Int {
-        guard engineJoins, let visit = thread.portVisit else {
+        guard let state = thread.notifierState[mode.index] else {
             if !port.post(contentsOf: requests) { activate() }  // a late completion after the workers retired
             return 0
         }
+        let visit = unsafeDowncast(state, to: PortVisit.self)
         if visit.active {
             // A request its handler posted completed at once (epoll engine):
             // queued after the visit's packets, not run inside the handler.
@@ -100,6 +112,9 @@ final class PortNotifier: Sendable {
         port.leave(visit.worker)
         return took
     }
+
+    /// Port workers have no per-thread queue: their registered role says it all.
+    func roles() -> [Int: ThreadRole] { [:] }
 
     /// Posts one empty packet per worker and joins them all. Every request
     /// must have been delivered before (nothing is dropped, nothing is waited for).

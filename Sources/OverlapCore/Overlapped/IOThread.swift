@@ -11,12 +11,10 @@ final class IOThread: @unchecked Sendable {
     /// Reused to hand a request that completed at once to its notifier
     /// without allocating an array per completion.
     var scratch: [Overlapped] = []
-    /// Set on an event waiter: the group it waits on, where requests its
-    /// handlers post get their event objects when there is room.
-    var eventGroup: EventGroup?
-    /// Set on an engine thread: it runs its share of the port-mode
-    /// completions it delivers when a worker slot is free (`PortNotifier.deliver`).
-    var portVisit: PortVisit?
+    /// What a mode's notifier keeps on this thread, at `mode.index`, set and
+    /// read by that notifier only (an event waiter's own group, the port's
+    /// visit on an engine thread). Not a dictionary: read per completion.
+    var notifierState: InlineArray<3, AnyObject?> = .init(repeating: nil)
 
     init(stats: ThreadStats) {
         self.stats = stats

@@ -22,17 +22,10 @@ final class Overlapped: @unchecked Sendable {
     let kind: OpKind
     /// The socket the operation is on.
     let socket: EngineSocket
-    /// How the completion is announced; recorded when the request is posted.
-    var mode: NotificationMode = .port
+    /// How the completion is announced; given when the request is posted.
+    var ticket = Ticket.port
     /// Who handles the completion; set while the request is in flight.
     var target: CompletionTarget?
-    /// Callback mode: the APC queue the completion routine goes to (the
-    /// session's own thread, and no other). Event mode: the index of the
-    /// request's event object in `eventGroup`.
-    var notifySlot: Int = -1
-    /// Event mode: the wait group holding the request's event object, from
-    /// post until its waiter harvests the completion.
-    var eventGroup: EventGroup?
 
     /// The buffer the request owns, if any (an index into the engine's slab).
     var buffer: BufferRef?
@@ -47,4 +40,8 @@ final class Overlapped: @unchecked Sendable {
         self.kind = kind
         self.socket = socket
     }
+
+    /// The mode its ticket announces it in.
+    @inline(__always)
+    var mode: NotificationMode { ticket.mode }
 }

@@ -96,8 +96,7 @@ public final class EchoServer: ServerControl, @unchecked Sendable {
     /// thread of the poster (callback mode queues the completion routine there).
     @inline(__always)
     func post(_ request: Overlapped, target: CompletionTarget, home: Int, from thread: IOThread) {
-        let mode = router.prepare(request, home: home, from: thread)
-        engine.submit(request, mode: mode, target: target, from: thread)
+        PostPath(router: router, engine: engine).post(request, target: target, home: home, from: thread)
     }
     var isStopping: Bool { stopping.load(ordering: .acquiring) }
     var sessionCount: Int { live.load(ordering: .acquiring) }
@@ -122,7 +121,7 @@ public final class EchoServer: ServerControl, @unchecked Sendable {
         }
         let peer = SocketAddress.peer(of: fd)?.description ?? "?"
         let session = Session(id: nextSessionID.wrappingAdd(1, ordering: .relaxed).oldValue, socket: socket,
-                              peer: peer, home: router.callback.nextHomeThread(), server: self)
+                              peer: peer, home: router.homeThread(), server: self)
         live.wrappingAdd(1, ordering: .relaxed)
         sessions.withLock { $0[session.id] = session }
         thread.stats.add(ThreadStats.Slot.accepted)

@@ -32,7 +32,9 @@ final class ThreadStats: Sendable {
     let name: String
     let mode: NotificationMode?
     let startedAtNanos: UInt64
-    private let role: Locked<ThreadRole>
+    /// What the thread does; its live details (group size, queue depth)
+    /// come from its notifier at snapshot time (`ModeRouter.roles`).
+    let role: ThreadRole
     private let slots: InlineArray<40, Atomic<UInt64>> = InlineArray { _ in Atomic(0) }
     private let isAlive = Atomic<Bool>(true)
     /// The owning thread's CPU-time clock (`pthread_getcpuclockid`), or
@@ -45,7 +47,7 @@ final class ThreadStats: Sendable {
         self.id = id
         self.name = name
         self.mode = mode
-        self.role = Locked(role)
+        self.role = role
         self.startedAtNanos = monotonicNanos()
     }
 
@@ -71,11 +73,6 @@ final class ThreadStats: Sendable {
     func countDelivered(_ op: OpKind, _ mode: NotificationMode) {
         add(Self.opSlot(Slot.delivered, op, mode))
         add(Slot.handled)
-    }
-
-    var currentRole: ThreadRole {
-        get { role.withLock { $0 } }
-        set { role.withLock { $0 = newValue } }
     }
 
     var alive: Bool { isAlive.load(ordering: .acquiring) }
@@ -110,7 +107,7 @@ final class ThreadStats: Sendable {
     }
 
     func row() -> ThreadRow {
-        ThreadRow(id: id, name: name, role: currentRole, mode: mode, completions: value(Slot.handled),
+        ThreadRow(id: id, name: name, role: role, mode: mode, completions: value(Slot.handled),
                   busyNanos: cpuNanos, startedAtNanos: startedAtNanos, alive: alive)
     }
 }
