@@ -100,21 +100,21 @@ final class EpollEngine: IOEngine, @unchecked Sendable {
 
     func post(_ request: Overlapped, from thread: IOThread) {
         let s = unsafeDowncast(request.socket, to: EpollSocket.self)
-        var resume: [any BufferWaiter] = []
+        var shortageEnded = false
         let done: Bool = s.state.withLock { st in
             if request.kind == .send {
-                if st.writeReady && perform(request, &st, &resume) { return true }
+                if st.writeReady && perform(request, &st, &shortageEnded) { return true }
                 precondition(st.writer == nil, "two sends in flight on one socket")
                 st.writer = request
             } else {
-                if st.readReady && perform(request, &st, &resume) { return true }
+                if st.readReady && perform(request, &st, &shortageEnded) { return true }
                 precondition(st.reader == nil, "two reads in flight on one socket")
                 st.reader = request
             }
             return false
         }
-        // Sessions waiting for a buffer are resumed outside the socket's lock.
-        for w in resume { w.bufferAvailable(on: thread) }
+        // Whoever waits for a buffer is told outside the socket's lock.
+        if shortageEnded { buffers.endShortage(on: thread) }
         guard done else { return }
         // Completed at once: still announced through its mode.
         thread.stats.countCompleted(request.kind, request.mode)
@@ -125,7 +125,8 @@ final class EpollEngine: IOEngine, @unchecked Sendable {
 
     /// Tries the operation now. True if it completed (result set); false if the
     /// socket was not ready (the ready flag is cleared and an edge will come).
-    private func perform(_ r: Overlapped, _ st: inout EpollSocket.State, _ resume: inout [any BufferWaiter]) -> Bool {
+    /// `shortageEnded` is set if a buffer given back unused ended a shortage.
+    private func perform(_ r: Overlapped, _ st: inout EpollSocket.State, _ shortageEnded: inout Bool) -> Bool {
         let fd = r.socket.fd
         switch r.kind {
         case .accept:
@@ -167,7 +168,7 @@ final class EpollEngine: IOEngine, @unchecked Sendable {
                 }
                 let e: Int32 = n == 0 ? 0 : lastErrno()
                 if e == EINTR { continue }
-                resume += buffers.untake(buf)
+                if buffers.untake(buf) { shortageEnded = true }
                 if e == EAGAIN || e == EWOULDBLOCK {
                     st.readReady = false
                     return false
@@ -204,7 +205,7 @@ final class EpollEngine: IOEngine, @unchecked Sendable {
         var events = [epoll_event](repeating: epoll_event(), count: Int(maxEvents))
         var batch: [Overlapped] = []
         batch.reserveCapacity(Int(maxEvents))
-        var resume: [any BufferWaiter] = []
+        var shortageEnded = false
         let readBits = EPOLLIN.rawValue | EPOLLRDHUP.rawValue | EPOLLHUP.rawValue | EPOLLERR.rawValue
         let writeBits = EPOLLOUT.rawValue | EPOLLHUP.rawValue | EPOLLERR.rawValue
         while true {
@@ -233,7 +234,7 @@ final class EpollEngine: IOEngine, @unchecked Sendable {
                     if st.detached { return }
                     if bits & readBits != 0 {
                         if let r = st.reader {
-                            if perform(r, &st, &resume) {
+                            if perform(r, &st, &shortageEnded) {
                                 st.reader = nil
                                 batch.append(r)
                             }
@@ -243,7 +244,7 @@ final class EpollEngine: IOEngine, @unchecked Sendable {
                     }
                     if bits & writeBits != 0 {
                         if let w = st.writer {
-                            if perform(w, &st, &resume) {
+                            if perform(w, &st, &shortageEnded) {
                                 st.writer = nil
                                 batch.append(w)
                             }
@@ -253,8 +254,10 @@ final class EpollEngine: IOEngine, @unchecked Sendable {
                     }
                 }
             }
-            for w in resume { w.bufferAvailable(on: thread) }
-            resume.removeAll()
+            if shortageEnded {
+                shortageEnded = false
+                buffers.endShortage(on: thread)
+            }
             if !batch.isEmpty {
                 depth.store(Int64(batch.count), ordering: .relaxed)
                 for r in batch { thread.stats.countCompleted(r.kind, r.mode) }

@@ -16,8 +16,7 @@ final class UringEngine: IOEngine, @unchecked Sendable {
     let kind = EngineKind.uring
     let buffers: BufferPool
     let ringEntries: UInt32
-    private let bufRing: UnsafeMutablePointer<io_uring_buf_ring>
-    private let bufRingBytes: Int
+    private let bufferRing: ProvidedBufferRing
     private let wakeFd: Int32
     private let incoming = SleepingLock<[Overlapped]>([])
     /// True while the engine thread is, or is about to be, blocked in the kernel:
@@ -44,42 +43,18 @@ final class UringEngine: IOEngine, @unchecked Sendable {
 
     /// Allocates the buffers and their ring; the io_uring itself is created on the engine thread.
     init(ringEntries: UInt32 = 4096, bufferCount: Int, bufferSize: Int) throws(EngineError) {
-        precondition(bufferCount & (bufferCount - 1) == 0, "buffer count must be a power of two")
         self.ringEntries = ringEntries
-        bufRingBytes = MemoryLayout<io_uring_buf>.stride * bufferCount
-        guard let mem = mmap(nil, bufRingBytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0),
-              mem != MAP_FAILED
-        else { throw .system("mmap of the buffer ring", lastErrno()) }
-        let br = mem.assumingMemoryBound(to: io_uring_buf_ring.self)
-        bufRing = br
-        let ringRef = RingRef(br: br, mask: Int32(io_uring_buf_ring_mask(UInt32(bufferCount))))
-        let size = UInt32(bufferSize)
-        do {
-            buffers = try BufferPool(count: bufferCount, size: bufferSize,
-                                     ringTarget: Self.ringWorkingSet) { buf in
-                io_uring_buf_ring_add(ringRef.br, buf.base, size, buf.index, ringRef.mask, 0)
-                io_uring_buf_ring_advance(ringRef.br, 1)
-            }
-        } catch {
-            munmap(mem, bufRingBytes)
-            throw error
-        }
-        io_uring_buf_ring_init(br)
-        let first = buffers.baseRingTarget  // the pool holds the rest in its free list
-        for i in 0..<first {
-            let b = buffers.ref(UInt16(i))
-            io_uring_buf_ring_add(br, b.base, size, b.index, ringRef.mask, Int32(i))
-        }
-        io_uring_buf_ring_advance(br, Int32(first))
+        let ring = try ProvidedBufferRing(entries: bufferCount, bufferSize: bufferSize)
+        bufferRing = ring
+        let pool = try BufferPool(count: bufferCount, size: bufferSize, ringTarget: Self.ringWorkingSet) { ring.add($0) }
+        buffers = pool
+        // The pool starts the ring with buffers 0..<baseRingTarget; the rest are in its free list.
+        ring.add((0..<pool.baseRingTarget).map { pool.ref(UInt16($0)) })
         wakeFd = eventfd(0, Int32(EFD_NONBLOCK | EFD_CLOEXEC))
-        if wakeFd < 0 {
-            munmap(mem, bufRingBytes)
-            throw .system("eventfd", lastErrno())
-        }
+        if wakeFd < 0 { throw .system("eventfd", lastErrno()) }
     }
 
     deinit {
-        munmap(bufRing, bufRingBytes)
         close(wakeFd)
     }
 
@@ -123,7 +98,7 @@ final class UringEngine: IOEngine, @unchecked Sendable {
         }
         if rc < 0 { return .system("io_uring_queue_init", -rc) }
         var reg = io_uring_buf_reg()
-        reg.ring_addr = UInt64(UInt(bitPattern: bufRing))
+        reg.ring_addr = UInt64(UInt(bitPattern: bufferRing.ring))
         reg.ring_entries = UInt32(buffers.count)
         reg.bgid = Self.bufferGroup
         rc = io_uring_register_buf_ring(ring, &reg, 0)
@@ -355,11 +330,4 @@ final class UringEngine: IOEngine, @unchecked Sendable {
         _ = io_uring_unregister_buf_ring(ring, 0)
         return nil
     }
-}
-
-/// The buffer ring's address, for the pool's give-back closure (which runs
-/// under the pool's lock: one producer at a time).
-private struct RingRef: @unchecked Sendable {
-    let br: UnsafeMutablePointer<io_uring_buf_ring>
-    let mask: Int32
 }

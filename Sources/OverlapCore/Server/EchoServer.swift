@@ -15,6 +15,8 @@ public final class EchoServer: ServerControl, @unchecked Sendable {
     public let engineReason: String
 
     let engine: IOEngine
+    /// Sessions waiting for a receive buffer.
+    let bufferWaits: BufferWaitQueue
     let registry = StatsRegistry()
     let log: EventLog
     let router: ModeRouter
@@ -50,6 +52,7 @@ public final class EchoServer: ServerControl, @unchecked Sendable {
         } catch {
             throw .engine(error)
         }
+        bufferWaits = BufferWaitQueue(pool: engine.buffers)
         listenFd = try openListener(addr)
         address = SocketAddress.local(of: listenFd) ?? addr
         router = ModeRouter(mode: config.mode, threads: config.threads, concurrency: config.concurrency,
@@ -147,13 +150,11 @@ public final class EchoServer: ServerControl, @unchecked Sendable {
         guard !stopping.exchange(true, ordering: .acquiringAndReleasing) else { return true }
         listener.interrupt()
         for s in sessions.withLock({ Array($0.values) }) { s.interrupt() }
+        // Sessions waiting for a buffer have nothing in flight: close them here.
+        for s in bufferWaits.close() { s.finish(.shutdown, on: control) }
         let deadline = monotonicNanos() + UInt64(timeout * 1e9)
         var clean = false
         while monotonicNanos() < deadline {
-            // Sessions waiting for a buffer have nothing in flight: close them here.
-            for s in sessions.withLock({ Array($0.values) }) where engine.buffers.cancelWait(s) {
-                s.finish(.shutdown, on: control)
-            }
             let snap = snapshot(sessions: false)
             if listener.isClosed && snap.sessions == 0 && snap.pending.total == 0 && snap.queued.allSatisfy({ $0 == 0 }) {
                 clean = true

@@ -15,7 +15,7 @@ import Synchronization
 /// Handlers of one session never run at the same time (one request in flight),
 /// so its plain fields are touched by one thread at a time; the counters the
 /// snapshot reads are atomics.
-final class Session: CompletionTarget, BufferWaiter, @unchecked Sendable {
+final class Session: CompletionTarget, @unchecked Sendable {
     let id: UInt64
     let peer: String
     let socket: EngineSocket
@@ -88,7 +88,7 @@ final class Session: CompletionTarget, BufferWaiter, @unchecked Sendable {
                     finish(.shutdown, on: thread)
                 } else {
                     setState(.waitingForBuffer)
-                    if !server.engine.buffers.wait(self) { postRecv(on: thread) }
+                    if !server.bufferWaits.wait(self) { bufferAvailable(on: thread) }
                 }
             } else {
                 if let b = r.buffer { server.engine.buffers.release(b, on: thread) }
@@ -119,7 +119,8 @@ final class Session: CompletionTarget, BufferWaiter, @unchecked Sendable {
         }
     }
 
-    /// A buffer came back while this session waited for one.
+    /// A buffer came back while this session waited for one (or one was free
+    /// after all, or the server is stopping and nobody waits any more).
     func bufferAvailable(on thread: IOThread) {
         if server.isStopping {
             finish(.shutdown, on: thread)
