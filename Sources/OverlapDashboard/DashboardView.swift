@@ -114,7 +114,7 @@ public enum DashboardView {
         heading += fit("total", 7, right: true)
         screen.put(0, y, heading, .heading)
         if !compact {
-            screen.put(46, y, fit("queue", 10) + fit("now", 7, right: true) + fit("peak", 8, right: true), .heading)
+            screen.put(46, y, fit("queue", 10) + fit("now", 7, right: true) + fit(Self.peakLabel(s), 9, right: true), .heading)
         }
         for (i, op) in OpKind.allCases.enumerated() {
             var line = fit(op.rawValue, 8)
@@ -125,14 +125,14 @@ public enum DashboardView {
                 let m = modes[i]
                 let now = s.queued[m.index]
                 screen.put(46, y + 1 + i, fit(m.rawValue, 10) + fit(String(now), 7, right: true)
-                    + fit(String(s.queuedPeak[m.index]), 8, right: true), now > 0 ? .bold : .normal)
+                    + fit(String(s.queuedPeak[m.index]), 9, right: true), now > 0 ? .bold : .normal)
             }
         }
         y += 4
         let ring = "ring \(s.ringDepth) overflow \(s.ringOverflow)"
         if compact {
             let q = modes.map { "\($0.rawValue.prefix(1)) \(s.queued[$0.index])" }.joined(separator: " ")
-            screen.put(0, y, "queued \(q)  peak \(s.queuedPeak.max() ?? 0)  \(ring)",
+            screen.put(0, y, "queued \(q)  \(Self.peakLabel(s)) \(s.queuedPeak.max() ?? 0)  \(ring)",
                        s.ringOverflow > 0 ? .error : .normal)
         } else {
             screen.put(0, y, "history ", .dim)
@@ -142,6 +142,11 @@ public enum DashboardView {
             screen.put(graphX, y, g.sparkline(f.queueHistory, width: max(0, screen.width - graphX)))
         }
         y += 1
+    }
+
+    /// "peak 60s": the window the sampled peak covers.
+    static func peakLabel(_ s: StatsSnapshot) -> String {
+        s.queuedPeakWindowSeconds > 0 ? "peak \(Int(s.queuedPeakWindowSeconds))s" : "peak"
     }
 
     private static func threads(_ f: Frame, _ g: Glyphs, rows: Int, on screen: Screen, y: inout Int) {

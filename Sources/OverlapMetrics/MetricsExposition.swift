@@ -47,8 +47,9 @@ public final class MetricsExposition: Sendable {
         for m in NotificationMode.allCases {
             gauge("overlap_completion_queue_depth", "Completions queued and not yet handled, by mode.",
                   [("mode", m.rawValue)], Double(s.queued[m.index]))
-            gauge("overlap_completion_queue_peak", "Deepest the completion queue has been, by mode.",
-                  [("mode", m.rawValue)], Double(s.queuedPeak[m.index]))
+            gauge("overlap_completion_queue_peak",
+                  "Deepest sampled completion-queue depth over the server's last queued_peak window (60 s of samples), by mode.",
+                  [("mode", m.rawValue)], Double(window.snapshot.queuedPeak[m.index]))
             gauge("overlap_mode", "1 for the mode new requests are posted in, else 0.", [("mode", m.rawValue)],
                   s.mode == m ? 1 : 0)
         }

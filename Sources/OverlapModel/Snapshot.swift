@@ -157,8 +157,12 @@ public struct StatsSnapshot: Sendable, Equatable, Codable {
     public var pending: OpModeCounts
     /// Completed by the engine and not yet handled, per mode (`[mode.index]`).
     public var queued: [Int64]
-    /// Highest completion-queue depth seen, per mode.
+    /// Deepest sampled `queued` per mode over the last
+    /// `queuedPeakWindowSeconds` of the server's samples (a fresh, unsampled
+    /// snapshot has no window: its peak is its own depth).
     public var queuedPeak: [Int64]
+    /// How far back `queuedPeak` looks, in seconds (0: not sampled).
+    public var queuedPeakWindowSeconds: Double = 0
     /// Completions handled, per mode.
     public var delivered: [UInt64]
     /// Completions the engine has reaped and not yet handed to a notifier.

@@ -14,7 +14,7 @@ public enum StatsLine {
             + " | \(Format.count(r.receivesPerSecond)) recv/s in \(Format.bytes(r.bytesInPerSecond))/s"
             + " out \(Format.bytes(r.bytesOutPerSecond))/s"
             + " | pending accept \(p.total(op: .accept)) recv \(p.total(op: .recv)) send \(p.total(op: .send))"
-            + " | queue \(queued) peak \(peak) ring \(s.ringDepth) overflow \(s.ringOverflow)"
+            + " | queue \(queued) peak \(Int(s.queuedPeakWindowSeconds))s \(peak) ring \(s.ringDepth) overflow \(s.ringOverflow)"
             + " | accepted \(s.accepted) closed \(s.closed) refused \(s.refused)"
             + " | \(busy)"
     }

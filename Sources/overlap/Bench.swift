@@ -116,6 +116,8 @@ struct Bench: ParsableCommand {
         config.port = 0
         config.mode = mode
         config.engine = engine == .uring ? .uring : .epoll
+        config.refreshMs = 100  // the peak queue depth is the deepest sampled
+        config.sampleSessionRows = false
         if let t = threads {
             config.threads = t
             config.concurrency = t
@@ -132,7 +134,7 @@ struct Bench: ParsableCommand {
         load.duration = duration
         load.warmup = 0.5
         let report = LoadRunner.run(load)
-        let after = server.snapshot(sessions: false)
+        let after = server.latestSample().snapshot
         let prior = Dictionary(before.map { ($0.id, $0.completions) }, uniquingKeysWith: { a, _ in a })
         // The mode's own threads, and the engine thread if it ran some (port mode on io_uring).
         let work = server.allThreadRows().compactMap { row -> Double? in

@@ -75,7 +75,7 @@ extension CoreTests {
             }
             // The pending requests keep their target alive: nobody else holds it.
             #expect(weakTarget != nil)
-            func counts() -> RequestCounts { registry.requestCounts(in: registry.all) }
+            func counts() -> RequestCounts { registry.requestCounts }
             #expect(counts().pending[.recv, .port] == 3 && counts().queued == [0, 0, 0])
 
             engine.complete(2, result: 10)
@@ -98,7 +98,7 @@ extension CoreTests {
             weakTarget?.gate.signal()
             #expect(waitUntil { weakTarget == nil }, "delivered requests release their target")
             router.stop()
-            #expect(registry.all.filter { $0.role == .portWorker && $0.alive }.isEmpty)
+            #expect(registry.live.filter { $0.role == .portWorker }.isEmpty)
         }
     }
 }

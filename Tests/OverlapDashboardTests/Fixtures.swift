@@ -42,13 +42,15 @@ enum Fixtures {
             ServerEvent(atNanos: t - 5 * second, level: .info, message: "mode port -> callback: 2 requests still finish in port mode"),
             ServerEvent(atNanos: t - 2 * second, level: .warning, message: "refused a connection: --max-sessions 30 reached (x3)"),
         ]
-        return StatsSnapshot(
+        var s = StatsSnapshot(
             takenAtNanos: t, startedAtNanos: 0, mode: .callback, engine: .uring, engineReason: "auto",
             listenAddress: "127.0.0.1:7777", modeSwitches: 1, sessions: 30, accepted: 33 * scale, closed: 3 * scale, refused: 3, closedBy: [3 * scale - 3, 3, 0, 0],
             bytesReceived: 50_000_000 * scale, bytesSent: 50_000_000 * scale,
             receives: 46_000 * scale, pending: pending, queued: [0, 3, 0], queuedPeak: [0, 41, 17],
             delivered: [0, 92_000 * scale, 1000 * scale], ringDepth: 2, ringOverflow: 0,
             threads: threads, sessionRows: rows, events: events)
+        s.queuedPeakWindowSeconds = 60
+        return s
     }
 
     /// A frame built from two snapshots one second apart, with some history.

@@ -71,7 +71,7 @@ final class EpollEngine: IOEngine, @unchecked Sendable {
         threads.add(OSThread(name: stats.name) { [self] in
             let thread = IOThread(stats: stats)
             sink.engineThreadStarted(thread)
-            self.run(thread: thread, sink: sink)
+            self.run(thread: thread, sink: sink, registry: registry)
         })
     }
 
@@ -199,7 +199,7 @@ final class EpollEngine: IOEngine, @unchecked Sendable {
         }
     }
 
-    private func run(thread: IOThread, sink: CompletionSink) {
+    private func run(thread: IOThread, sink: CompletionSink, registry: StatsRegistry) {
         thread.stats.bindCPUClock()  // busy share is this thread's CPU time
         let maxEvents: Int32 = 256
         var events = [epoll_event](repeating: epoll_event(), count: Int(maxEvents))
@@ -272,7 +272,7 @@ final class EpollEngine: IOEngine, @unchecked Sendable {
             }
         }
         releaseRetired()
-        thread.stats.retire()
+        registry.retire(thread.stats)
     }
 
     private func releaseRetired() {

@@ -72,13 +72,13 @@ final class UringEngine: IOEngine, @unchecked Sendable {
             guard setup == nil else { return }
             let thread = IOThread(stats: stats)
             sink.engineThreadStarted(thread)
-            self.run(ring: ring, thread: thread, sink: sink)
+            self.run(ring: ring, thread: thread, sink: sink, registry: registry)
             io_uring_queue_exit(ring)
         })
         ready.wait()
         if let failure = started.withLock({ $0 }) ?? nil {
             threads.joinAll()
-            stats.retire()
+            registry.retire(stats)
             throw failure
         }
     }
@@ -182,7 +182,8 @@ final class UringEngine: IOEngine, @unchecked Sendable {
         io_uring_sqe_set_data64(sqe, Self.wakeTag)
     }
 
-    private func run(ring: UnsafeMutablePointer<io_uring>, thread: IOThread, sink: CompletionSink) {
+    private func run(ring: UnsafeMutablePointer<io_uring>, thread: IOThread, sink: CompletionSink,
+                     registry: StatsRegistry) {
         thread.stats.bindCPUClock()  // busy share is this thread's CPU time
         let wakeValue = UnsafeMutablePointer<UInt64>.allocate(capacity: 1)
         defer { wakeValue.deallocate() }
@@ -283,7 +284,7 @@ final class UringEngine: IOEngine, @unchecked Sendable {
             }
             depth.store(0, ordering: .relaxed)
         }
-        thread.stats.retire()
+        registry.retire(thread.stats)
     }
 
     func stop() {

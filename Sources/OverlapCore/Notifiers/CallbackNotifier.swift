@@ -25,7 +25,6 @@ final class CallbackNotifier: Notifier {
     private let nextName = Atomic<Int>(0)
     /// Live APC thread id → its queue, for the thread panel.
     private let owners = Locked<[Int: Int]>([:])
-    private let gauge = DepthGauge()
 
     init(threads: Int, registry: StatsRegistry, modes: ModeState) {
         queues = (0..<max(1, threads)).map { _ in CompletionPort(concurrency: 1, maxBatch: 256) }
@@ -81,7 +80,6 @@ final class CallbackNotifier: Notifier {
 
     /// Queues each completion routine to the APC queue its request names.
     func deliver(_ requests: ArraySlice<Overlapped>, from thread: IOThread) -> Int {
-        gauge.added(requests.count)
         var i = requests.startIndex
         while i < requests.endIndex {
             let q = Self.queue(of: requests[i])
@@ -116,21 +114,18 @@ final class CallbackNotifier: Notifier {
         while !exiting {
             queue.dequeue(worker, into: &batch)
             thread.now = monotonicNanos()
-            var taken = 0
             for packet in batch {
                 guard let request = packet else {
                     exiting = true
                     break
                 }
-                taken += 1
                 runCompletion(request, on: thread)
             }
-            gauge.removed(taken)
             batch.removeAll(keepingCapacity: true)
             if !exiting && modes.current != .callback { retireIfDrained() }
         }
         queue.leave(worker)
-        thread.stats.retire()
+        registry.retire(thread.stats)
     }
 
     /// Each live APC thread with the depth of its queue.
@@ -138,5 +133,4 @@ final class CallbackNotifier: Notifier {
         owners.withLock { $0 }.mapValues { .apcThread(queueDepth: queues[$0].depth) }
     }
 
-    var queuePeak: Int64 { gauge.peak }
 }

@@ -36,7 +36,6 @@ final class CompletionPort<Packet: Sendable>: Sendable {
         var queue = Deque<Packet?>()
         var waiting: [Worker] = []  // a stack: the last to wait is woken first
         var running = 0
-        var peak = 0
         var members = 0
     }
 
@@ -72,7 +71,6 @@ final class CompletionPort<Packet: Sendable>: Sendable {
         if count == 0 { return true }
         let (served, toWake): (Bool, [Worker]) = state.withLock { s in
             append(&s.queue)
-            if s.queue.count > s.peak { s.peak = s.queue.count }
             return (s.members > 0, Self.wakeWaiting(&s, concurrency: concurrency, maxBatch: maxBatch))
         }
         for w in toWake { w.wakeup.signal() }
@@ -160,7 +158,6 @@ final class CompletionPort<Packet: Sendable>: Sendable {
         if packets.isEmpty { return (true, 0) }
         let (served, took, toWake): (Bool, Int, [Worker]) = state.withLock { s in
             for p in packets { s.queue.append(p) }
-            if s.queue.count > s.peak { s.peak = s.queue.count }
             let took = claimShare(&s, for: visitor, into: &batch, emptyPackets: false)
             return (s.members > 0, took, Self.wakeWaiting(&s, concurrency: concurrency, maxBatch: maxBatch))
         }
@@ -235,8 +232,6 @@ final class CompletionPort<Packet: Sendable>: Sendable {
 
     /// Packets queued and not yet given to a worker.
     var depth: Int { state.withLock { $0.queue.count } }
-    /// The deepest the queue has been.
-    var peakDepth: Int { state.withLock { $0.peak } }
     /// Workers currently running (given packets and not yet back).
     var running: Int { state.withLock { $0.running } }
     /// Names of waiting workers, the next to be woken last.

@@ -16,7 +16,6 @@ final class EventNotifier: Notifier {
     private let state = Locked(State())
     private let registry: StatsRegistry
     private let threads = ThreadList()
-    private let gauge = DepthGauge()
     private let wakes = Atomic<Int>(0)
 
     init(registry: StatsRegistry) {
@@ -64,7 +63,6 @@ final class EventNotifier: Notifier {
 
     /// Each completion sets its request's event.
     func deliver(_ requests: ArraySlice<Overlapped>, from thread: IOThread) -> Int {
-        gauge.added(requests.count)
         for r in requests {
             guard case .event(let group, let slot) = r.ticket else { preconditionFailure("not an event ticket") }
             group.signal(r, slot: slot)
@@ -80,7 +78,6 @@ final class EventNotifier: Notifier {
         while group.harvest(into: &batch) {
             wakes.wrappingAdd(1, ordering: .relaxed)
             thread.now = monotonicNanos()
-            gauge.removed(batch.count)
             // The requests are done with their events: those slots are free
             // for the next posts (the handlers below usually take them again).
             var freed: UInt64 = 0
@@ -101,7 +98,7 @@ final class EventNotifier: Notifier {
             }
         }
         thread.notifierState[mode.index] = nil
-        thread.stats.retire()
+        registry.retire(thread.stats)
     }
 
     /// Stops any waiter still running (none should be: every request has been
@@ -122,7 +119,6 @@ final class EventNotifier: Notifier {
     /// Groups open now, and their sizes (tests, the help text's 64-event limit).
     var groupSizes: [Int] { state.withLock { $0.groups.map(\.size) } }
 
-    var queuePeak: Int64 { gauge.peak }
     /// Times a waiter woke and harvested (tests).
     var harvests: Int { wakes.load(ordering: .relaxed) }
 }

@@ -94,9 +94,6 @@ final class ModeRouter: CompletionSink {
         notifiers.reduce(into: [:]) { all, n in all.merge(n.roles()) { a, _ in a } }
     }
 
-    /// Deepest each mode's completion queue has been (`[mode.index]`).
-    var peaks: [Int64] { notifiers.map(\.queuePeak) }
-
     /// Stops every notifier's threads. Every request must have been delivered.
     func stop() {
         for n in notifiers { n.stop() }

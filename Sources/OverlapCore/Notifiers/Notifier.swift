@@ -40,7 +40,4 @@ protocol Notifier: AnyObject, Sendable {
     /// anything: a notifier that works with the engine thread keeps its
     /// state in `thread.notifierState[mode.index]`.
     func engineThreadStarted(_ thread: IOThread)
-
-    /// Deepest this mode's completion queue has been.
-    var queuePeak: Int64 { get }
 }

@@ -17,7 +17,6 @@ final class PortNotifier: Notifier {
     /// Whether an engine thread that delivers completions may run its share (`deliver`).
     private let engineJoins: Bool
 
-    var queuePeak: Int64 { Int64(port.peakDepth) }
 
     init(threads: Int, concurrency: Int, engineJoins: Bool = true, registry: StatsRegistry, modes: ModeState) {
         self.engineJoins = engineJoins
@@ -144,6 +143,6 @@ final class PortNotifier: Notifier {
             if !exiting && modes.current != .port { retireIfDrained() }
         }
         port.leave(worker)
-        thread.stats.retire()
+        registry.retire(thread.stats)
     }
 }

@@ -172,7 +172,7 @@ public final class EchoServer: ServerControl, @unchecked Sendable {
     }
 
     /// Threads of this server still running (control thread excluded).
-    var liveThreads: Int { registry.all.filter { $0.alive && $0.id != control.id }.count }
+    var liveThreads: Int { registry.live.filter { $0.id != control.id }.count }
 
     /// Makes `mode` the mode of every request posted from now on. Requests
     /// already pending finish in their own mode (DESIGN.md §1).
@@ -189,46 +189,44 @@ public final class EchoServer: ServerControl, @unchecked Sendable {
 
     public func setRefresh(ms: Int) { sampler.setInterval(ms: ms) }
 
-    /// Every thread's counters since the server started, retired threads
-    /// included (a benchmark's totals must count the threads of a mode that
-    /// retired before it looked).
+    /// Every running thread's counters, then the final counters of the
+    /// threads that retired (the most recent `StatsRegistry.retiredRowsKept`):
+    /// a benchmark's totals must count the threads of a mode that retired
+    /// before it looked.
     public func allThreadRows() -> [ThreadRow] {
-        registry.all.filter { $0.id != control.id }.map { $0.row() }
+        registry.live.filter { $0.id != control.id }.map { $0.row() } + registry.retiredRows
     }
 
     public func snapshot(sessions includeRows: Bool) -> StatsSnapshot {
-        let blocks = registry.all
         let now = monotonicNanos()
         typealias S = ThreadStats.Slot
-        let counts = registry.requestCounts(in: blocks)
-        let pending = counts.pending
-        let queued = counts.queued
-
-        let closedBy = CloseReason.allCases.map { registry.sum(S.closedBase + $0.index, in: blocks) }
-        let accepted = registry.sum(S.accepted, in: blocks)
         let roles = router.roles()
-        let threads = blocks.filter { $0.alive && $0.id != control.id }.map { b in
-            var row = b.row()
-            if let role = roles[b.id] { row.role = role }
-            return row
+        // Every count from one view: a thread retiring meanwhile is counted once.
+        var s = registry.withView { v in
+            let counts = v.requestCounts()
+            let closedBy = CloseReason.allCases.map { v.sum(S.closedBase + $0.index) }
+            return StatsSnapshot(
+                takenAtNanos: now, startedAtNanos: startedAtNanos, mode: mode, engine: engineKind,
+                engineReason: engineReason, listenAddress: address.description, modeSwitches: router.switches,
+                sessions: live.load(ordering: .acquiring), accepted: v.sum(S.accepted), closed: closedBy.reduce(0, +),
+                refused: v.sum(S.refused), closedBy: closedBy, acceptErrors: v.sum(S.acceptErrors),
+                bytesReceived: v.sum(S.bytesIn), bytesSent: v.sum(S.bytesOut), receives: v.sum(S.receives),
+                pending: counts.pending, queued: counts.queued, queuedPeak: counts.queued,
+                delivered: NotificationMode.allCases.map { UInt64(counts.delivered.total(mode: $0)) },
+                ringDepth: engine.ringDepth, ringOverflow: engine.ringOverflow, bufferWaits: v.sum(S.bufferWaits),
+                threads: v.live.filter { $0.id != control.id }.map { b in
+                    var row = b.row()
+                    if let role = roles[b.id] { row.role = role }
+                    return row
+                },
+                events: log.events)
         }
-        var rows: [SessionRow] = []
         if includeRows {
-            let names = Dictionary(blocks.map { ($0.id, $0.name) }, uniquingKeysWith: { a, _ in a })
-            rows = self.sessions.withLock { Array($0.values) }.map { $0.row(now: now, threadNames: names) }
-            rows.sort { $0.id < $1.id }
+            let known = s.threads + registry.retiredRows
+            let names = Dictionary(known.map { ($0.id, $0.name) }, uniquingKeysWith: { a, _ in a })
+            s.sessionRows = self.sessions.withLock { Array($0.values) }.map { $0.row(now: now, threadNames: names) }
+            s.sessionRows.sort { $0.id < $1.id }
         }
-        return StatsSnapshot(
-            takenAtNanos: now, startedAtNanos: startedAtNanos, mode: mode, engine: engineKind,
-            engineReason: engineReason, listenAddress: address.description, modeSwitches: router.switches,
-            sessions: live.load(ordering: .acquiring), accepted: accepted, closed: closedBy.reduce(0, +),
-            refused: registry.sum(S.refused, in: blocks), closedBy: closedBy,
-            acceptErrors: registry.sum(S.acceptErrors, in: blocks),
-            bytesReceived: registry.sum(S.bytesIn, in: blocks), bytesSent: registry.sum(S.bytesOut, in: blocks),
-            receives: registry.sum(S.receives, in: blocks), pending: pending, queued: queued,
-            queuedPeak: router.peaks, delivered: NotificationMode.allCases.map { UInt64(counts.delivered.total(mode: $0)) },
-            ringDepth: engine.ringDepth, ringOverflow: engine.ringOverflow,
-            bufferWaits: registry.sum(S.bufferWaits, in: blocks), threads: threads, sessionRows: rows,
-            events: log.events)
+        return s
     }
 }

@@ -23,8 +23,6 @@ final class Listener: CompletionTarget, @unchecked Sendable {
     private let done = Atomic<Bool>(false)
     private let retryScheduled = Atomic<Bool>(false)
     private let retryThreads = ThreadList()
-    /// Counters of the retry threads: one at a time writes them.
-    private let retryStats: ThreadStats
     private static let retryDelayMicros: UInt32 = 100_000
 
     init(socket: EngineSocket, server: EchoServer) {
@@ -32,8 +30,6 @@ final class Listener: CompletionTarget, @unchecked Sendable {
         self.server = server
         request = Overlapped(kind: .accept, socket: socket)
         reserveFd = open("/dev/null", O_RDONLY | O_CLOEXEC)
-        retryStats = server.registry.register(name: "accept-retry", role: .control, mode: nil)
-        retryStats.retire()
     }
 
     deinit {
@@ -111,11 +107,14 @@ final class Listener: CompletionTarget, @unchecked Sendable {
     /// time). False if one is already scheduled.
     private func scheduleRetry() -> Bool {
         guard !retryScheduled.exchange(true, ordering: .acquiringAndReleasing) else { return false }
-        let stats = retryStats
         retryThreads.add(OSThread(name: "accept-retry") { [self] in
             usleep(Self.retryDelayMicros)
             retryScheduled.store(false, ordering: .releasing)
-            if !server.isStopping { resume(on: IOThread(stats: stats)) }
+            if !server.isStopping {
+                let stats = server.registry.register(name: "accept-retry", role: .control, mode: nil)
+                resume(on: IOThread(stats: stats))
+                server.registry.retire(stats)
+            }
         })
         return true
     }

@@ -21,19 +21,32 @@ final class Sampler: Sendable {
     private let take: @Sendable () -> StatsSnapshot
     private let wakeup = Wakeup()
     private let thread = Locked<OSThread?>(nil)
+    /// Written only by the sampler thread (and `start`, before it exists).
+    nonisolated(unsafe) private var peaks: QueuePeaks
+    /// How far back a sample's `queuedPeak` looks.
+    static let peakWindowNanos: UInt64 = 60_000_000_000
 
     /// - Parameters:
     ///   - intervalMs: milliseconds between samples (clamped to `RefreshInterval.range`).
     ///   - take: reads one snapshot; called on the sampler thread (and once here, for the first sample).
     init(intervalMs: Int, take: @escaping @Sendable () -> StatsSnapshot) {
         self.take = take
+        peaks = QueuePeaks(windowNanos: Self.peakWindowNanos)
         state = Locked(State(latest: Sample(first: take()),
                              intervalNanos: UInt64(RefreshInterval.clamp(intervalMs)) * 1_000_000))
     }
 
+    /// One snapshot with its windowed peaks.
+    private func sample() -> StatsSnapshot {
+        var s = take()
+        s.queuedPeak = peaks.add(s.queued, at: s.takenAtNanos)
+        s.queuedPeakWindowSeconds = Double(peaks.windowNanos) / 1e9
+        return s
+    }
+
     /// Takes the first sample of the run and starts the thread. Call once.
     func start() {
-        let first = take()
+        let first = sample()
         state.withLock { $0.latest = Sample(first: first) }
         thread.withLock { $0 = OSThread(name: "sampler") { [self] in run() } }
     }
@@ -75,7 +88,7 @@ final class Sampler: Sendable {
                 due = monotonicNanos()
                 continue
             }
-            let snapshot = take()
+            let snapshot = sample()
             state.withLock { $0.latest = $0.latest.followed(by: snapshot) }
         }
     }
