@@ -21,6 +21,7 @@ struct PostPath: Sendable {
     @inline(__always)
     func post(_ request: Overlapped, in mode: NotificationMode, target: CompletionTarget, home: Int,
               from thread: IOThread) {
+        thread.assertOnOwner()
         request.ticket = router.notifier(mode).ticket(for: request, home: home, from: thread)
         request.target = target
         thread.stats.countPosted(request.kind, mode)

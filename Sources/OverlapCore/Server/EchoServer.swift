@@ -7,7 +7,7 @@ import Synchronization
 /// The overlapped echo server: a listener, sessions, an engine and the
 /// notifier of each mode, wired together. It is the `ServerControl` that
 /// front ends read.
-public final class EchoServer: ServerControl, @unchecked Sendable {
+public final class EchoServer: ServerControl, SessionHost, ListenerHost, @unchecked Sendable {
     public let config: ServerConfig
     /// The address actually bound (with the real port when `config.port` is 0).
     public let address: SocketAddress
@@ -20,11 +20,14 @@ public final class EchoServer: ServerControl, @unchecked Sendable {
     let registry = StatsRegistry()
     let log: EventLog
     let router: ModeRouter
+    let posting: PostPath
     private let listenFd: Int32
     // Set in init right after the server exists; the listener needs `self`.
     private var listener: Listener!
     private let control: IOThread
     private let stopping = Atomic<Bool>(false)
+    /// Signalled while stopping, when the last session closes or the listener finishes.
+    private let quiesced = Wakeup()
     private let started = Atomic<Bool>(false)
     private let live = Atomic<Int>(0)
     private let nextSessionID = Atomic<UInt64>(1)
@@ -58,7 +61,8 @@ public final class EchoServer: ServerControl, @unchecked Sendable {
         router = ModeRouter(mode: config.mode, threads: config.threads, concurrency: config.concurrency,
                             engineJoinsPort: config.engineJoinsPort,
                             registry: registry)
-        control = IOThread(stats: registry.register(name: "control", role: .control, mode: nil))
+        posting = PostPath(router: router, engine: engine)
+        control = IOThread(stats: registry.register(name: "control", role: .control, mode: nil), anyThread: true)
         do {
             listener = Listener(socket: try engine.attach(fd: listenFd), server: self)
         } catch {
@@ -95,12 +99,10 @@ public final class EchoServer: ServerControl, @unchecked Sendable {
     /// The mode new requests are posted in.
     var mode: NotificationMode { router.current }
 
-    /// Posts `request` for `target` in the current mode. `home` is the APC
-    /// thread of the poster (callback mode queues the completion routine there).
-    @inline(__always)
-    func post(_ request: Overlapped, target: CompletionTarget, home: Int, from thread: IOThread) {
-        PostPath(router: router, engine: engine).post(request, target: target, home: home, from: thread)
-    }
+    var buffers: BufferPool { engine.buffers }
+
+    func detach(_ socket: EngineSocket) { engine.detach(socket) }
+
     var isStopping: Bool { stopping.load(ordering: .acquiring) }
     var sessionCount: Int { live.load(ordering: .acquiring) }
 
@@ -124,20 +126,27 @@ public final class EchoServer: ServerControl, @unchecked Sendable {
         }
         let peer = SocketAddress.peer(of: fd)?.description ?? "?"
         let session = Session(id: nextSessionID.wrappingAdd(1, ordering: .relaxed).oldValue, socket: socket,
-                              peer: peer, home: router.homeThread(), server: self)
+                              peer: peer, home: router.homeThread(), host: self)
         live.wrappingAdd(1, ordering: .relaxed)
         sessions.withLock { $0[session.id] = session }
         thread.stats.add(ThreadStats.Slot.accepted)
         log.logger.debug("session \(session.id) opened from \(peer)")
         session.start(on: thread)
+        // Admitted while `stop` was interrupting the others: it may have missed this one.
+        if isStopping { session.interrupt() }
     }
 
     func sessionClosed(_ session: Session, reason: CloseReason, on thread: IOThread) {
         log.logger.debug("session \(session.id) closed: \(reason.rawValue)")
         sessions.withLock { _ = $0.removeValue(forKey: session.id) }
         thread.stats.add(ThreadStats.Slot.closedBase + reason.index)
-        live.wrappingSubtract(1, ordering: .releasing)
+        let left = live.wrappingSubtract(1, ordering: .releasing).newValue
+        if left == 0 && isStopping { quiesced.signal() }
         listener.resume(on: thread)
+    }
+
+    func listenerClosed() {
+        quiesced.signal()
     }
 
     /// Stops gracefully: no new connections, every session shut down and
@@ -152,16 +161,16 @@ public final class EchoServer: ServerControl, @unchecked Sendable {
         for s in sessions.withLock({ Array($0.values) }) { s.interrupt() }
         // Sessions waiting for a buffer have nothing in flight: close them here.
         for s in bufferWaits.close() { s.finish(.shutdown, on: control) }
+        // Each session closes once its last request is delivered, and the
+        // listener once its accept is: when both are done nothing is in flight.
         let deadline = monotonicNanos() + UInt64(timeout * 1e9)
-        var clean = false
-        while monotonicNanos() < deadline {
-            let snap = snapshot(sessions: false)
-            if listener.isClosed && snap.sessions == 0 && snap.pending.total == 0 && snap.queued.allSatisfy({ $0 == 0 }) {
-                clean = true
-                break
-            }
-            usleep(2000)
+        while !(listener.isClosed && sessionCount == 0) {
+            let now = monotonicNanos()
+            guard now < deadline else { break }
+            _ = quiesced.wait(timeoutNanos: deadline - now)
         }
+        let c = registry.requestCounts
+        let clean = listener.isClosed && sessionCount == 0 && c.pending.total == 0 && c.queued.allSatisfy { $0 == 0 }
         sampler.stop()
         listener.joinRetries()
         router.stop()

@@ -14,7 +14,7 @@ import Synchronization
 /// and posts again when a session closes or after 100 ms, whichever is first.
 final class Listener: CompletionTarget, @unchecked Sendable {
     let socket: EngineSocket
-    private unowned let server: EchoServer
+    private unowned let server: ListenerHost
     private let request: Overlapped
     private var reserveFd: Int32
     /// True while no accept is posted because descriptors ran out; the next
@@ -25,7 +25,7 @@ final class Listener: CompletionTarget, @unchecked Sendable {
     private let retryThreads = ThreadList()
     private static let retryDelayMicros: UInt32 = 100_000
 
-    init(socket: EngineSocket, server: EchoServer) {
+    init(socket: EngineSocket, server: ListenerHost) {
         self.socket = socket
         self.server = server
         request = Overlapped(kind: .accept, socket: socket)
@@ -38,7 +38,7 @@ final class Listener: CompletionTarget, @unchecked Sendable {
 
     func post(on thread: IOThread) {
         request.result = 0
-        server.post(request, target: self, home: 0, from: thread)
+        server.posting.post(request, target: self, home: 0, from: thread)
     }
 
     /// True once the accept has completed for the last time (server stopping).
@@ -146,5 +146,6 @@ final class Listener: CompletionTarget, @unchecked Sendable {
 
     private func finish() {
         done.store(true, ordering: .releasing)
+        server.listenerClosed()
     }
 }

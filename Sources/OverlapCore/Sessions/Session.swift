@@ -22,7 +22,7 @@ final class Session: CompletionTarget, @unchecked Sendable {
     let createdAtNanos: UInt64
     /// The APC thread this session is pinned to (callback mode).
     let home: Int
-    private unowned let server: EchoServer
+    private unowned let host: SessionHost
     private let recvRequest: Overlapped
     private let sendRequest: Overlapped
 
@@ -33,13 +33,18 @@ final class Session: CompletionTarget, @unchecked Sendable {
     private let lastThread = Atomic<Int>(-1)
     private let stateCode = Atomic<UInt8>(0)
     private var closed = false
+    /// False once the descriptor is closed: `interrupt` from another thread
+    /// must not shut down a number the kernel has given to a new socket.
+    private let descriptorOpen = Locked(true)
+    /// Debug builds: one handler at a time, from its start to the post that hands the session on.
+    private let owner = SingleOwner()
 
-    init(id: UInt64, socket: EngineSocket, peer: String, home: Int, server: EchoServer) {
+    init(id: UInt64, socket: EngineSocket, peer: String, home: Int, host: SessionHost) {
         self.home = home
         self.id = id
         self.socket = socket
         self.peer = peer
-        self.server = server
+        self.host = host
         recvRequest = Overlapped(kind: .recv, socket: socket)
         sendRequest = Overlapped(kind: .send, socket: socket)
         createdAtNanos = monotonicNanos()
@@ -55,15 +60,18 @@ final class Session: CompletionTarget, @unchecked Sendable {
         setState(.receiving)
         recvRequest.buffer = nil
         recvRequest.result = 0
-        server.post(recvRequest, target: self, home: home, from: thread)
+        owner.handOff()
+        host.posting.post(recvRequest, target: self, home: home, from: thread)
     }
 
     private func postSend(on thread: IOThread) {
         setState(.sending)
-        server.post(sendRequest, target: self, home: home, from: thread)
+        owner.handOff()
+        host.posting.post(sendRequest, target: self, home: home, from: thread)
     }
 
     func complete(_ r: Overlapped, on thread: IOThread) {
+        owner.enter("session \(id)")
         add(requests, 1)
         lastActive.store(thread.now, ordering: .relaxed)
         lastThread.store(thread.id, ordering: .relaxed)
@@ -84,16 +92,16 @@ final class Session: CompletionTarget, @unchecked Sendable {
                 finish(.peerClosed, on: thread)
             } else if n == -ENOBUFS {
                 thread.stats.add(ThreadStats.Slot.bufferWaits)
-                if server.isStopping {
+                if host.isStopping {
                     finish(.shutdown, on: thread)
                 } else {
                     setState(.waitingForBuffer)
-                    if !server.bufferWaits.wait(self) { bufferAvailable(on: thread) }
+                    if !host.bufferWaits.wait(self) { bufferAvailable(on: thread) }
                 }
             } else {
-                if let b = r.buffer { server.engine.buffers.release(b, on: thread) }
+                if let b = r.buffer { host.buffers.release(b, on: thread) }
                 r.buffer = nil
-                finish(Self.reason(errno: -n, stopping: server.isStopping), on: thread)
+                finish(Self.reason(errno: -n, stopping: host.isStopping), on: thread)
             }
         case .send:
             if n > 0 {
@@ -107,12 +115,12 @@ final class Session: CompletionTarget, @unchecked Sendable {
                 }
                 let b = r.buffer!
                 r.buffer = nil
-                server.engine.buffers.release(b, on: thread)
+                host.buffers.release(b, on: thread)
                 postRecv(on: thread)
             } else {
-                if let b = r.buffer { server.engine.buffers.release(b, on: thread) }
+                if let b = r.buffer { host.buffers.release(b, on: thread) }
                 r.buffer = nil
-                finish(n == 0 ? .error : Self.reason(errno: -n, stopping: server.isStopping), on: thread)
+                finish(n == 0 ? .error : Self.reason(errno: -n, stopping: host.isStopping), on: thread)
             }
         case .accept:
             preconditionFailure("a session posts no accept")
@@ -122,7 +130,7 @@ final class Session: CompletionTarget, @unchecked Sendable {
     /// A buffer came back while this session waited for one (or one was free
     /// after all, or the server is stopping and nobody waits any more).
     func bufferAvailable(on thread: IOThread) {
-        if server.isStopping {
+        if host.isStopping {
             finish(.shutdown, on: thread)
         } else {
             postRecv(on: thread)
@@ -131,8 +139,12 @@ final class Session: CompletionTarget, @unchecked Sendable {
 
     /// Asks the peer's pending request to complete now (server shutdown): the
     /// recv sees end of stream, a send fails, and the handler closes the session.
+    /// Any thread; a no-op once the session has closed (its descriptor
+    /// number may already belong to another socket).
     func interrupt() {
-        _ = Glibc.shutdown(socket.fd, Int32(SHUT_RDWR))
+        descriptorOpen.withLock { open in
+            if open { _ = Glibc.shutdown(socket.fd, Int32(SHUT_RDWR)) }
+        }
     }
 
     /// Closes the session; called once, with no request in flight.
@@ -140,9 +152,13 @@ final class Session: CompletionTarget, @unchecked Sendable {
         precondition(!closed, "session \(id) closed twice")
         closed = true
         setState(.closing)
-        server.engine.detach(socket)
-        Glibc.close(socket.fd)
-        server.sessionClosed(self, reason: reason, on: thread)
+        host.detach(socket)
+        descriptorOpen.withLock { open in
+            open = false
+            Glibc.close(socket.fd)
+        }
+        owner.handOff()
+        host.sessionClosed(self, reason: reason, on: thread)
     }
 
     static func reason(errno e: Int32, stopping: Bool) -> CloseReason {
