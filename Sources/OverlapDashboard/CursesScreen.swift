@@ -16,6 +16,7 @@ public final class CursesScreen: Screen {
     public let unicode: Bool
     private let colors: Bool
     private var ended = false
+    private var decoder: InputDecoder
 
     /// Opens the terminal on stdin/stdout. Throws, with the terminal left as it
     /// was, when there is none or `TERM` cannot draw a full-screen view.
@@ -48,9 +49,21 @@ public final class CursesScreen: Screen {
         window = overlap_stdscr()!
         cbreak()
         noecho()
+        // Keys the terminfo entry lists still arrive as KEY_* codes; the
+        // decoder reads every other sequence whole.
         keypad(window, true)
+        // Without mousemask, ncurses turns the first bytes of a mouse report
+        // (kmous: ESC [ M or ESC [ <) into KEY_MOUSE and hands over the rest
+        // ("0;10;5M") as typed keys. Unbound, the whole report reaches the
+        // decoder, which ignores it.
+        if let kmous = tigetstr("kmous"), Int(bitPattern: kmous) != -1 {
+            _ = define_key(kmous, 0)
+        }
         curs_set(0)
         set_escdelay(25)
+        decoder = InputDecoder(keyCodes: Self.keyCodes,
+                               pasteStartCode: Self.keyCode(of: "\u{1B}[200~"),
+                               pasteEndCode: Self.keyCode(of: "\u{1B}[201~"))
         if has_colors() && getenv("NO_COLOR") == nil {
             start_color()
             use_default_colors()
@@ -122,31 +135,44 @@ public final class CursesScreen: Screen {
         wrefresh(window)
     }
 
-    /// Waits up to `timeoutMs` for a key.
+    /// The key codes of the keys the dashboard uses; every other code
+    /// (modified keys ncurses recognises, KEY_MOUSE) is ignored.
+    private static var keyCodes: [Int32: Key] {
+        [KEY_RESIZE: .resize, KEY_UP: .up, KEY_DOWN: .down, KEY_PPAGE: .pageUp, KEY_NPAGE: .pageDown,
+         KEY_HOME: .home, KEY_END: .end, KEY_BACKSPACE: .backspace, KEY_ENTER: .enter,
+         overlap_key_f(1): .f1, overlap_key_f(10): .f10]
+    }
+
+    /// The key code ncurses gives a sequence, if the terminfo entry makes a
+    /// key of it (ncurses 6.4 makes none of the paste brackets, which
+    /// xterm-256color lists as PS/PE; another version might).
+    private static func keyCode(of sequence: String) -> Int32? {
+        let code = key_defined(sequence)
+        return code > 0 ? code : nil
+    }
+
+    /// Waits up to `timeoutMs` for a key; while an escape sequence or a paste
+    /// is being read, up to the decoder's own timeout instead (50 or 500 ms).
+    /// Returns nil when nothing came and for input that is not a key: the
+    /// bytes of a sequence, which `InputDecoder` swallows whole.
     public func readKey(timeoutMs: Int) -> Key? {
-        wtimeout(window, Int32(max(0, timeoutMs)))
-        let c = wgetch(window)
-        if c == ERR { return nil }
-        switch c {
-        case KEY_RESIZE:
+        wtimeout(window, Int32(decoder.continuationTimeoutMs ?? max(0, timeoutMs)))
+        var c: wint_t = 0
+        let unit: InputUnit?
+        switch wget_wch(window, &c) {
+        case OK:
+            // wget_wch only returns valid characters; a value that is not one is skipped.
+            guard let scalar = Unicode.Scalar(UInt32(c)) else { return nil }
+            unit = .char(scalar)
+        case KEY_CODE_YES: unit = .key(Int32(bitPattern: UInt32(c)))
+        default: unit = nil  // ERR: nothing within the wait
+        }
+        let key = decoder.feed(unit)
+        if key == .resize {
             width = Int(overlap_getmaxx(window))
             height = Int(overlap_getmaxy(window))
-            return .resize
-        case KEY_UP: return .up
-        case KEY_DOWN: return .down
-        case KEY_PPAGE: return .pageUp
-        case KEY_NPAGE: return .pageDown
-        case KEY_HOME: return .home
-        case KEY_END: return .end
-        case KEY_BACKSPACE, 127, 8: return .backspace
-        case KEY_ENTER, 10, 13: return .enter
-        case 27: return .escape
-        default:
-            if c == overlap_key_f(1) { return .f1 }
-            if c == overlap_key_f(10) { return .f10 }
-            if c >= 32 && c < 127, let u = Unicode.Scalar(UInt32(c)) { return .char(Character(u)) }
-            return nil
         }
+        return key
     }
 }
 
