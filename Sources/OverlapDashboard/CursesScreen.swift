@@ -78,15 +78,18 @@ public final class CursesScreen: Screen {
         }
         width = Int(overlap_getmaxx(window))
         height = Int(overlap_getmaxy(window))
+        BracketedPaste.set(on: true)
     }
 
     deinit { end() }
 
-    /// Gives the terminal back as it was (echo, canonical mode, cursor).
+    /// Gives the terminal back as it was (echo, canonical mode, cursor,
+    /// bracketed paste off).
     public func end() {
         guard !ended else { return }
         ended = true
         endwin()
+        BracketedPaste.set(on: false)
         delscreen(screenRef)
     }
 
@@ -176,8 +179,34 @@ public final class CursesScreen: Screen {
     }
 }
 
-/// `endwin` from a crash handler: it only writes the reset sequences, which
-/// is what a crash needs.
+/// xterm's bracketed paste (DEC private mode 2004): while it is on, the
+/// terminal sends a paste between `ESC [200~` and `ESC [201~`, which the
+/// decoder makes one `Key.paste`, so pasted text never runs as keys.
+/// Terminals without it ignore the private mode. On from `CursesScreen.init`
+/// until the terminal is given back (`end`, or `endwinForCrash`).
+enum BracketedPaste {
+    /// Writes the mode straight to the terminal with write(2): safe in a
+    /// crash handler, and not held back the way putp's output was (it sat in
+    /// stdio's buffer until the process exited).
+    static func set(on: Bool) {
+        let sequence: StaticString = on ? "\u{1B}[?2004h" : "\u{1B}[?2004l"
+        var done = 0
+        while done < sequence.utf8CodeUnitCount {
+            let n = write(STDOUT_FILENO, sequence.utf8Start + done, sequence.utf8CodeUnitCount - done)
+            if n > 0 {
+                done += n
+            } else if n < 0 && errno == EINTR {
+                continue
+            } else {
+                return  // the terminal is gone: nothing to restore
+            }
+        }
+    }
+}
+
+/// `endwin` from a crash handler: it only writes the reset sequences (and
+/// turns bracketed paste off), which is what a crash needs.
 func endwinForCrash() {
     endwin()
+    BracketedPaste.set(on: false)
 }

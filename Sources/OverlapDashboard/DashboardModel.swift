@@ -65,6 +65,9 @@ public final class DashboardModel {
             return true
         }
         if key == .resize { return true }
+        // Pasted text is never commands: it goes into the filter line when
+        // that is open (above), and is dropped anywhere else.
+        if case .paste = key { return false }
         guard let command = KeyMap.command(for: key) else { return false }
         apply(command)
         return true
@@ -115,9 +118,17 @@ public final class DashboardModel {
             state.overlay = .filter(String(text.dropLast()))
         case .char(let c) where !c.isNewline:
             state.overlay = .filter(text + String(c))
+        case .paste(let pasted):
+            // The filter is one line of text: line breaks, tabs and other
+            // control characters in a paste are left out.
+            state.overlay = .filter(text + pasted.filter(Self.isPrintable))
         default:
             break
         }
+    }
+
+    private static func isPrintable(_ c: Character) -> Bool {
+        !c.isNewline && !c.unicodeScalars.contains { $0.properties.generalCategory == .control }
     }
 
     /// Page size used by PgUp/PgDn: the rows the sessions table showed last.

@@ -89,6 +89,29 @@ struct ModelTests {
         #expect(model.state.filter == "wait", "Esc closes the filter line without changing the filter")
     }
 
+    @Test("a paste goes into the open filter line, printable characters only, and is dropped anywhere else")
+    func paste() {
+        let control = AdvancingControl()
+        let model = DashboardModel(control: control)
+        let start = model.state
+        #expect(!model.handle(.paste("123q")), "nothing to redraw")
+        #expect(model.state == start)
+        model.handle(.char("?"))
+        model.handle(.paste("q"))
+        #expect(model.state.overlay == .help, "a pasted q does not close help either")
+        model.handle(.escape)
+
+        model.handle(.char("/"))
+        model.handle(.char("w"))
+        model.handle(.paste("ai\r\nt\t\u{07}\u{9B}한"))
+        #expect(model.state.overlay == .filter("wait한"))
+        model.handle(.paste("q"))
+        model.handle(.backspace)
+        model.handle(.enter)
+        #expect(model.state.filter == "wait한" && model.state.overlay == .none)
+        #expect(control.switches.isEmpty && !model.state.quitting)
+    }
+
     @Test("+ and - step the server's sampling interval between 100 ms and 10 s; q closes help before it quits")
     func refreshAndQuit() {
         let control = AdvancingControl()
