@@ -12,7 +12,8 @@ public enum DashboardApp {
     }
 
     /// Opens the terminal and runs until `q` or until `pendingSignal` returns a
-    /// signal number (polled between keys, at least every 100 ms). Each new
+    /// signal number (polled between keys, at least every 100 ms; every
+    /// 500 ms while a paste that has stalled is being read). Each new
     /// sample of the server's sampler is drawn when it arrives. The terminal
     /// is restored before this returns or throws.
     public static func run(control: ServerControl, pendingSignal: () -> Int32) throws -> Exit {
