@@ -40,6 +40,7 @@ let package = Package(
             dependencies: [
                 "OverlapModel", "OverlapThreads", "CLibURing", "CLinux",
                 .product(name: "DequeModule", package: "swift-collections"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict),

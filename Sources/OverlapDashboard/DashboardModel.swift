@@ -28,6 +28,9 @@ public final class DashboardModel {
     private let control: ServerControl
     /// Sequence number of the sample the frame shows.
     private var shown: UInt64
+    /// This dashboard started a capture after the sample with this sequence
+    /// number: until a later sample shows it, it is taken to be running.
+    private var traceStartedAfter: UInt64?
     public static let historyLength = 240
 
     public init(control: ServerControl) {
@@ -47,6 +50,9 @@ public final class DashboardModel {
         let sample = control.latestSample()
         guard sample.sequence != shown else { return false }
         shown = sample.sequence
+        if let after = traceStartedAfter, sample.sequence > after, sample.snapshot.trace?.running != true {
+            traceStartedAfter = nil
+        }
         var f = Frame(snapshot: sample.snapshot, rates: sample.rates,
                       pendingHistory: frame.pendingHistory, queueHistory: frame.queueHistory)
         f.pendingHistory.append(sample.snapshot.pending.total)
@@ -92,6 +98,25 @@ public final class DashboardModel {
             control.setRefresh(ms: RefreshInterval.step(from: control.refreshMs, faster: command == .faster))
             state.refreshMs = control.refreshMs
         case .togglePause: state.paused.toggle()
+        case .toggleTrace: toggleTrace()
+        }
+    }
+
+    /// Starts a trace capture, or stops the one running; the footer says where it goes.
+    private func toggleTrace() {
+        if frame.snapshot.trace?.running == true || traceStartedAfter != nil {
+            control.stopTrace()
+            traceStartedAfter = nil
+            state.notice = "trace stopped: its file is being completed"
+            return
+        }
+        do {
+            let after = control.latestSample().sequence
+            let path = try control.startTrace(path: nil)
+            traceStartedAfter = after
+            state.notice = "trace: writing sampled requests to \(path) (t stops)"
+        } catch {
+            state.notice = "cannot trace: \(error)"
         }
     }
 

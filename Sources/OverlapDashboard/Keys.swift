@@ -29,6 +29,7 @@ public enum Command: Sendable, Equatable {
     case faster
     case slower
     case togglePause
+    case toggleTrace
     case closeOverlay
 
     public enum ScrollMove: Sendable, Equatable {
@@ -52,6 +53,7 @@ public enum KeyMap {
         .char("/"): .openFilter,
         .char("+"): .faster, .char("="): .faster, .char("-"): .slower,
         .char(" "): .togglePause,
+        .char("t"): .toggleTrace,
         .escape: .closeOverlay,
     ]
 

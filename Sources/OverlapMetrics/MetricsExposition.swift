@@ -89,7 +89,7 @@ public final class MetricsExposition: Sendable {
                 s.ringOverflow)
         counter("overlap_buffer_waits_total", "Receives that found no free buffer and waited for one.", [],
                 s.bufferWaits)
-        return r.emitToString()
+        return r.emitToString() + LatencyExposition.text(window.snapshot.latency)
     }
 
     static func roleName(_ role: ThreadRole) -> String {

@@ -40,6 +40,10 @@ public struct ThreadRow: Sendable, Equatable, Codable {
     public var startedAtNanos: UInt64
     /// False once the thread has retired (its totals still count in the sums).
     public var alive: Bool
+    /// 99th percentile of the notification delay of the sampled requests
+    /// whose handlers this thread ran in the last sampling window, in
+    /// nanoseconds (nil: none, or not a sample).
+    public var notifyP99Nanos: UInt64?
 
     public init(id: Int, name: String, role: ThreadRole, mode: NotificationMode?, completions: UInt64,
                 busyNanos: UInt64, startedAtNanos: UInt64, alive: Bool) {
@@ -175,6 +179,11 @@ public struct StatsSnapshot: Sendable, Equatable, Codable {
     public var threads: [ThreadRow]
     public var sessionRows: [SessionRow]
     public var events: [ServerEvent]
+    /// Where sampled requests' time went (nil in a fresh snapshot: the
+    /// sampler computes it, over its window and since start).
+    public var latency: LatencyFigures?
+    /// The current or last trace capture (nil: none started).
+    public var trace: TraceStatus?
 
     public init(takenAtNanos: UInt64 = 0, startedAtNanos: UInt64 = 0, mode: NotificationMode = .port,
                 engine: EngineKind = .epoll, engineReason: String = "", listenAddress: String = "",
@@ -240,6 +249,12 @@ public protocol ServerControl: Sendable {
     /// Makes `mode` the mode of every request posted from now on. Throws if the
     /// server cannot run that mode.
     func switchMode(to mode: NotificationMode) throws
+    /// Starts a trace capture of the sampled requests (Chrome trace-event
+    /// JSON) into `path`, or a default file name; returns the path. Throws
+    /// an error worded for the user.
+    func startTrace(path: String?) throws -> String
+    /// Stops a running trace capture; its status shows in the snapshot.
+    func stopTrace()
 }
 
 /// One sample of the server's sampler.

@@ -27,6 +27,7 @@ struct Serve: ParsableCommand {
               overlap serve --headless --metrics-port 9100     Prometheus metrics at http://127.0.0.1:9100/metrics
               overlap --log-file /tmp/overlap.log --log-level debug   dashboard, with a debug log on the side
               overlap serve --headless --engine epoll --threads 4 --concurrency 2
+              overlap serve --trace /tmp/overlap.json --sample 1   trace every request for 10 s (open in ui.perfetto.dev)
             """)
 
     @Option(help: "Address to listen on (numeric IPv4 or IPv6). Listening on all interfaces (0.0.0.0) is an explicit choice.")
@@ -52,6 +53,12 @@ struct Serve: ParsableCommand {
     var metricsPort: Int?
     @Option(help: "Sampling interval in milliseconds (100-10000): the stats line, the dashboard and every rate and busy ratio use the server's samples.")
     var refreshMs = 1000
+    @Option(help: "Stamp one request in N (per posting thread, on average) to measure where its time goes: kernel, notify, handler. 0 turns it off; 1 stamps every request (costs more).")
+    var sample = ServerConfig.defaultSampleEvery
+    @Option(help: "Write a Chrome trace-event JSON file of the sampled requests (open it in ui.perfetto.dev or chrome://tracing); the key t does the same from the dashboard.")
+    var trace: String?
+    @Option(help: "How long a trace capture runs before it stops itself, in seconds (1-3600).")
+    var traceSeconds = 10.0
     @Option(help: "Headless stats: text (one line) or json (one object per line, the dashboard's figures).")
     var statsFormat = StatsFormat.text
     @Option(help: "Least severe log record kept: trace, debug, info, notice, warning, error or critical.")
@@ -70,6 +77,15 @@ struct Serve: ParsableCommand {
         }
         guard RefreshInterval.range.contains(refreshMs) else {
             throw ValidationError("--refresh-ms must be \(RefreshInterval.range.lowerBound)-\(RefreshInterval.range.upperBound), not \(refreshMs)")
+        }
+        guard (0...1_000_000).contains(sample) else {
+            throw ValidationError("--sample must be 0 (off) to 1000000, not \(sample)")
+        }
+        guard traceSeconds >= 1 && traceSeconds <= 3600 else {
+            throw ValidationError("--trace-seconds must be 1-3600, not \(traceSeconds)")
+        }
+        if trace != nil && sample == 0 {
+            throw ValidationError("--trace writes the sampled requests, and --sample 0 samples none: drop --sample 0 (or use --sample 1 to trace every request)")
         }
         if let m = metricsPort {
             guard (0...65535).contains(m) else { throw ValidationError("--metrics-port must be 0-65535, not \(m)") }
@@ -93,6 +109,8 @@ struct Serve: ParsableCommand {
         config.engineJoinsPort = engineJoinsPort
         config.maxSessions = maxSessions
         config.refreshMs = refreshMs
+        config.sampleEvery = sample
+        config.traceSeconds = traceSeconds
         config.sampleSessionRows = !headless  // only the dashboard shows them
         // Every thread the server starts inherits this mask: only this thread
         // receives SIGINT/SIGTERM, in sigtimedwait below.
@@ -106,13 +124,31 @@ struct Serve: ParsableCommand {
         do {
             bootstrapLogging(level: logLevel, headless: headless, file: try logFile.map { try FileLogHandler.Output(path: $0) })
             server = try EchoServer(config: config, logger: Logger(label: "overlap"))
-            if let m = metricsPort {
+            guard (0...1_000_000).contains(sample) else {
+            throw ValidationError("--sample must be 0 (off) to 1000000, not \(sample)")
+        }
+        guard traceSeconds >= 1 && traceSeconds <= 3600 else {
+            throw ValidationError("--trace-seconds must be 1-3600, not \(traceSeconds)")
+        }
+        if trace != nil && sample == 0 {
+            throw ValidationError("--trace writes the sampled requests, and --sample 0 samples none: drop --sample 0 (or use --sample 1 to trace every request)")
+        }
+        if let m = metricsPort {
                 metrics = try MetricsHTTPServer(host: host, port: m, exposition: MetricsExposition(control: server))
             }
             try server.start()
         } catch {
             printError("\(error)")
             throw ExitCode(1)
+        }
+        if let trace {
+            do {
+                _ = try server.startTrace(path: trace)
+            } catch {
+                server.stop()
+                printError("--trace: \(error)")
+                throw ExitCode(1)
+            }
         }
         metrics?.start()
         defer { metrics?.stop() }

@@ -20,6 +20,8 @@ final class LogTarget: CompletionTarget {
         self.holdOn = holdOn
     }
 
+    var sessionID: UInt64 { 1 }
+
     func complete(_ request: Overlapped, on thread: IOThread) {
         log.withLock { $0.append(Entry(id: request.result, thread: thread.name, mode: request.mode)) }
         if holdOn.contains(request.result) { gate.wait() }

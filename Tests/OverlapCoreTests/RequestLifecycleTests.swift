@@ -48,6 +48,8 @@ final class RecordingTarget: CompletionTarget {
     let ran = Locked<[(thread: String, result: Int32)]>([])
     let gate = Wakeup()
 
+    var sessionID: UInt64 { 1 }
+
     func complete(_ request: Overlapped, on thread: IOThread) {
         ran.withLock { $0.append((thread.name, request.result)) }
         gate.wait()

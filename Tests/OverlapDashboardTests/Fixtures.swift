@@ -50,7 +50,22 @@ enum Fixtures {
             delivered: [0, 92_000 * scale, 1000 * scale], ringDepth: 2, ringOverflow: 0,
             threads: threads, sessionRows: rows, events: events)
         s.queuedPeakWindowSeconds = 60
+        s.latency = latency
+        s.threads[2].notifyP99Nanos = 41_000_000  // apc-0, the busy one
+        s.threads[3].notifyP99Nanos = 9_500
         return s
+    }
+
+    /// Callback mode with a slow APC thread; port mode's last requests still finishing.
+    static var latency: LatencyFigures {
+        var l = LatencyFigures.empty(sampleEvery: 64)
+        l.notify[NotificationMode.callback.index] = LatencyStage(windowCount: 1437, p50Nanos: 18_400, p99Nanos: 41_000_000)
+        l.handler[NotificationMode.callback.index] = LatencyStage(windowCount: 1437, p50Nanos: 2_100, p99Nanos: 7_800)
+        l.notify[NotificationMode.port.index] = LatencyStage(windowCount: 12, p50Nanos: 31_000, p99Nanos: 95_000)
+        l.handler[NotificationMode.port.index] = LatencyStage(windowCount: 12, p50Nanos: 1_900, p99Nanos: 3_300)
+        l.kernel[OpKind.recv.index] = LatencyStage(windowCount: 700, p50Nanos: 9_000, p99Nanos: 60_000)
+        l.kernel[OpKind.send.index] = LatencyStage(windowCount: 749, p50Nanos: 3_200, p99Nanos: 11_000)
+        return l
     }
 
     /// A frame built from two snapshots one second apart, with some history.
@@ -122,4 +137,16 @@ final class AdvancingControl: ServerControl, Sendable {
     }
 
     var switches: [NotificationMode] { state.withLock { $0.switches } }
+
+    /// Trace captures asked for: a start records its path, a stop records nil.
+    private let traces = Mutex<[String?]>([])
+    var traceCalls: [String?] { traces.withLock { $0 } }
+
+    func startTrace(path: String?) throws -> String {
+        let file = path ?? "overlap-trace-test.json"
+        traces.withLock { $0.append(file) }
+        return file
+    }
+
+    func stopTrace() { traces.withLock { $0.append(nil) } }
 }

@@ -117,6 +117,7 @@ final class EpollEngine: IOEngine, @unchecked Sendable {
         if shortageEnded { buffers.endShortage(on: thread) }
         guard done else { return }
         // Completed at once: still announced through its mode.
+        request.stampCompleted(at: monotonicNanos())
         thread.stats.countCompleted(request.kind, request.mode)
         thread.scratch.append(request)
         sink!.deliver(&thread.scratch, from: thread)
@@ -235,6 +236,7 @@ final class EpollEngine: IOEngine, @unchecked Sendable {
                     if bits & readBits != 0 {
                         if let r = st.reader {
                             if perform(r, &st, &shortageEnded) {
+                                r.stampCompleted(at: monotonicNanos())
                                 st.reader = nil
                                 batch.append(r)
                             }
@@ -245,6 +247,7 @@ final class EpollEngine: IOEngine, @unchecked Sendable {
                     if bits & writeBits != 0 {
                         if let w = st.writer {
                             if perform(w, &st, &shortageEnded) {
+                                w.stampCompleted(at: monotonicNanos())
                                 st.writer = nil
                                 batch.append(w)
                             }

@@ -138,6 +138,7 @@ final class UringEngine: IOEngine, @unchecked Sendable {
     func post(_ request: Overlapped, from thread: IOThread) {
         if request.kind == .send && idle.load(ordering: .relaxed) && trySendNow(request) {
             // Completed at once, as WSASend does when the data fits: still announced through its mode.
+            request.stampCompleted(at: monotonicNanos())
             thread.stats.countCompleted(request.kind, request.mode)
             thread.scratch.append(request)
             sink!.deliver(&thread.scratch, from: thread)
@@ -264,6 +265,7 @@ final class UringEngine: IOEngine, @unchecked Sendable {
                 let r = Unmanaged<Overlapped>.fromOpaque(UnsafeRawPointer(bitPattern: UInt(cqe.user_data))!)
                     .takeRetainedValue()
                 r.result = cqe.res
+                r.stampCompleted(at: thread.now)  // reaped now (read right after the wait)
                 if r.kind == .recv { recvsInFlight -= 1 }
                 if cqe.flags & bufferFlag != 0 {
                     r.buffer = buffers.ref(UInt16(cqe.flags >> bufferShift))

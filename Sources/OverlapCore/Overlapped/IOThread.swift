@@ -20,6 +20,12 @@ final class IOThread: @unchecked Sendable {
     /// visit on an engine thread). Not a dictionary: read per completion.
     var notifierState: InlineArray<3, AnyObject?> = .init(repeating: nil)
 
+    /// Posts left until the next sampled one (`shouldSample`); never reaches
+    /// 0 when sampling is off.
+    private var sampleCountdown: Int
+    /// xorshift state for the gaps between samples.
+    private var sampleRandom: UInt64
+
     #if DEBUG
     private let owner: pthread_t?
     #endif
@@ -29,10 +35,28 @@ final class IOThread: @unchecked Sendable {
     init(stats: ThreadStats, anyThread: Bool = false) {
         self.stats = stats
         self.now = monotonicNanos()
+        sampleRandom = UInt64(truncatingIfNeeded: stats.id) &* 0x9E37_79B9_7F4A_7C15 | 1
+        sampleCountdown = stats.sampleEvery > 0 ? stats.sampleEvery : .max
         scratch.reserveCapacity(4)
         #if DEBUG
         owner = anyThread ? nil : pthread_self()
         #endif
+    }
+
+    /// Whether the request this thread posts now is stamped: one in
+    /// `stats.sampleEvery` on average. The gaps are random (1 to 2N-1), so a
+    /// thread that alternates recv and send samples both. One decrement and
+    /// one predictable branch when it is not.
+    @inline(__always)
+    func shouldSample() -> Bool {
+        sampleCountdown &-= 1
+        if sampleCountdown != 0 { return false }
+        sampleRandom ^= sampleRandom << 13
+        sampleRandom ^= sampleRandom >> 7
+        sampleRandom ^= sampleRandom << 17
+        let n = UInt64(stats.sampleEvery)
+        sampleCountdown = Int(1 + sampleRandom % (2 * n - 1))
+        return true
     }
 
     /// Debug builds: traps unless called on the thread that owns this context.

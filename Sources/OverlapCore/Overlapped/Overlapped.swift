@@ -4,6 +4,8 @@ import OverlapModel
 protocol CompletionTarget: AnyObject, Sendable {
     /// Runs the completion routine of `request` on `thread`.
     func complete(_ request: Overlapped, on thread: IOThread)
+    /// The session id the sessions table shows (0: the listener), for traces.
+    var sessionID: UInt64 { get }
 }
 
 /// An overlapped record: one accept, recv or send request.
@@ -35,6 +37,20 @@ final class Overlapped: @unchecked Sendable {
 
     /// Bytes transferred (recv/send), the accepted descriptor (accept), or -errno.
     var result: Int32 = 0
+
+    /// Latency stamps of a sampled request (monotonic ns): when it was posted
+    /// (0: not sampled) and when its I/O completed (reaped from the ring, or
+    /// performed by the epoll engine). `runCompletion` takes and clears them.
+    var postedAt: UInt64 = 0
+    var completedAt: UInt64 = 0
+    /// Sampled requests: the id of the thread that posted it (the trace's flow arrows).
+    var postedBy: Int = 0
+
+    /// A sampled request's I/O has just completed.
+    @inline(__always)
+    func stampCompleted(at now: @autoclosure () -> UInt64) {
+        if postedAt != 0 { completedAt = now() }
+    }
 
     init(kind: OpKind, socket: EngineSocket) {
         self.kind = kind

@@ -25,6 +25,10 @@ struct PostPath: Sendable {
         request.ticket = router.notifier(mode).ticket(for: request, home: home, from: thread)
         request.target = target
         thread.stats.countPosted(request.kind, mode)
+        if thread.shouldSample() {
+            request.postedBy = thread.id
+            request.postedAt = monotonicNanos()
+        }
         engine.post(request, from: thread)
     }
 }

@@ -17,7 +17,7 @@ public final class EchoServer: ServerControl, SessionHost, ListenerHost, @unchec
     let engine: IOEngine
     /// Sessions waiting for a receive buffer.
     let bufferWaits: BufferWaitQueue
-    let registry = StatsRegistry()
+    let registry: StatsRegistry
     let log: EventLog
     let router: ModeRouter
     let posting: PostPath
@@ -39,6 +39,7 @@ public final class EchoServer: ServerControl, SessionHost, ListenerHost, @unchec
     /// `logger` receives the event log's lines and per-session debug records.
     public init(config: ServerConfig, logger: Logger = Logger(label: "overlap")) throws(ServerError) {
         log = EventLog(logger: logger)
+        registry = StatsRegistry(sampleEvery: config.sampleEvery, origin: startedAtNanos)
         guard (0...65535).contains(config.port) else { throw .system("port \(config.port) out of range", EINVAL) }
         guard let addr = SocketAddress(host: config.host, port: config.port) else { throw .badHost(config.host) }
         let resolved = try resolveEngine(config.engine)
@@ -70,7 +71,7 @@ public final class EchoServer: ServerControl, SessionHost, ListenerHost, @unchec
             throw .engine(error)
         }
         let rows = config.sampleSessionRows
-        sampler = Sampler(intervalMs: config.refreshMs) { [unowned self] in snapshot(sessions: rows) }
+        sampler = Sampler(intervalMs: config.refreshMs, registry: registry) { [unowned self] in snapshot(sessions: rows) }
     }
 
     deinit {
@@ -172,6 +173,7 @@ public final class EchoServer: ServerControl, SessionHost, ListenerHost, @unchec
         let c = registry.requestCounts
         let clean = listener.isClosed && sessionCount == 0 && c.pending.total == 0 && c.queued.allSatisfy { $0 == 0 }
         sampler.stop()
+        registry.trace.finish(reason: "server stopped")
         listener.joinRetries()
         router.stop()
         engine.stop()
@@ -189,10 +191,42 @@ public final class EchoServer: ServerControl, SessionHost, ListenerHost, @unchec
         let from = router.current
         guard router.switchMode(to: mode) else { return }
         let left = registry.outstanding(from)
+        registry.trace.instant("mode \(from.rawValue) -> \(mode.rawValue)")
         log.note(.info, "mode \(from.rawValue) -> \(mode.rawValue): \(left) request\(left == 1 ? " still finishes" : "s still finish") in \(from.rawValue) mode")
     }
 
     public func latestSample() -> Sample { sampler.latest }
+
+    /// Starts a trace capture of the sampled requests into `path` (default:
+    /// `overlap-trace-<time>.json` in the working directory) for
+    /// `config.traceSeconds`. Returns the path. Throws `TraceError` (a file
+    /// that cannot be written, a capture already running, sampling off).
+    public func startTrace(path: String?) throws -> String {
+        guard config.sampleEvery > 0 else {
+            throw TraceError(description: "tracing needs sampled requests, and --sample 0 turned sampling off")
+        }
+        let file = path ?? defaultTracePath()
+        let (registry, log) = (registry, log)
+        try registry.trace.start(path: file, seconds: config.traceSeconds, threadNames: { registry.threadNames }) { status in
+            log.note(.info, "trace: \(status.requests) sampled requests in \(status.path) (\(status.stopReason ?? "stopped"))")
+        }
+        log.note(.info, "trace: writing sampled requests to \(file) for up to \(Int(config.traceSeconds)) s")
+        return file
+    }
+
+    /// Stops a running trace capture (its file is completed in the background).
+    public func stopTrace() {
+        registry.trace.stop(reason: "stopped")
+    }
+
+    private func defaultTracePath() -> String {
+        var t = time(nil)
+        var parts = tm()
+        localtime_r(&t, &parts)
+        func two(_ v: Int32) -> String { v < 10 ? "0\(v)" : "\(v)" }
+        return "overlap-trace-\(parts.tm_year + 1900)\(two(parts.tm_mon + 1))\(two(parts.tm_mday))-"
+            + "\(two(parts.tm_hour))\(two(parts.tm_min))\(two(parts.tm_sec)).json"
+    }
 
     public var refreshMs: Int { sampler.intervalMs }
 
@@ -230,6 +264,7 @@ public final class EchoServer: ServerControl, SessionHost, ListenerHost, @unchec
                 },
                 events: log.events)
         }
+        s.trace = registry.trace.status
         if includeRows {
             let known = s.threads + registry.retiredRows
             let names = Dictionary(known.map { ($0.id, $0.name) }, uniquingKeysWith: { a, _ in a })

@@ -18,6 +18,13 @@ public struct ServerConfig: Sendable, Equatable {
     public var maxSessions = 10_000
     /// Milliseconds between the sampler's samples (`RefreshInterval.range`).
     public var refreshMs = 1000
+    /// One request in this many (on average, per posting thread) is stamped
+    /// for latency: kernel, notify and handler time (`serve --sample`); 0 turns
+    /// stamping off. The default keeps the cost under 2% (docs/PERFORMANCE.md).
+    public var sampleEvery = ServerConfig.defaultSampleEvery
+    public static let defaultSampleEvery = 64
+    /// How long a trace capture runs before it stops itself, in seconds.
+    public var traceSeconds = 10.0
     /// Whether samples carry the per-session rows (the dashboard shows them;
     /// a headless server with thousands of sessions need not build them).
     public var sampleSessionRows = true

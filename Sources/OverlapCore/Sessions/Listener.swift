@@ -36,6 +36,9 @@ final class Listener: CompletionTarget, @unchecked Sendable {
         if reserveFd >= 0 { close(reserveFd) }
     }
 
+    /// The listener is no session.
+    var sessionID: UInt64 { 0 }
+
     func post(on thread: IOThread) {
         request.result = 0
         server.posting.post(request, target: self, home: 0, from: thread)

@@ -17,6 +17,7 @@ import Synchronization
 /// snapshot reads are atomics.
 final class Session: CompletionTarget, @unchecked Sendable {
     let id: UInt64
+    var sessionID: UInt64 { id }
     let peer: String
     let socket: EngineSocket
     let createdAtNanos: UInt64

@@ -26,11 +26,19 @@ final class Sampler: Sendable {
     /// How far back a sample's `queuedPeak` looks.
     static let peakWindowNanos: UInt64 = 60_000_000_000
 
+    /// Written only by the sampler thread (and `start`, before it exists).
+    nonisolated(unsafe) private var latency: LatencyCollector
+    private let registry: StatsRegistry?
+
     /// - Parameters:
     ///   - intervalMs: milliseconds between samples (clamped to `RefreshInterval.range`).
+    ///   - registry: where each sample collects the threads' latency
+    ///     histograms (nil: samples carry no latency figures).
     ///   - take: reads one snapshot; called on the sampler thread (and once here, for the first sample).
-    init(intervalMs: Int, take: @escaping @Sendable () -> StatsSnapshot) {
+    init(intervalMs: Int, registry: StatsRegistry? = nil, take: @escaping @Sendable () -> StatsSnapshot) {
         self.take = take
+        self.registry = registry
+        latency = LatencyCollector(sampleEvery: registry?.sampleEvery ?? 0)
         peaks = QueuePeaks(windowNanos: Self.peakWindowNanos)
         state = Locked(State(latest: Sample(first: take()),
                              intervalNanos: UInt64(RefreshInterval.clamp(intervalMs)) * 1_000_000))
@@ -41,6 +49,11 @@ final class Sampler: Sendable {
         var s = take()
         s.queuedPeak = peaks.add(s.queued, at: s.takenAtNanos)
         s.queuedPeakWindowSeconds = Double(peaks.windowNanos) / 1e9
+        if let registry {
+            let (figures, notifyP99) = latency.collect(live: registry.live, retired: registry.takeRetiredForLatency())
+            s.latency = figures
+            for i in s.threads.indices { s.threads[i].notifyP99Nanos = notifyP99[s.threads[i].id] }
+        }
         return s
     }
 

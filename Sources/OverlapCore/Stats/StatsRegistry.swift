@@ -16,15 +16,41 @@ final class StatsRegistry: Sendable {
         var folded = [UInt64](repeating: 0, count: ThreadStats.Slot.count)
         /// The last rows of retired threads (`retiredRows`), oldest first.
         var retiredRows = Deque<ThreadRow>()
+        /// Retired threads whose latency the sampler has not collected yet.
+        var latencyLeft: [ThreadStats] = []
     }
     private let state = Locked(State())
     private let nextID = Atomic<Int>(0)
+    /// Given to every thread registered: one request in this many it posts
+    /// is stamped for latency (0: none).
+    let sampleEvery: Int
+
+    /// Where sampled requests go while a trace capture runs.
+    let trace: TraceRecorder
+
+    /// - Parameters:
+    ///   - sampleEvery: one request in this many is stamped (0: none).
+    ///   - origin: monotonic ns traces count their timestamps from.
+    init(sampleEvery: Int = 0, origin: UInt64 = monotonicNanos()) {
+        self.sampleEvery = sampleEvery
+        trace = TraceRecorder(origin: origin)
+    }
+
+    /// The names of the running threads and of the recently retired ones, by id.
+    var threadNames: [Int: String] {
+        state.withLock { s in
+            var names: [Int: String] = [:]
+            for r in s.retiredRows { names[r.id] = r.name }
+            for t in s.live { names[t.id] = t.name }
+            return names
+        }
+    }
     /// How many retired threads' rows are kept for `retiredRows`.
     static let retiredRowsKept = 256
 
     func register(name: String, role: ThreadRole, mode: NotificationMode?) -> ThreadStats {
         let id = nextID.wrappingAdd(1, ordering: .relaxed).oldValue
-        let stats = ThreadStats(id: id, name: name, role: role, mode: mode)
+        let stats = ThreadStats(id: id, name: name, role: role, mode: mode, sampleEvery: sampleEvery, trace: trace)
         state.withLock { $0.live.append(stats) }
         return stats
     }
@@ -37,8 +63,18 @@ final class StatsRegistry: Sendable {
         state.withLock { s in
             for slot in 0..<ThreadStats.Slot.count { s.folded[slot] &+= stats.value(slot) }
             s.live.removeAll { $0 === stats }
+            s.latencyLeft.append(stats)
             s.retiredRows.append(row)
             if s.retiredRows.count > Self.retiredRowsKept { s.retiredRows.removeFirst() }
+        }
+    }
+
+    /// Threads that retired since the last call, whose latency histograms
+    /// may hold samples the sampler has not collected (the sampler only).
+    func takeRetiredForLatency() -> [ThreadStats] {
+        state.withLock { s in
+            defer { s.latencyLeft.removeAll() }
+            return s.latencyLeft
         }
     }
 

@@ -32,6 +32,12 @@ final class ThreadStats: Sendable {
     let name: String
     let mode: NotificationMode?
     let startedAtNanos: UInt64
+    /// One request in this many (on average) that this thread posts is
+    /// stamped for latency; 0: none (`serve --sample`).
+    let sampleEvery: Int
+    /// Latency of the sampled requests whose handlers this thread ran, since
+    /// the sampler last collected it.
+    let latency = Locked(ThreadLatency())
     /// What the thread does; its live details (group size, queue depth)
     /// come from its notifier at snapshot time (`ModeRouter.roles`).
     let role: ThreadRole
@@ -43,7 +49,13 @@ final class ThreadStats: Sendable {
     private let cpuClock = Atomic<Int32>(ThreadStats.unbound)
     private static let unbound = Int32.min
 
-    init(id: Int, name: String, role: ThreadRole, mode: NotificationMode?) {
+    /// The server's trace capture (sampled requests go there while it runs).
+    let trace: TraceRecorder?
+
+    init(id: Int, name: String, role: ThreadRole, mode: NotificationMode?, sampleEvery: Int = 0,
+         trace: TraceRecorder? = nil) {
+        self.sampleEvery = sampleEvery
+        self.trace = trace
         self.id = id
         self.name = name
         self.mode = mode
@@ -73,6 +85,12 @@ final class ThreadStats: Sendable {
     func countDelivered(_ op: OpKind, _ mode: NotificationMode) {
         add(Self.opSlot(Slot.delivered, op, mode))
         add(Slot.handled)
+    }
+
+    /// Records one sampled request's stages. Only the owning thread calls this.
+    func record(_ stamps: LatencyStamps) {
+        latency.withLock { $0.record(stamps) }
+        if let trace, trace.isActive { trace.add(stamps) }
     }
 
     var alive: Bool { isAlive.load(ordering: .acquiring) }
