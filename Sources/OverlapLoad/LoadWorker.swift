@@ -16,6 +16,10 @@ final class LoadWorker: @unchecked Sendable {
     var histogram = Histogram<UInt64>(highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: .three)
     var measured: UInt64 = 0
     private let epfd: Int32
+    /// Open loop: ns between two messages of a connection; 0 in closed loop.
+    private let interval: UInt64
+    /// Open loop only.
+    private var pacer: LoadPacer?
     private let scratch: UnsafeMutableRawPointer
     private static let scratchSize = 256 * 1024
     private static let openLoopWindow = 1024
@@ -23,6 +27,7 @@ final class LoadWorker: @unchecked Sendable {
     init(conns: [LoadConnection], config: LoadConfig, start: UInt64, abortRef: AbortFlag) {
         self.conns = conns
         self.config = config
+        interval = config.rate.map { UInt64(1e9 / $0) } ?? 0
         warmupEnd = start + UInt64(config.warmup * 1e9)
         sendEnd = warmupEnd + UInt64(config.duration * 1e9)
         self.abortRef = abortRef
@@ -51,8 +56,7 @@ final class LoadWorker: @unchecked Sendable {
     private func topUp(_ c: LoadConnection, now: UInt64) {
         guard c.failure == nil && !c.closed else { return }
         if now < sendEnd {
-            if let rate = config.rate {
-                let interval = UInt64(1e9 / rate)
+            if interval > 0 {
                 while c.nextDue <= now && c.inFlight < Self.openLoopWindow && c.roomForMessage() {
                     c.queueMessage(at: c.nextDue)
                     c.nextDue += interval
@@ -123,6 +127,14 @@ final class LoadWorker: @unchecked Sendable {
         }
     }
 
+    /// Open loop: gives the pacer the time the connection's next message is
+    /// due, if it can send it then.
+    private func noteDue(_ c: LoadConnection, now: UInt64) {
+        if interval > 0 && c.failure == nil && !c.closed && c.nextDue > now && c.nextDue < sendEnd {
+            pacer?.note(c.nextDue)
+        }
+    }
+
     func run() {
         for (slot, c) in conns.enumerated() {
             c.slot = slot
@@ -131,12 +143,20 @@ final class LoadWorker: @unchecked Sendable {
             ev.data.u64 = UInt64(slot)
             _ = epoll_ctl(epfd, EPOLL_CTL_ADD, c.fd, &ev)
         }
+        if interval > 0 {
+            pacer = LoadPacer(epfd: epfd, intervalNanos: interval)
+            if pacer == nil {
+                let why = String(cString: strerror(errno))
+                for c in conns { c.fail(.socket, "timerfd_create (the open-loop pacer): \(why)") }
+            }
+        }
         var events = [epoll_event](repeating: epoll_event(), count: 512)
         var now = overlap_monotonic_ns()
         for c in conns {
             c.lastProgress = now
             c.nextDue = now
             topUp(c, now: now)
+            noteDue(c, now: now)
         }
         var lastSweep = now
         var failed = conns.contains { $0.failure != nil }
@@ -147,11 +167,15 @@ final class LoadWorker: @unchecked Sendable {
                 break
             }
             if now >= sendEnd && conns.allSatisfy({ $0.inFlight == 0 || $0.closed }) { break }
-            let timeout: Int32 = config.rate != nil && now < sendEnd ? 1 : 50
+            let timeout = pacer?.timeout(now: now, idleMillis: 50) ?? 50
             let n = Int(epoll_wait(epfd, &events, Int32(events.count), timeout))
             now = overlap_monotonic_ns()
             if n > 0 {
                 for i in 0..<n {
+                    if events[i].data.u64 == LoadPacer.tag {
+                        pacer?.fired(now: now)
+                        continue
+                    }
                     let c = conns[Int(events[i].data.u64)]
                     let bits = events[i].events
                     if bits & (EPOLLIN.rawValue | EPOLLHUP.rawValue | EPOLLERR.rawValue | EPOLLRDHUP.rawValue) != 0 {
@@ -159,10 +183,17 @@ final class LoadWorker: @unchecked Sendable {
                     }
                     topUp(c, now: now)
                     if c.failure != nil { failed = true }
+                    noteDue(c, now: now)
                 }
             }
-            if config.rate != nil && now < sendEnd {
-                for c in conns where c.nextDue <= now { topUp(c, now: now) }
+            if now >= sendEnd {
+                pacer?.startScan()  // nothing is due any more: disarm
+            } else if let due = pacer?.earliestDue, now >= due {
+                pacer?.startScan()
+                for c in conns {
+                    if c.nextDue <= now { topUp(c, now: now) }
+                    noteDue(c, now: now)
+                }
             }
             if now &- lastSweep >= 100_000_000 {
                 lastSweep = now

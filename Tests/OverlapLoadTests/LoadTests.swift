@@ -90,6 +90,58 @@ struct LoadTests {
         #expect(s.bytesReceived >= (closed.messages + open.messages) * 300)
     }
 
+    /// The real server, as `overlap serve` runs it (port mode, 2 threads).
+    func echoServer() throws -> EchoServer {
+        var sc = ServerConfig()
+        sc.port = 0
+        sc.threads = 2
+        sc.concurrency = 2
+        let server = try EchoServer(config: sc)
+        try server.start()
+        return server
+    }
+
+    // Against overlap's own server rather than the FaultyServer: the bound is
+    // about the server the issue measured, whose closed-loop p50 is the
+    // yardstick, and whose threads sleep between paced messages as they do
+    // in production. (The FaultyServer blocks a thread in recv per connection,
+    // a wake-up path no real server here uses.)
+    @Test("--rate 200 on one connection: p50 from the due time stays near the closed-loop p50")
+    func pacedP50() throws {
+        let server = try echoServer()
+        defer { server.stop() }
+        var c = config(port: server.address.port, connections: 1, depth: 1)
+        c.warmup = 0.3
+        c.duration = 1
+        let closed = LoadRunner.run(c)
+        #expect(closed.ok, "\(closed.errors)")
+        c.rate = 200
+        c.duration = 2
+        let open = LoadRunner.run(c)
+        #expect(open.ok, "\(open.errors)")
+        #expect(open.messages > 350 && open.messages < 450, "\(open.messages)")
+        let base = closed.latencyMicros.p50
+        let bound = max(3 * base, base + 250)
+        #expect(open.latencyMicros.p50 <= bound,
+                "p50 at --rate 200: \(open.latencyMicros.p50) us; closed-loop p50 \(base) us, bound \(bound) us")
+    }
+
+    @Test("a server that stalls for 1 s during a paced run: the stall shows in p99 from the due time")
+    func stallInOpenLoop() {
+        // 200 msg/s from the start; the server stops after 150 echoes (0.75 s) for 1 s.
+        let server = FaultyServer(size: 64, fault: .pauseAfter(150, seconds: 1))
+        defer { server.stop() }
+        var c = config(port: server.port, connections: 1, depth: 1)
+        c.rate = 200
+        c.duration = 3
+        c.stallSeconds = 3
+        let r = LoadRunner.run(c)
+        #expect(r.ok, "\(r.errors)")
+        // ~200 of ~600 messages were due during the stall, waiting up to 1 s.
+        #expect(r.latencyMicros.p99 >= 500_000, "p99 \(r.latencyMicros.p99) us")
+        #expect(r.latencyMicros.max <= 1_500_000, "max \(r.latencyMicros.max) us")
+    }
+
     @Test("bad settings are refused with the flag named")
     func validation() {
         var c = LoadConfig()
