@@ -13,7 +13,14 @@ final class LoadWorker: @unchecked Sendable {
     /// Echoes verified so far, warm-up included (read by the progress line).
     let echoed = Atomic<UInt64>(0)
     // Results, read after the thread is joined.
+    /// Round trips in µs from when each message was due (open loop: its slot
+    /// in the schedule, so time it waited to go out counts: corrected for
+    /// coordinated omission; closed loop: when it was sent).
     var histogram = Histogram<UInt64>(highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: .three)
+    /// Open loop only: round trips in µs from when each message's first byte
+    /// was written (service time).
+    var serviceHistogram = Histogram<UInt64>(highestTrackableValue: 3_600_000_000,
+                                             numberOfSignificantValueDigits: .three)
     var measured: UInt64 = 0
     private let epfd: Int32
     /// Open loop: ns between two messages of a connection; 0 in closed loop.
@@ -22,7 +29,6 @@ final class LoadWorker: @unchecked Sendable {
     private var pacer: LoadPacer?
     private let scratch: UnsafeMutableRawPointer
     private static let scratchSize = 256 * 1024
-    private static let openLoopWindow = 1024
 
     init(conns: [LoadConnection], config: LoadConfig, start: UInt64, abortRef: AbortFlag) {
         self.conns = conns
@@ -57,7 +63,7 @@ final class LoadWorker: @unchecked Sendable {
         guard c.failure == nil && !c.closed else { return }
         if now < sendEnd {
             if interval > 0 {
-                while c.nextDue <= now && c.inFlight < Self.openLoopWindow && c.roomForMessage() {
+                while c.nextDue <= now && c.inFlight < config.openLoopWindow && c.roomForMessage() {
                     c.queueMessage(at: c.nextDue)
                     c.nextDue += interval
                 }
@@ -108,11 +114,12 @@ final class LoadWorker: @unchecked Sendable {
                     message = UnsafeRawPointer(c.msg)
                 }
                 switch c.checkMessage(message) {
-                case .echoed(let sentAt):
+                case .echoed(let dueAt, let writtenAt):
                     echoed.store(echoed.load(ordering: .relaxed) &+ 1, ordering: .relaxed)
                     if now >= warmupEnd && now <= sendEnd {
                         measured += 1
-                        _ = histogram.record(max(1, (now &- sentAt) / 1000))
+                        _ = histogram.record(max(1, (now &- dueAt) / 1000))
+                        if c.stampsWrites { _ = serviceHistogram.record(max(1, (now &- writtenAt) / 1000)) }
                     }
                 case .undecided:
                     continue

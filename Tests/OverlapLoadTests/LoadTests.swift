@@ -82,7 +82,7 @@ struct LoadTests {
         // 8 connections at 500 msg/s for 1 s: about 4000 messages.
         #expect(open.messages > 3000 && open.messages < 4400, "\(open.messages)")
         let json = try JSONSerialization.jsonObject(with: Data(open.json.utf8)) as? [String: Any]
-        for key in ["msgs_per_s", "mb_per_s", "latency_us", "connections", "errors", "ok"] {
+        for key in ["msgs_per_s", "mb_per_s", "latency_us", "service_latency_us", "connections", "errors", "ok"] {
             #expect(json?[key] != nil, "missing \(key)")
         }
         let s = server.snapshot(sessions: false)
@@ -127,7 +127,7 @@ struct LoadTests {
     }
 
     @Test("a server that stalls for 1 s during a paced run: the stall shows in p99 from the due time")
-    func stallInOpenLoop() {
+    func stallInOpenLoop() throws {
         // 200 msg/s from the start; the server stops after 150 echoes (0.75 s) for 1 s.
         let server = FaultyServer(size: 64, fault: .pauseAfter(150, seconds: 1))
         defer { server.stop() }
@@ -140,6 +140,44 @@ struct LoadTests {
         // ~200 of ~600 messages were due during the stall, waiting up to 1 s.
         #expect(r.latencyMicros.p99 >= 500_000, "p99 \(r.latencyMicros.p99) us")
         #expect(r.latencyMicros.max <= 1_500_000, "max \(r.latencyMicros.max) us")
+        // They went out on time (the window holds 1024), so they did wait in
+        // the server: service time shows the stall as well, never more.
+        let s = try #require(r.serviceLatencyMicros)
+        #expect(s.p50 <= r.latencyMicros.p50 && s.p99 <= r.latencyMicros.p99 && s.max <= r.latencyMicros.max,
+                "service \(s), from due \(r.latencyMicros)")
+    }
+
+    @Test("a client held back by a stalled server: p99 from the due time counts the stall, service time does not")
+    func coordinatedOmission() throws {
+        // One message in flight at most, as in a client that waits for each
+        // answer: during the 1 s stall one message waits and ~200 are not
+        // sent. Counted from when they went out, the run looks healthy (one
+        // slow sample in 600); counted from when they were due, it does not.
+        let server = FaultyServer(size: 64, fault: .pauseAfter(150, seconds: 1))
+        defer { server.stop() }
+        var c = config(port: server.port, connections: 1, depth: 1)
+        c.rate = 200
+        c.openLoopWindow = 1
+        c.duration = 3
+        c.stallSeconds = 3
+        let r = LoadRunner.run(c)
+        #expect(r.ok, "\(r.errors)")
+        #expect(r.messages > 550, "\(r.messages)")
+        let s = try #require(r.serviceLatencyMicros)
+        #expect(r.latencyMicros.p99 >= 500_000, "p99 from due \(r.latencyMicros.p99) us")
+        #expect(s.p99 < 100_000, "service p99 \(s.p99) us")
+        #expect(s.max >= 900_000, "service max \(s.max) us: the one message that was in flight")
+    }
+
+    @Test("closed loop reports one latency: from the send, which is when it was due")
+    func closedLoopOneLatency() throws {
+        let server = FaultyServer(size: 64, fault: .none)
+        defer { server.stop() }
+        let r = LoadRunner.run(config(port: server.port, connections: 1, depth: 2))
+        #expect(r.ok, "\(r.errors)")
+        #expect(r.serviceLatencyMicros == nil)
+        let json = try JSONSerialization.jsonObject(with: Data(r.json.utf8)) as? [String: Any]
+        #expect(json?["latency_us"] != nil && json?["service_latency_us"] == nil)
     }
 
     @Test("bad settings are refused with the flag named")
