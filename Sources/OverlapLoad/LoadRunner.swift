@@ -55,12 +55,32 @@ public struct LoadReport: Codable, Sendable, Equatable {
     public var ok: Bool { errors.isEmpty }
 }
 
-/// A progress sample for the line printed while the load runs.
+/// A progress sample for the line printed while the load runs: one about
+/// every second, and a last one when the run is over.
 public struct LoadProgress: Sendable {
+    /// Since the connections were opened.
     public var elapsedSeconds: Double
+    /// Warm-up plus measured duration, as configured.
     public var totalSeconds: Double
+    /// Echoes verified so far, warm-up included.
     public var echoed: UInt64
+    /// Echoes per second over `intervalSeconds`.
     public var messagesPerSecond: Double
+    /// The time since the previous sample: about 1 s, except the last one's.
+    public var intervalSeconds: Double
+    /// The last sample, taken when every worker had finished.
+    public var isFinal: Bool
+
+    /// The line `overlap load` prints. The last one names its interval (it
+    /// is usually a fraction of a second), so it is not read as a full one.
+    public var line: String {
+        func secs(_ v: Double) -> String { String(format: v == v.rounded() ? "%.0f" : "%.1f", v) }
+        let head = String(format: "[%4.1fs/%@s]", elapsedSeconds, secs(totalSeconds))
+        if !isFinal { return head + String(format: " %.0f msg/s, %llu echoes verified", messagesPerSecond, echoed) }
+        if intervalSeconds < 0.1 { return head + " done, \(echoed) echoes verified" }
+        return head + String(format: " %.0f msg/s over the last %.1f s, %llu echoes verified, done", messagesPerSecond,
+                             intervalSeconds, echoed)
+    }
 }
 
 /// Opens the connections, runs the workers, and gathers their results.
@@ -100,19 +120,24 @@ public enum LoadRunner {
         var lastEchoed: UInt64 = 0
         var lastAt = start
         var nextReport = start + 1_000_000_000
+        func sample(at now: UInt64, final: Bool) {
+            let echoed = workers.reduce(0) { $0 + $1.echoed.load(ordering: .relaxed) }
+            let interval = Double(now - lastAt) / 1e9
+            progress?(LoadProgress(elapsedSeconds: Double(now - start) / 1e9, totalSeconds: total, echoed: echoed,
+                                   messagesPerSecond: interval > 0 ? Double(echoed - lastEchoed) / interval : 0,
+                                   intervalSeconds: interval, isFinal: final))
+            lastEchoed = echoed
+            lastAt = now
+        }
         while done.load(ordering: .acquiring) < workers.count {
             usleep(50_000)
             let now = overlap_monotonic_ns()
-            if let progress, now >= nextReport {
-                let echoed = workers.reduce(0) { $0 + $1.echoed.load(ordering: .relaxed) }
-                let rate = Double(echoed - lastEchoed) / (Double(now - lastAt) / 1e9)
-                progress(LoadProgress(elapsedSeconds: Double(now - start) / 1e9, totalSeconds: total,
-                                      echoed: echoed, messagesPerSecond: rate))
-                lastEchoed = echoed
-                lastAt = now
+            if progress != nil && now >= nextReport {
+                sample(at: now, final: false)
                 nextReport += 1_000_000_000
             }
         }
+        if progress != nil { sample(at: overlap_monotonic_ns(), final: true) }
         for h in handles { h.join() }
         var histogram = workers[0].histogram
         var service = workers[0].serviceHistogram

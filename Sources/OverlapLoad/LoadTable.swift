@@ -9,7 +9,8 @@ extension LoadReport {
         func lat(_ l: Latency) -> [String] { ["\(l.p50)", "\(l.p90)", "\(l.p99)", "\(l.p999)", "\(l.max)"] }
         var lines: [String] = []
         let mode = rate.map { "open loop, \(num($0)) msg/s per connection" } ?? "closed loop, depth \(depth)"
-        lines.append("overlap load: \(host):\(port), \(connections) connections, \(size) B messages, \(mode)")
+        let conns = connections == 1 ? "1 connection" : "\(connections) connections"
+        lines.append("overlap load: \(host):\(port), \(conns), \(size) B messages, \(mode)")
         lines.append("  \(String(format: "%.1f", durationSeconds)) s measured after \(String(format: "%.1f", warmupSeconds)) s warm-up; every echoed byte verified")
         var heads = ["msg/s", "MB/s", "p50 us", "p90 us", "p99 us", "p99.9 us", "max us", "conns", "errors"]
         var rows = [[num(messagesPerSecond), String(format: "%.2f", megabytesPerSecond)] + lat(latencyMicros)

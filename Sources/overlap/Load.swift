@@ -59,12 +59,10 @@ struct Load: ParsableCommand {
     func run() throws {
         let tty = isatty(STDERR_FILENO) != 0
         let report = LoadRunner.run(config) { p in
-            let line = String(format: "[%4.1fs/%.0fs] %.0f msg/s, %llu echoes verified", p.elapsedSeconds,
-                              p.totalSeconds, p.messagesPerSecond, p.echoed)
             if tty {
-                printStatus("\r\u{1B}[K" + line, newline: false)
+                printStatus("\r\u{1B}[K" + p.line, newline: false)
             } else {
-                printStatus(line)
+                printStatus(p.line)
             }
         }
         if tty { printStatus("\r\u{1B}[K", newline: false) }

@@ -180,6 +180,36 @@ struct LoadTests {
         #expect(json?["latency_us"] != nil && json?["service_latency_us"] == nil)
     }
 
+    @Test("the progress lines cover the whole run: the last one comes at the end and names its interval")
+    func progressToTheEnd() {
+        let server = FaultyServer(size: 64, fault: .none)
+        defer { server.stop() }
+        var c = config(port: server.port, connections: 1, depth: 1)
+        c.duration = 1.5
+        var lines: [LoadProgress] = []
+        let r = LoadRunner.run(c) { lines.append($0) }
+        #expect(r.ok, "\(r.errors)")
+        let last = lines.last
+        #expect((last?.elapsedSeconds ?? 0) >= 1.5, "last progress at \(last?.elapsedSeconds ?? 0) s of 1.5")
+        #expect((last?.echoed ?? 0) >= r.messages, "last progress \(last?.echoed ?? 0) echoes, run \(r.messages)")
+        #expect(lines.dropLast().allSatisfy { !$0.isFinal && abs($0.intervalSeconds - 1) < 0.2 })
+        guard let last else { return }
+        // Lines at 1.0 s and at the end: the last covers the remaining ~0.5 s and says so.
+        #expect(last.isFinal && last.intervalSeconds > 0.3 && last.intervalSeconds < 0.7, "\(last)")
+        #expect(last.line.contains("over the last 0.5 s") && last.line.contains("/1.5s]"), "\(last.line)")
+        #expect(!lines[0].line.contains("over the last"), "\(lines[0].line)")
+    }
+
+    @Test("the table says 1 connection, not 1 connections")
+    func oneConnection() {
+        let server = FaultyServer(size: 64, fault: .none)
+        defer { server.stop() }
+        var c = config(port: server.port, connections: 1, depth: 1)
+        c.duration = 0.2
+        let r = LoadRunner.run(c)
+        #expect(r.table.contains(", 1 connection,"), "\(r.table)")
+    }
+
     @Test("bad settings are refused with the flag named")
     func validation() {
         var c = LoadConfig()
