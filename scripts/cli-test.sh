@@ -26,6 +26,10 @@ expect_error "bad concurrency" "--concurrency" serve --headless --concurrency -1
 expect_error "bad max-sessions" "--max-sessions" serve --headless --max-sessions 0
 expect_error "bad refresh" "--refresh-ms" serve --headless --refresh-ms 5
 expect_error "bad host" "--host" serve --headless --host example.com
+expect_error "bad sample" "--sample" serve --headless --sample -1
+expect_error "bad trace seconds" "--trace-seconds" serve --headless --trace-seconds 0
+expect_error "trace without sampling" "--sample 0" serve --headless --sample 0 --trace /tmp/x.json
+expect_error "unwritable trace file" "/nonexistent/dir/t.json" serve --headless --port 0 --trace /nonexistent/dir/t.json
 expect_error "no terminal" "--headless" serve --port 0
 expect_error "no terminal, default command" "--headless"
 
@@ -62,6 +66,28 @@ done
 # that cuts a read short, and bursts of odd-sized writes; every engine and mode.
 out=$(timeout 300 python3 scripts/stopped-server-test.py "$bin" 2>&1); rc=$?
 if [ $rc -eq 0 ]; then ok; else no "input while stopped: $(grep -v '^ok' <<<"$out")"; fi
+
+# --trace: a Chrome trace-event JSON file of the sampled requests, complete
+# once the capture stops (here at its time limit), with named lanes.
+tf=$(mktemp --suffix .json); log=$(mktemp)
+"$bin" serve --headless --port 0 --sample 1 --trace "$tf" --trace-seconds 1 --refresh-ms 200 >"$log" 2>&1 &
+pid=$!
+for _ in $(seq 100); do grep -q "listening" "$log" && break; sleep 0.05; done
+tport=$(sed -n 's/^overlap: listening on 127.0.0.1:\([0-9]*\) .*/\1/p' "$log" | head -1)
+python3 -c 'import socket,sys; s=socket.create_connection(("127.0.0.1", int(sys.argv[1]))); [ (s.sendall(b"x"), s.recv(1)) for _ in range(20) ]' "${tport:-1}"
+for _ in $(seq 100); do grep -q "sampled requests in" "$log" && break; sleep 0.05; done
+kill -INT $pid; wait $pid
+if python3 - "$tf" <<'PY'
+import json, sys
+ev = json.load(open(sys.argv[1]))
+lanes = {e["tid"]: e["args"]["name"] for e in ev if e["ph"] == "M" and e["name"] == "thread_name"}
+handlers = [e for e in ev if e.get("cat") == "handler"]
+starts = {e["id"] for e in ev if e["ph"] == "s"}; ends = {e["id"] for e in ev if e["ph"] == "f"}
+assert len(handlers) >= 20 and starts == ends and all(h["tid"] in lanes for h in handlers), (len(handlers), lanes)
+assert any(e["name"].startswith("trace stopped: time limit") for e in ev)
+PY
+then ok; else no "--trace: $(tail -3 "$log")"; fi
+rm -f "$tf" "$log"
 
 # --stats-format json: every stdout line is a JSON object with the snapshot.
 out=$(timeout 3 "$bin" serve --headless --port 0 --stats-format json --refresh-ms 100 2>/dev/null | head -3)

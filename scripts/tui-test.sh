@@ -104,6 +104,25 @@ sane SIGTERM
 paste_off SIGTERM
 t kill-server
 
+# The Latency panel, and t: a trace capture starts (the header says TRACE, the
+# footer where it goes), t stops it, and the file is complete trace JSON.
+tdir=$(mktemp -d)
+start "TERM=xterm-256color LANG=C.UTF-8" "cd '$tdir';"
+check "latency panel" "Latency p50 / p99 (1 in 64 sampled)"
+t send-keys -t ui t
+check "t starts a trace" "trace: writing sampled requests to overlap-trace-"
+check "TRACE badge" " TRACE"
+t send-keys -t ui t
+check "t stops it" "trace stopped"
+if wait_gone " TRACE" 8; then ok; else no "TRACE badge after the trace stopped"; fi
+t send-keys -t ui q
+check "q exits 0 after a trace" "EXIT=0"
+tf=$(ls "$tdir"/overlap-trace-*.json 2>/dev/null | head -1)
+if [ -n "$tf" ] && python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$tf"; then ok
+else no "t wrote no complete trace file in $tdir: $(ls "$tdir")"; fi
+rm -rf "$tdir"
+t kill-server
+
 # Ctrl-C, as a person presses it (SIGINT from the terminal), stops it cleanly.
 start "TERM=xterm-256color LANG=C.UTF-8"
 check "starts for Ctrl-C" "Pending operations"

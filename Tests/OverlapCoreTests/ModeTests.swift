@@ -32,13 +32,15 @@ final class LogTarget: CompletionTarget {
 
 /// A router over the manual engine, with a control thread that posts.
 struct ModeRig {
-    let registry = StatsRegistry()
+    let registry: StatsRegistry
     let engine: ManualEngine
     let router: ModeRouter
     let control: IOThread
     let socket = EngineSocket(fd: -1)
 
-    init(mode: NotificationMode, threads: Int = 2) throws {
+    /// `sampleEvery`: one request in this many is stamped for latency (1: all).
+    init(mode: NotificationMode, threads: Int = 2, sampleEvery: Int = 0) throws {
+        registry = StatsRegistry(sampleEvery: sampleEvery)
         engine = try ManualEngine()
         router = ModeRouter(mode: mode, threads: threads, concurrency: threads, registry: registry)
         router.start()
@@ -73,7 +75,10 @@ extension ManualEngine {
     func complete(_ picked: [Overlapped]) {
         posted.withLock { p in p.removeAll { r in picked.contains { $0 === r } } }
         var batch = picked
-        for r in batch { thread!.stats.countCompleted(r.kind, r.mode) }
+        for r in batch {
+            r.stampCompleted(at: monotonicNanos())
+            thread!.stats.countCompleted(r.kind, r.mode)
+        }
         sink!.deliver(&batch, from: thread!)
     }
 }

@@ -37,6 +37,7 @@ final class ManualEngine: IOEngine, @unchecked Sendable {
         }
         for r in batch {
             r.result = result
+            r.stampCompleted(at: monotonicNanos())
             thread!.stats.countCompleted(r.kind, r.mode)
         }
         sink!.deliver(&batch, from: thread!)

@@ -97,8 +97,10 @@ func waitFor(_ seconds: Double = 5, _ cond: () -> Bool) -> Bool {
 
 @Suite(.serialized)
 struct MetricsTests {
-    func withMetrics(refreshMs: Int = 1000, _ body: (EchoServer, Int) throws -> Void) throws {
+    func withMetrics(refreshMs: Int = 1000, sampleEvery: Int = ServerConfig.defaultSampleEvery,
+                     _ body: (EchoServer, Int) throws -> Void) throws {
         var config = ServerConfig()
+        config.sampleEvery = sampleEvery
         config.port = 0
         config.threads = 2
         config.concurrency = 2
@@ -153,6 +155,37 @@ struct MetricsTests {
             #expect(value(text, #"overlap_mode{mode="event"}"#) == 1)
             #expect(value(text, #"overlap_pending_operations{op="recv",mode="event"}"#) == 5)
             #expect(value(text, "overlap_bytes_received_total") == 5050)
+        }
+    }
+
+    @Test("latency histograms: the contract names and labels, buckets that add up, counts that grow with sampled traffic")
+    func latencyHistograms() throws {
+        try withMetrics(refreshMs: 100, sampleEvery: 1) { server, port in
+            func count(_ text: String, _ series: String) -> Double { value(text, series) ?? -1 }
+            let peer = Peer(port: server.address.port)
+            for _ in 0..<10 { #expect(peer.echo(100)) }
+            // Ten recvs and ten sends, all sampled, reach the next sample.
+            let notify = #"overlap_notify_delay_seconds_count{mode="port"}"#
+            #expect(waitFor { count(get(port, "/metrics"), notify) >= 20 })
+            let text = get(port, "/metrics")
+            #expect(text.contains("# TYPE overlap_notify_delay_seconds histogram"))
+            #expect(text.contains("# TYPE overlap_handler_duration_seconds histogram"))
+            #expect(text.contains("# TYPE overlap_kernel_duration_seconds histogram"))
+            for mode in ["event", "callback", "port"] {
+                #expect(value(text, #"overlap_handler_duration_seconds_count{mode="\#(mode)"}"#) != nil)
+            }
+            #expect(count(text, #"overlap_kernel_duration_seconds_count{op="recv"}"#) >= 10)
+            #expect(count(text, #"overlap_kernel_duration_seconds_count{op="send"}"#) >= 10)
+            // Cumulative buckets: non-decreasing, +Inf equal to the count, 1 us to 1 s.
+            let buckets = text.split(separator: "\n").filter { $0.hasPrefix(#"overlap_notify_delay_seconds_bucket{mode="port""#) }
+            let values = buckets.compactMap { Double($0.split(separator: " ").last!) }
+            #expect(buckets.count == 20 && buckets.first!.contains(#"le="1e-06""#) && buckets.last!.contains(#"le="+Inf""#))
+            #expect(zip(values, values.dropFirst()).allSatisfy { $0 <= $1 })
+            #expect(values.last == count(text, notify))
+            #expect(count(text, #"overlap_notify_delay_seconds_sum{mode="port"}"#) > 0)
+            let before = count(text, notify)
+            for _ in 0..<5 { #expect(peer.echo(100)) }
+            #expect(waitFor { count(get(port, "/metrics"), notify) >= before + 10 }, "the count grows with traffic")
         }
     }
 

@@ -112,7 +112,9 @@ final class CallbackNotifier: Notifier {
         var batch: [Overlapped?] = []
         var exiting = false
         while !exiting {
+            let waitStart = thread.traceWaits ? monotonicNanos() : 0
             queue.dequeue(worker, into: &batch)
+            if waitStart != 0 { thread.stats.trace?.addWait("SleepEx (alertable)", thread: thread.id, from: waitStart) }
             thread.now = monotonicNanos()
             for packet in batch {
                 guard let request = packet else {

@@ -75,7 +75,10 @@ final class EventNotifier: Notifier {
     private func run(group: EventGroup, thread: IOThread) {
         thread.stats.bindCPUClock()  // busy share is this thread's CPU time
         var batch: [Overlapped] = []
-        while group.harvest(into: &batch) {
+        while true {
+            let waitStart = thread.traceWaits ? monotonicNanos() : 0
+            guard group.harvest(into: &batch) else { break }
+            if waitStart != 0 { thread.stats.trace?.addWait("WSAWaitForMultipleEvents", thread: thread.id, from: waitStart) }
             wakes.wrappingAdd(1, ordering: .relaxed)
             thread.now = monotonicNanos()
             // The requests are done with their events: those slots are free

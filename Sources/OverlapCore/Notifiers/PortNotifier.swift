@@ -130,7 +130,9 @@ final class PortNotifier: Notifier {
         batch.reserveCapacity(port.maxBatch)
         var exiting = false
         while !exiting {
+            let waitStart = thread.traceWaits ? monotonicNanos() : 0
             port.dequeue(worker, into: &batch)
+            if waitStart != 0 { thread.stats.trace?.addWait("GetQueuedCompletionStatus", thread: thread.id, from: waitStart) }
             thread.now = monotonicNanos()
             for packet in batch {
                 guard let request = packet else {

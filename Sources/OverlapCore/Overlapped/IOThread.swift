@@ -59,6 +59,11 @@ final class IOThread: @unchecked Sendable {
         return true
     }
 
+    /// True while a trace capture runs: a waiting thread then stamps its waits
+    /// (one relaxed load per wait when not).
+    @inline(__always)
+    var traceWaits: Bool { stats.trace?.isActive ?? false }
+
     /// Debug builds: traps unless called on the thread that owns this context.
     @inline(__always)
     func assertOnOwner() {

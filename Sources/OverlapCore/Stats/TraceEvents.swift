@@ -28,6 +28,12 @@ enum TraceEvents {
             """
     }
 
+    /// A thread's wait for completions, as a slice on its lane.
+    static func wait(_ name: String, thread: Int, from start: UInt64, to end: UInt64, origin: UInt64) -> String {
+        "{\"name\":\(quoted(name)),\"cat\":\"wait\",\"ph\":\"X\",\"ts\":\(micros(start, origin)),"
+            + "\"dur\":\(micros(end &- start, 0)),\"pid\":1,\"tid\":\(thread)}"
+    }
+
     /// A global instant event (a mode switch, the capture's start or end).
     static func instant(_ name: String, at ns: UInt64, origin: UInt64, thread: Int = 0) -> String {
         "{\"name\":\(quoted(name)),\"ph\":\"i\",\"s\":\"g\",\"ts\":\(micros(ns, origin)),\"pid\":1,\"tid\":\(thread)}"

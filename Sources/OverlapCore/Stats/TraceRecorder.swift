@@ -12,6 +12,11 @@ public struct TraceError: Error, CustomStringConvertible, Equatable {
 /// Chrome trace-event JSON file (`TraceEvents`) by its own writer thread
 /// every 100 ms, so memory stays bounded and the I/O threads never write.
 ///
+/// Threads that wait for completions also add their waits while a capture
+/// runs (a port worker in GetQueuedCompletionStatus, an APC thread in its
+/// alertable wait, an event waiter in WSAWaitForMultipleEvents), so the file
+/// shows which idle thread was woken.
+///
 /// Bounded three ways: `seconds` of capture, `maxBytes` of file, and at most
 /// `maxPending` requests waiting for the writer (beyond that they are
 /// dropped and counted). It says why it stopped (`status`).
@@ -27,8 +32,16 @@ final class TraceRecorder: Sendable {
     private let active = Atomic<Bool>(false)
     private let wakeup = Wakeup()
 
+    struct Wait {
+        let name: StaticString
+        let thread: Int
+        let start: UInt64
+        let end: UInt64
+    }
+
     private struct State {
         var pending: [LatencyStamps] = []
+        var waits: [Wait] = []
         var instants: [(String, UInt64)] = []
         var path = ""
         var fd: Int32 = -1
@@ -68,6 +81,16 @@ final class TraceRecorder: Sendable {
             } else {
                 s.pending.append(stamps)
             }
+        }
+    }
+
+    /// Adds a thread's wait (`name`: the Windows call it stands for) from
+    /// `start` until now: how long it sat idle before its next batch.
+    func addWait(_ name: StaticString, thread: Int, from start: UInt64) {
+        let now = monotonicNanos()
+        state.withLock { s in
+            guard active.load(ordering: .relaxed), s.waits.count < Self.maxPending else { return }
+            s.waits.append(Wait(name: name, thread: thread, start: start, end: now))
         }
     }
 
@@ -151,14 +174,17 @@ final class TraceRecorder: Sendable {
         while !ended {
             _ = wakeup.wait(timeoutNanos: 100_000_000)
             let now = monotonicNanos()
-            let (batch, instants, fd, startID, reason): ([LatencyStamps], [(String, UInt64)], Int32, UInt64, String?) =
-                state.withLock { s in
+            let (batch, waits, instants, fd, startID, reason):
+                ([LatencyStamps], [Wait], [(String, UInt64)], Int32, UInt64, String?) = state.withLock { s in
                     var reason = s.stopRequested
                     if reason == nil && now >= s.deadline { reason = "time limit \(Self.seconds(s.seconds)) s" }
                     if reason == nil && s.bytes >= Self.maxBytes { reason = "size limit \(Self.maxBytes >> 20) MiB" }
                     let batch = s.pending
+                    let waits = s.waits
                     let instants = s.instants
                     s.pending.removeAll(keepingCapacity: true)
+                    s.waits.removeAll(keepingCapacity: true)
+                    for w in waits { s.lanes.insert(w.thread) }
                     s.instants.removeAll()
                     let first = s.nextID
                     s.nextID += UInt64(batch.count)
@@ -168,11 +194,14 @@ final class TraceRecorder: Sendable {
                         s.lanes.insert(b.ranOn)
                     }
                     if reason != nil { active.store(false, ordering: .releasing) }
-                    return (batch, instants, s.fd, first, reason)
+                    return (batch, waits, instants, s.fd, first, reason)
                 }
             var text = ""
             for (i, b) in batch.enumerated() {
                 text += ",\n" + TraceEvents.request(b, id: startID + UInt64(i), origin: origin)
+            }
+            for w in waits {
+                text += ",\n" + TraceEvents.wait("\(w.name)", thread: w.thread, from: w.start, to: w.end, origin: origin)
             }
             for (name, at) in instants { text += ",\n" + TraceEvents.instant(name, at: at, origin: origin) }
             if let reason {
