@@ -155,28 +155,38 @@ final class EpollEngine: IOEngine, @unchecked Sendable {
                 r.result = -ENOBUFS
                 return true
             }
-            while true {
-                let n = recv(fd, buf.base, buffers.size, Int32(MSG_DONTWAIT))
+            // Read until the buffer is full or the socket says EAGAIN: only EAGAIN
+            // proves it empty. A short read does not (the kernel stops a read at
+            // a TCP urgent mark with more queued behind it), and edge-triggered
+            // epoll sends no new edge for data already there. Reading on here,
+            // under the lock this thread already holds, costs the one extra recv
+            // that learns it; retrying at the next post instead made that post
+            // take the lock while the engine thread handled the same socket's
+            // edge (measured: 25-45% more instructions per echo, in lock spins).
+            var got = 0
+            st.readReady = true  // until EAGAIN says otherwise (a full buffer, or an end or error still to read)
+            while got < buffers.size {
+                let n = recv(fd, buf.base + got, buffers.size - got, Int32(MSG_DONTWAIT))
                 if n > 0 {
-                    r.buffer = buf
-                    r.result = Int32(n)
-                    // Still ready: only EAGAIN proves the socket empty. A short read
-                    // does not (the kernel stops at a TCP urgent mark with more queued
-                    // behind it), and edge-triggered epoll sends no new edge for data
-                    // already there. The next recv tries at once and learns which.
-                    st.readReady = true
-                    return true
+                    got += n
+                    continue
                 }
                 let e: Int32 = n == 0 ? 0 : lastErrno()
                 if e == EINTR { continue }
-                if buffers.untake(buf) { shortageEnded = true }
                 if e == EAGAIN || e == EWOULDBLOCK {
                     st.readReady = false
+                    if got > 0 { break }
+                    if buffers.untake(buf) { shortageEnded = true }
                     return false
                 }
+                if got > 0 { break }  // end of stream or an error, after data: the next recv sees it at once
+                if buffers.untake(buf) { shortageEnded = true }
                 r.result = -e
                 return true
             }
+            r.buffer = buf
+            r.result = Int32(got)
+            return true
         case .send:
             guard let buf = r.buffer else { preconditionFailure("send without a buffer") }
             while true {

@@ -24,6 +24,10 @@ final class Session: CompletionTarget, @unchecked Sendable {
     /// The APC thread this session is pinned to (callback mode).
     let home: Int
     private unowned let host: SessionHost
+    /// The host's post path and buffers, kept here: read through the host
+    /// protocol on every post they cost retains and a witness call each.
+    private let posting: PostPath
+    private let buffers: BufferPool
     private let recvRequest: Overlapped
     private let sendRequest: Overlapped
 
@@ -46,6 +50,8 @@ final class Session: CompletionTarget, @unchecked Sendable {
         self.socket = socket
         self.peer = peer
         self.host = host
+        posting = host.posting
+        buffers = host.buffers
         recvRequest = Overlapped(kind: .recv, socket: socket)
         sendRequest = Overlapped(kind: .send, socket: socket)
         createdAtNanos = monotonicNanos()
@@ -62,13 +68,13 @@ final class Session: CompletionTarget, @unchecked Sendable {
         recvRequest.buffer = nil
         recvRequest.result = 0
         owner.handOff()
-        host.posting.post(recvRequest, target: self, home: home, from: thread)
+        posting.post(recvRequest, target: self, home: home, from: thread)
     }
 
     private func postSend(on thread: IOThread) {
         setState(.sending)
         owner.handOff()
-        host.posting.post(sendRequest, target: self, home: home, from: thread)
+        posting.post(sendRequest, target: self, home: home, from: thread)
     }
 
     func complete(_ r: Overlapped, on thread: IOThread) {
@@ -100,7 +106,7 @@ final class Session: CompletionTarget, @unchecked Sendable {
                     if !host.bufferWaits.wait(self) { bufferAvailable(on: thread) }
                 }
             } else {
-                if let b = r.buffer { host.buffers.release(b, on: thread) }
+                if let b = r.buffer { buffers.release(b, on: thread) }
                 r.buffer = nil
                 finish(Self.reason(errno: -n, stopping: host.isStopping), on: thread)
             }
@@ -116,10 +122,10 @@ final class Session: CompletionTarget, @unchecked Sendable {
                 }
                 let b = r.buffer!
                 r.buffer = nil
-                host.buffers.release(b, on: thread)
+                buffers.release(b, on: thread)
                 postRecv(on: thread)
             } else {
-                if let b = r.buffer { host.buffers.release(b, on: thread) }
+                if let b = r.buffer { buffers.release(b, on: thread) }
                 r.buffer = nil
                 finish(n == 0 ? .error : Self.reason(errno: -n, stopping: host.isStopping), on: thread)
             }
