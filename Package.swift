@@ -9,6 +9,7 @@ import PackageDescription
 //   OverlapDashboard             screen, widgets, view model, key map; sees the model only
 //   OverlapMetrics               Prometheus exposition of snapshots and its small HTTP server
 //   OverlapLoad                  the verifying load generator (a client; knows no server code)
+//   OverlapHarness               bench and soak: a server driven by the load generator, in process
 //   overlap                      argument parsing and wiring only
 let strict: [SwiftSetting] = [
     .swiftLanguageMode(.v6),
@@ -59,10 +60,16 @@ let package = Package(
             // Each connection is touched by one thread only; the runtime
             // exclusivity checks on its fields cost the hot loop ~10%.
             swiftSettings: strict + [.unsafeFlags(["-enforce-exclusivity=unchecked"])]),
+        // In-process harnesses that drive a server with the load generator:
+        // bench and soak (their logic, tested; the executable only parses).
+        .target(
+            name: "OverlapHarness",
+            dependencies: ["OverlapCore", "OverlapLoad", "OverlapModel", "OverlapThreads"],
+            swiftSettings: strict),
         .executableTarget(
             name: "overlap",
             dependencies: [
-                "OverlapModel", "OverlapCore", "OverlapDashboard", "OverlapLoad", "OverlapMetrics", "CLinux",
+                "OverlapModel", "OverlapCore", "OverlapDashboard", "OverlapLoad", "OverlapMetrics", "OverlapHarness", "CLinux",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
@@ -79,6 +86,10 @@ let package = Package(
         .testTarget(
             name: "OverlapMetricsTests",
             dependencies: ["OverlapMetrics", "OverlapCore", "OverlapModel", "OverlapThreads"],
+            swiftSettings: strict),
+        .testTarget(
+            name: "OverlapHarnessTests",
+            dependencies: ["OverlapHarness"],
             swiftSettings: strict),
         .testTarget(
             name: "OverlapDashboardTests",
