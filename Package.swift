@@ -11,6 +11,7 @@ import PackageDescription
 //                                on its own one-thread NIO event loop group; the only target that
 //                                sees Hummingbird or SwiftNIO, so the engine cannot reach either)
 //   OverlapLoad                  the verifying load generator (a client; knows no server code)
+//   OverlapHarness               bench and soak: a server driven by the load generator, in process
 //   overlap                      argument parsing and wiring only
 let strict: [SwiftSetting] = [
     .swiftLanguageMode(.v6),
@@ -50,6 +51,7 @@ let package = Package(
             dependencies: [
                 "OverlapModel", "OverlapThreads", "CLibURing", "CLinux",
                 .product(name: "DequeModule", package: "swift-collections"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict),
@@ -62,7 +64,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 // What the server uses beside Hummingbird's own API: its event loop group
-                // (NIOPosix), the head-deadline handler (NIOCore, NIOHTTP1's parser error,
+                // (NIOPosix), the request guard handler (NIOCore, NIOHTTP1's parser error,
                 // NIOHTTPTypes' request parts, HTTPTypes), and stopping on request (ServiceLifecycle).
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -82,10 +84,16 @@ let package = Package(
             // Each connection is touched by one thread only; the runtime
             // exclusivity checks on its fields cost the hot loop ~10%.
             swiftSettings: strict + [.unsafeFlags(["-enforce-exclusivity=unchecked"])]),
+        // In-process harnesses that drive a server with the load generator:
+        // bench and soak (their logic, tested; the executable only parses).
+        .target(
+            name: "OverlapHarness",
+            dependencies: ["OverlapCore", "OverlapLoad", "OverlapModel", "OverlapThreads"],
+            swiftSettings: strict),
         .executableTarget(
             name: "overlap",
             dependencies: [
-                "OverlapModel", "OverlapCore", "OverlapDashboard", "OverlapLoad", "OverlapMetrics", "CLinux",
+                "OverlapModel", "OverlapCore", "OverlapDashboard", "OverlapLoad", "OverlapMetrics", "OverlapHarness", "CLinux",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
@@ -102,6 +110,10 @@ let package = Package(
         .testTarget(
             name: "OverlapMetricsTests",
             dependencies: ["OverlapMetrics", "OverlapCore", "OverlapModel", "OverlapThreads"],
+            swiftSettings: strict),
+        .testTarget(
+            name: "OverlapHarnessTests",
+            dependencies: ["OverlapHarness"],
             swiftSettings: strict),
         .testTarget(
             name: "OverlapDashboardTests",

@@ -2,8 +2,9 @@
 # End-to-end checks of the dashboard as a person sees it: the real binary in a
 # tmux pane, driven with send-keys and read with capture-pane. Panels, mode
 # keys, help, resizing (small, large, too small and back), q, Ctrl-C, SIGTERM, SIGHUP
-# and crash signals leaving the terminal sane, bad TERM values refused with a
-# message.
+# and crash signals leaving the terminal sane (bracketed paste off again),
+# input that is not a key (modified keys, mouse reports, a paste) taking no
+# action under six TERM values, bad TERM values refused with a message.
 # Usage: scripts/tui-test.sh [path/to/overlap]
 set -u
 bin=$(realpath "${1:-.build/debug/overlap}")
@@ -26,6 +27,15 @@ wait_for() {
     done
     return 1
 }
+# wait_gone "fixed text" [seconds]: polls the pane until the text is gone.
+wait_gone() {
+    local deadline=$((SECONDS + ${2:-8}))
+    while [ $SECONDS -lt $deadline ]; do
+        t capture-pane -p -t ui 2>/dev/null | grep -qF -- "$1" || return 0
+        sleep 0.2
+    done
+    return 1
+}
 check() { if wait_for "$2" "${3:-8}"; then ok; else no "$1: '$2' not shown"; fi; }
 header() { t capture-pane -p -t ui | head -1; }
 # sane "after what": the terminal modes printed after exit show echo and icanon on.
@@ -36,6 +46,15 @@ sane() {
         sleep 0.2
     done
     no "terminal not sane after $1"
+}
+# paste_off "after what": once the dashboard has given the terminal back, a
+# paste reaches the tty without bracket codes (the line discipline would echo
+# them as ^[[200~), so bracketed paste was turned off again.
+paste_off() {
+    t set-buffer -b after "pasted-after-exit"
+    t paste-buffer -p -b after -t ui
+    if wait_for "pasted-after-exit" 4 && ! t capture-pane -p -t ui | grep -qF "[200~"; then ok
+    else no "bracketed paste still on after $1"; fi
 }
 
 # After the program, the pane shows its exit status and the terminal modes.
@@ -59,12 +78,7 @@ done
 t send-keys -t ui '?'
 check "help opens" "at most 64 events"
 t send-keys -t ui Escape
-gone=no
-for _ in $(seq 40); do
-    t capture-pane -p -t ui | grep -qF "at most 64 events" || { gone=yes; break; }
-    sleep 0.2
-done
-if [ $gone = yes ]; then ok; else no "Esc should close help"; fi
+if wait_gone "at most 64 events"; then ok; else no "Esc should close help"; fi
 
 t resize-window -t ui -x 60 -y 20
 check "compact layout at 60x20" "Pending / queued"
@@ -78,6 +92,7 @@ check "recovers from too small" "Pending operations"
 t send-keys -t ui q
 check "q exits 0" "EXIT=0"
 sane q
+paste_off q
 t kill-server
 
 start "TERM=xterm-256color LANG=C.UTF-8 NO_COLOR=1"
@@ -86,6 +101,26 @@ pid=$(pgrep -n -f "$bin --port 0")
 kill -TERM "$pid"
 check "SIGTERM exits 0" "EXIT=0"
 sane SIGTERM
+paste_off SIGTERM
+t kill-server
+
+# The Latency panel, and t: a trace capture starts (the header says TRACE, the
+# footer where it goes), t stops it, and the file is complete trace JSON.
+tdir=$(mktemp -d)
+start "TERM=xterm-256color LANG=C.UTF-8" "cd '$tdir';"
+check "latency panel" "Latency p50 / p99 (1 in 64 sampled)"
+t send-keys -t ui t
+check "t starts a trace" "trace: writing sampled requests to overlap-trace-"
+check "TRACE badge" " TRACE"
+t send-keys -t ui t
+check "t stops it" "trace stopped"
+if wait_gone " TRACE" 8; then ok; else no "TRACE badge after the trace stopped"; fi
+t send-keys -t ui q
+check "q exits 0 after a trace" "EXIT=0"
+tf=$(ls "$tdir"/overlap-trace-*.json 2>/dev/null | head -1)
+if [ -n "$tf" ] && python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$tf"; then ok
+else no "t wrote no complete trace file in $tdir: $(ls "$tdir")"; fi
+rm -rf "$tdir"
 t kill-server
 
 # Ctrl-C, as a person presses it (SIGINT from the terminal), stops it cleanly.
@@ -94,6 +129,7 @@ check "starts for Ctrl-C" "Pending operations"
 t send-keys -t ui C-c
 check "Ctrl-C exits 0" "EXIT=0"
 sane Ctrl-C
+paste_off Ctrl-C
 t kill-server
 
 # SIGHUP (the terminal went away) stops cleanly too.
@@ -103,6 +139,7 @@ pid=$(pgrep -n -f "$bin --port 0")
 kill -HUP "$pid"
 check "SIGHUP exits 0" "EXIT=0"
 sane SIGHUP
+paste_off SIGHUP
 t kill-server
 
 # A crash while curses owns the terminal: the fatal signal's handler restores
@@ -116,6 +153,53 @@ for sig in ILL:132 SEGV:139 ABRT:134; do
     kill -"${sig%:*}" "$pid"
     check "SIG${sig%:*} ends it with the signal's status" "EXIT=${sig#*:}"
     sane "SIG${sig%:*}"
+    paste_off "SIG${sig%:*}"
+    t kill-server
+done
+
+# Input that is not a key takes no action (issue 12): under each TERM, modified
+# keys whose sequences the terminfo entry may not list (screen has none of
+# them, and their digits used to reach the key table as 1 2 3), Alt+digit,
+# mouse reports (SGR and X10) and a bracketed paste of "123q". After each, `?`
+# is a barrier: help opens only once everything sent before it has been read.
+modkeys="S-Up C-Up M-Up S-Down C-Down M-Down S-Home C-Home M-Home S-End C-End M-End
+         S-PPage C-PPage M-PPage S-NPage C-NPage M-NPage S-F1 S-F5 S-F10"
+# unmoved "after what": the header still shows the start mode, no switch, no pause.
+unmoved() {
+    t send-keys -t ui '?'
+    if ! wait_for "at most 64 events" 4; then
+        no "$1: help did not open after it (the dashboard exited, or took the input as keys)"; return
+    fi
+    local top; top=$(t capture-pane -p -t ui | head -2)
+    if grep -qF " PORT " <<<"$top" && grep -qF "switches 0" <<<"$top" && ! grep -qF PAUSED <<<"$top"; then ok
+    else no "$1: the header changed"; fi
+    t send-keys -t ui Escape
+    wait_gone "at most 64 events" 4 || no "$1: Esc did not close help"
+}
+for term in screen screen-256color xterm-256color tmux-256color linux vt100; do
+    start "TERM=$term LANG=C.UTF-8"
+    check "$term: starts" "Pending operations"
+    # shellcheck disable=SC2086  # one key name per word
+    t send-keys -t ui $modkeys
+    unmoved "$term: 21 modified keys"
+    t send-keys -t ui M-1 M-2 M-3 M-q
+    unmoved "$term: Alt+1 Alt+2 Alt+3 Alt+q"
+    t send-keys -t ui -l $'\e[<0;10;5M\e[<0;10;5m'
+    t send-keys -t ui -H 1b 5b 4d 20 2a 25
+    unmoved "$term: mouse click reports (SGR, X10)"
+    t set-buffer -b typed '123q'
+    t paste-buffer -p -b typed -t ui
+    unmoved "$term: pasted 123q"
+    t send-keys -t ui 1
+    if wait_for "switches 1" 4 && header | grep -qF " EVENT "; then ok; else no "$term: 1 should still switch to EVENT"; fi
+    t send-keys -t ui /
+    t paste-buffer -p -b typed -t ui
+    check "$term: a paste goes into the open filter" "filter sessions: 123q_" 4
+    t send-keys -t ui Escape
+    wait_gone "filter sessions:" 4 || no "$term: Esc should close the filter"
+    t send-keys -t ui q
+    check "$term: q exits 0" "EXIT=0" 4
+    paste_off "$term: q"
     t kill-server
 done
 

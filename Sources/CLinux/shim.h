@@ -1,10 +1,11 @@
-// Linux calls Swift's Glibc module leaves out: epoll, eventfd, POSIX
+// Linux calls Swift's Glibc module leaves out: epoll, eventfd, timerfd, POSIX
 // semaphores and sigwait helpers (TOOLCHAIN.md). Bindings only, no logic.
 #ifndef OVERLAP_CLINUX_SHIM_H
 #define OVERLAP_CLINUX_SHIM_H
 #include <sys/types.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/timerfd.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
@@ -30,6 +31,16 @@ static inline void overlap_set_thread_name(const char *name) { prctl(PR_SET_NAME
 /// pthread_tryjoin_np is a GNU extension the headers hide without _GNU_SOURCE.
 extern int pthread_tryjoin_np(pthread_t thread, void **retval);
 static inline int overlap_thread_tryjoin(pthread_t thread) { return pthread_tryjoin_np(thread, 0); }
+
+/// A one-shot CLOCK_MONOTONIC timerfd, non-blocking and close-on-exec; -1 and errno on failure.
+static inline int overlap_timerfd_create(void) { return timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC); }
+/// Arms `fd` to become readable once at `deadline_ns` (absolute, CLOCK_MONOTONIC
+/// nanoseconds, as overlap_monotonic_ns); 0 disarms it. A deadline already past
+/// fires at once. The kernel adds no timer slack to a timerfd.
+static inline int overlap_timerfd_arm_at(int fd, uint64_t deadline_ns) {
+    struct itimerspec its = { { 0, 0 }, { (time_t)(deadline_ns / 1000000000ull), (long)(deadline_ns % 1000000000ull) } };
+    return timerfd_settime(fd, TFD_TIMER_ABSTIME, &its, NULL);
+}
 
 static inline int overlap_errno(void) { return errno; }
 /// Blocks SIGINT, SIGTERM, SIGHUP and SIGQUIT in the calling thread (and in the

@@ -16,6 +16,7 @@ public final class CursesScreen: Screen {
     public let unicode: Bool
     private let colors: Bool
     private var ended = false
+    private var decoder: InputDecoder
 
     /// Opens the terminal on stdin/stdout. Throws, with the terminal left as it
     /// was, when there is none or `TERM` cannot draw a full-screen view.
@@ -48,9 +49,21 @@ public final class CursesScreen: Screen {
         window = overlap_stdscr()!
         cbreak()
         noecho()
+        // Keys the terminfo entry lists still arrive as KEY_* codes; the
+        // decoder reads every other sequence whole.
         keypad(window, true)
+        // Without mousemask, ncurses turns the first bytes of a mouse report
+        // (kmous: ESC [ M or ESC [ <) into KEY_MOUSE and hands over the rest
+        // ("0;10;5M") as typed keys. Unbound, the whole report reaches the
+        // decoder, which ignores it.
+        if let kmous = tigetstr("kmous"), Int(bitPattern: kmous) != -1 {
+            _ = define_key(kmous, 0)
+        }
         curs_set(0)
         set_escdelay(25)
+        decoder = InputDecoder(keyCodes: Self.keyCodes,
+                               pasteStartCode: Self.keyCode(of: "\u{1B}[200~"),
+                               pasteEndCode: Self.keyCode(of: "\u{1B}[201~"))
         if has_colors() && getenv("NO_COLOR") == nil {
             start_color()
             use_default_colors()
@@ -65,15 +78,18 @@ public final class CursesScreen: Screen {
         }
         width = Int(overlap_getmaxx(window))
         height = Int(overlap_getmaxy(window))
+        BracketedPaste.set(on: true)
     }
 
     deinit { end() }
 
-    /// Gives the terminal back as it was (echo, canonical mode, cursor).
+    /// Gives the terminal back as it was (echo, canonical mode, cursor,
+    /// bracketed paste off).
     public func end() {
         guard !ended else { return }
         ended = true
         endwin()
+        BracketedPaste.set(on: false)
         delscreen(screenRef)
     }
 
@@ -122,36 +138,75 @@ public final class CursesScreen: Screen {
         wrefresh(window)
     }
 
-    /// Waits up to `timeoutMs` for a key.
+    /// The key codes of the keys the dashboard uses; every other code
+    /// (modified keys ncurses recognises, KEY_MOUSE) is ignored.
+    private static var keyCodes: [Int32: Key] {
+        [KEY_RESIZE: .resize, KEY_UP: .up, KEY_DOWN: .down, KEY_PPAGE: .pageUp, KEY_NPAGE: .pageDown,
+         KEY_HOME: .home, KEY_END: .end, KEY_BACKSPACE: .backspace, KEY_ENTER: .enter,
+         overlap_key_f(1): .f1, overlap_key_f(10): .f10]
+    }
+
+    /// The key code ncurses gives a sequence, if the terminfo entry makes a
+    /// key of it (ncurses 6.4 makes none of the paste brackets, which
+    /// xterm-256color lists as PS/PE; another version might).
+    private static func keyCode(of sequence: String) -> Int32? {
+        let code = key_defined(sequence)
+        return code > 0 ? code : nil
+    }
+
+    /// Waits up to `timeoutMs` for a key; while an escape sequence or a paste
+    /// is being read, up to the decoder's own timeout instead (50 or 500 ms).
+    /// Returns nil when nothing came and for input that is not a key: the
+    /// bytes of a sequence, which `InputDecoder` swallows whole.
     public func readKey(timeoutMs: Int) -> Key? {
-        wtimeout(window, Int32(max(0, timeoutMs)))
-        let c = wgetch(window)
-        if c == ERR { return nil }
-        switch c {
-        case KEY_RESIZE:
+        wtimeout(window, Int32(decoder.continuationTimeoutMs ?? max(0, timeoutMs)))
+        var c: wint_t = 0
+        let unit: InputUnit?
+        switch wget_wch(window, &c) {
+        case OK:
+            // wget_wch only returns valid characters; a value that is not one is skipped.
+            guard let scalar = Unicode.Scalar(UInt32(c)) else { return nil }
+            unit = .char(scalar)
+        case KEY_CODE_YES: unit = .key(Int32(bitPattern: UInt32(c)))
+        default: unit = nil  // ERR: nothing within the wait
+        }
+        let key = decoder.feed(unit)
+        if key == .resize {
             width = Int(overlap_getmaxx(window))
             height = Int(overlap_getmaxy(window))
-            return .resize
-        case KEY_UP: return .up
-        case KEY_DOWN: return .down
-        case KEY_PPAGE: return .pageUp
-        case KEY_NPAGE: return .pageDown
-        case KEY_HOME: return .home
-        case KEY_END: return .end
-        case KEY_BACKSPACE, 127, 8: return .backspace
-        case KEY_ENTER, 10, 13: return .enter
-        case 27: return .escape
-        default:
-            if c == overlap_key_f(1) { return .f1 }
-            if c == overlap_key_f(10) { return .f10 }
-            if c >= 32 && c < 127, let u = Unicode.Scalar(UInt32(c)) { return .char(Character(u)) }
-            return nil
+        }
+        return key
+    }
+}
+
+/// xterm's bracketed paste (DEC private mode 2004): while it is on, the
+/// terminal sends a paste between `ESC [200~` and `ESC [201~`, which the
+/// decoder makes one `Key.paste`, so pasted text never runs as keys.
+/// Terminals without it ignore the private mode. On from `CursesScreen.init`
+/// until the terminal is given back (`end`, or `endwinForCrash`).
+enum BracketedPaste {
+    /// Writes the mode straight to the terminal with write(2): safe in a
+    /// crash handler, and not held back the way putp's output was (it sat in
+    /// stdio's buffer until the process exited).
+    static func set(on: Bool) {
+        let sequence: StaticString = on ? "\u{1B}[?2004h" : "\u{1B}[?2004l"
+        var done = 0
+        while done < sequence.utf8CodeUnitCount {
+            let n = write(STDOUT_FILENO, sequence.utf8Start + done, sequence.utf8CodeUnitCount - done)
+            if n > 0 {
+                done += n
+            } else if n < 0 && errno == EINTR {
+                continue
+            } else {
+                return  // the terminal is gone: nothing to restore
+            }
         }
     }
 }
 
-/// `endwin` from a crash handler: it only writes the reset sequences, which
-/// is what a crash needs.
+/// `endwin` from a crash handler: it only writes the reset sequences (and
+/// turns bracketed paste off), which is what a crash needs.
 func endwinForCrash() {
     endwin()
+    BracketedPaste.set(on: false)
 }

@@ -1,7 +1,7 @@
 import Glibc
 import OverlapModel
 
-/// The dashboard's loop on the terminal: sample at the refresh rate, draw,
+/// The dashboard's loop on the terminal: draw each new sample of the server,
 /// answer keys. Runs on the calling thread, the only one that touches curses.
 public enum DashboardApp {
     /// How the dashboard ended.
@@ -12,19 +12,18 @@ public enum DashboardApp {
     }
 
     /// Opens the terminal and runs until `q` or until `pendingSignal` returns a
-    /// signal number (polled between keys, at least every 100 ms). The
-    /// terminal is restored before this returns or throws.
-    public static func run(control: ServerControl, refreshMs: Int,
-                           pendingSignal: () -> Int32) throws -> Exit {
+    /// signal number (polled between keys, at least every 100 ms; every
+    /// 500 ms while a paste that has stalled is being read). Each new
+    /// sample of the server's sampler is drawn when it arrives. The terminal
+    /// is restored before this returns or throws.
+    public static func run(control: ServerControl, pendingSignal: () -> Int32) throws -> Exit {
         let screen = try CursesScreen()
         CrashRestore.install()
         defer {
             screen.end()
             CrashRestore.remove()
         }
-        let model = DashboardModel(control: control, refreshMs: refreshMs)
-        let clock = ContinuousClock()
-        var nextSample = clock.now.advanced(by: .milliseconds(model.state.refreshMs))
+        let model = DashboardModel(control: control)
         func redraw() {
             model.pageRows = max(1, DashboardView.draw(model.frame, model.state, on: screen))
             screen.show()
@@ -33,19 +32,13 @@ public enum DashboardApp {
         while true {
             let sig = pendingSignal()
             if sig != 0 { return .signal(sig) }
-            let untilSample = clock.now.duration(to: nextSample)
-            let waitMs = max(0, min(100, Int(untilSample.components.seconds * 1000
-                + untilSample.components.attoseconds / 1_000_000_000_000_000)))
-            if let key = screen.readKey(timeoutMs: waitMs) {
+            // Short waits: a new sample shows within 50 ms of being taken.
+            if let key = screen.readKey(timeoutMs: 50) {
                 if model.handle(key) { redraw() }
                 if model.state.quitting { return .quit }
                 continue
             }
-            if clock.now >= nextSample {
-                model.sample()
-                redraw()
-                nextSample = clock.now.advanced(by: .milliseconds(model.state.refreshMs))
-            }
+            if model.refresh() { redraw() }
         }
     }
 }

@@ -18,37 +18,49 @@ public struct Frame: Sendable {
     }
 }
 
-/// The dashboard's state machine: samples the server, keeps the history,
-/// applies key commands (mode switches go through `ServerControl`). No
-/// terminal code: tests drive it with keys and read the frame.
+/// The dashboard's state machine: adopts the server's samples, keeps the
+/// history, applies key commands (mode switches and the refresh interval go
+/// through `ServerControl`). No terminal code: tests drive it with keys and
+/// read the frame.
 public final class DashboardModel {
     public private(set) var state: UIState
     public private(set) var frame: Frame
     private let control: ServerControl
-    private var previous: StatsSnapshot
+    /// Sequence number of the sample the frame shows.
+    private var shown: UInt64
+    /// This dashboard started a capture after the sample with this sequence
+    /// number: until a later sample shows it, it is taken to be running.
+    private var traceStartedAfter: UInt64?
     public static let historyLength = 240
 
-    public init(control: ServerControl, refreshMs: Int = 1000) {
+    public init(control: ServerControl) {
         self.control = control
-        state = UIState(refreshMs: refreshMs)
-        let first = control.snapshot(sessions: true)
-        previous = first
-        frame = Frame(snapshot: first, rates: SnapshotRates(from: first, to: first))
+        state = UIState(refreshMs: control.refreshMs)
+        let first = control.latestSample()
+        shown = first.sequence
+        frame = Frame(snapshot: first.snapshot, rates: first.rates)
     }
 
-    /// Takes a new snapshot (unless paused: the view stays frozen while the
-    /// server keeps running) and updates rates and history.
-    public func sample() {
-        guard !state.paused else { return }
-        let now = control.snapshot(sessions: true)
-        var f = Frame(snapshot: now, rates: SnapshotRates(from: previous, to: now),
+    /// Shows the server's latest sample if it is newer than the one on
+    /// screen (unless paused: the view stays frozen while the server keeps
+    /// running). Returns whether the frame changed. Cheap: call it often.
+    @discardableResult
+    public func refresh() -> Bool {
+        guard !state.paused else { return false }
+        let sample = control.latestSample()
+        guard sample.sequence != shown else { return false }
+        shown = sample.sequence
+        if let after = traceStartedAfter, sample.sequence > after, sample.snapshot.trace?.running != true {
+            traceStartedAfter = nil
+        }
+        var f = Frame(snapshot: sample.snapshot, rates: sample.rates,
                       pendingHistory: frame.pendingHistory, queueHistory: frame.queueHistory)
-        f.pendingHistory.append(now.pending.total)
-        f.queueHistory.append(now.queued.reduce(0, +))
+        f.pendingHistory.append(sample.snapshot.pending.total)
+        f.queueHistory.append(sample.snapshot.queued.reduce(0, +))
         if f.pendingHistory.count > Self.historyLength { f.pendingHistory.removeFirst() }
         if f.queueHistory.count > Self.historyLength { f.queueHistory.removeFirst() }
-        previous = now
         frame = f
+        return true
     }
 
     /// Handles one key. Returns true if the screen should be redrawn at once.
@@ -59,6 +71,9 @@ public final class DashboardModel {
             return true
         }
         if key == .resize { return true }
+        // Pasted text is never commands: it goes into the filter line when
+        // that is open (above), and is dropped anywhere else.
+        if case .paste = key { return false }
         guard let command = KeyMap.command(for: key) else { return false }
         apply(command)
         return true
@@ -79,17 +94,38 @@ public final class DashboardModel {
             state.sort = all[(all.firstIndex(of: state.sort)! + 1) % all.count]
         case .reverseSort: state.descending.toggle()
         case .openFilter: state.overlay = .filter(state.filter)
-        case .faster: state.stepRefresh(faster: true)
-        case .slower: state.stepRefresh(faster: false)
+        case .faster, .slower:
+            control.setRefresh(ms: RefreshInterval.step(from: control.refreshMs, faster: command == .faster))
+            state.refreshMs = control.refreshMs
         case .togglePause: state.paused.toggle()
+        case .toggleTrace: toggleTrace()
+        }
+    }
+
+    /// Starts a trace capture, or stops the one running; the footer says where it goes.
+    private func toggleTrace() {
+        if frame.snapshot.trace?.running == true || traceStartedAfter != nil {
+            control.stopTrace()
+            traceStartedAfter = nil
+            state.notice = "trace stopped: its file is being completed"
+            return
+        }
+        do {
+            let after = control.latestSample().sequence
+            let path = try control.startTrace(path: nil)
+            traceStartedAfter = after
+            state.notice = "trace: writing sampled requests to \(path) (t stops)"
+        } catch {
+            state.notice = "cannot trace: \(error)"
         }
     }
 
     private func switchMode(_ mode: NotificationMode) {
         do {
             try control.switchMode(to: mode)
-            // Show the new mode at once rather than at the next refresh.
-            if !state.paused { sample() }
+            // The badge shows the new mode at once; every figure (and the
+            // log line about the switch) arrives with the next sample.
+            if !state.paused { frame.snapshot.mode = mode }
         } catch {
             state.notice = "cannot switch to \(mode.rawValue): \(error)"
         }
@@ -107,9 +143,17 @@ public final class DashboardModel {
             state.overlay = .filter(String(text.dropLast()))
         case .char(let c) where !c.isNewline:
             state.overlay = .filter(text + String(c))
+        case .paste(let pasted):
+            // The filter is one line of text: line breaks, tabs and other
+            // control characters in a paste are left out.
+            state.overlay = .filter(text + pasted.filter(Self.isPrintable))
         default:
             break
         }
+    }
+
+    private static func isPrintable(_ c: Character) -> Bool {
+        !c.isNewline && !c.unicodeScalars.contains { $0.properties.generalCategory == .control }
     }
 
     /// Page size used by PgUp/PgDn: the rows the sessions table showed last.

@@ -31,6 +31,14 @@ public enum DashboardView {
         if !compact { screen.put(46, y, " Completion queue ", .bold) }
         y += 1
         pendingTable(frame, g, compact: compact, on: screen, y: &y)
+        if compact {
+            if let line = LatencyPanel.summary(frame) {
+                screen.put(0, y, line)
+                y += 1
+            }
+        } else {
+            LatencyPanel.draw(frame, g, on: screen, y: &y)
+        }
 
         // Threads, sessions, events and footer share what is left.
         let eventLines = compact ? 1 : (h < 30 ? 2 : 3)
@@ -81,6 +89,7 @@ public enum DashboardView {
         put("overlap ", .bold)
         put(" \(s.mode.rawValue.uppercased()) ", .badge)
         if state.paused { put(" PAUSED", .warning) }
+        if s.trace?.running == true { put(" TRACE", .warning) }
         let finishing = s.finishingInOtherModes
         if finishing > 0 { put(" \(finishing) finishing in old modes", .warning) }
         put(g.separator + s.engine.rawValue + g.separator + s.listenAddress + g.separator
@@ -91,8 +100,8 @@ public enum DashboardView {
         put("sessions ")
         put("\(s.sessions)", .bold)
         put(g.separator)
-        put(Format.count(r.messagesPerSecond), .bold)
-        put(" msg/s" + g.separator + "in " + Format.bytes(r.bytesInPerSecond) + "/s  out "
+        put(Format.count(r.receivesPerSecond), .bold)
+        put(" recv/s" + g.separator + "in " + Format.bytes(r.bytesInPerSecond) + "/s  out "
             + Format.bytes(r.bytesOutPerSecond) + "/s" + g.separator + "switches \(s.modeSwitches)")
         y += 1
         x = 0
@@ -114,7 +123,7 @@ public enum DashboardView {
         heading += fit("total", 7, right: true)
         screen.put(0, y, heading, .heading)
         if !compact {
-            screen.put(46, y, fit("queue", 10) + fit("now", 7, right: true) + fit("peak", 8, right: true), .heading)
+            screen.put(46, y, fit("queue", 10) + fit("now", 7, right: true) + fit(Self.peakLabel(s), 9, right: true), .heading)
         }
         for (i, op) in OpKind.allCases.enumerated() {
             var line = fit(op.rawValue, 8)
@@ -125,14 +134,14 @@ public enum DashboardView {
                 let m = modes[i]
                 let now = s.queued[m.index]
                 screen.put(46, y + 1 + i, fit(m.rawValue, 10) + fit(String(now), 7, right: true)
-                    + fit(String(s.queuedPeak[m.index]), 8, right: true), now > 0 ? .bold : .normal)
+                    + fit(String(s.queuedPeak[m.index]), 9, right: true), now > 0 ? .bold : .normal)
             }
         }
         y += 4
         let ring = "ring \(s.ringDepth) overflow \(s.ringOverflow)"
         if compact {
             let q = modes.map { "\($0.rawValue.prefix(1)) \(s.queued[$0.index])" }.joined(separator: " ")
-            screen.put(0, y, "queued \(q)  peak \(s.queuedPeak.max() ?? 0)  \(ring)",
+            screen.put(0, y, "queued \(q)  \(Self.peakLabel(s)) \(s.queuedPeak.max() ?? 0)  \(ring)",
                        s.ringOverflow > 0 ? .error : .normal)
         } else {
             screen.put(0, y, "history ", .dim)
@@ -144,10 +153,17 @@ public enum DashboardView {
         y += 1
     }
 
+    /// "peak 60s": the window the sampled peak covers.
+    static func peakLabel(_ s: StatsSnapshot) -> String {
+        s.queuedPeakWindowSeconds > 0 ? "peak \(Int(s.queuedPeakWindowSeconds))s" : "peak"
+    }
+
     private static func threads(_ f: Frame, _ g: Glyphs, rows: Int, on screen: Screen, y: inout Int) {
         let w = screen.width
         let roleWidth = w >= 100 ? 22 : 18
-        let fixed = 9 + 1 + roleWidth + 1 + 8 + 1 + 5
+        // A thread's own notify p99 (the wait before its handlers ran), when sampled.
+        let showNotify = f.snapshot.latency != nil
+        let fixed = 9 + 1 + roleWidth + 1 + 8 + 1 + (showNotify ? 9 : 0) + 5
         let barWidth = max(0, min(40, w - fixed - 1))
         for t in f.snapshot.threads.prefix(rows) {
             let share = f.rates.busyShare[t.id] ?? 0
@@ -156,6 +172,9 @@ public enum DashboardView {
             let role = t.role == .engine && cps > 0 ? "engine + handlers" : t.role.label
             var line = fit(t.name, 9) + " " + fit(role, roleWidth) + " "
             line += fit(Format.count(cps) + "/s", 8, right: true) + " "
+            if showNotify {
+                line += fit(t.notifyP99Nanos.map { "n99 " + Format.latency(nanos: $0) } ?? "", 8) + " "
+            }
             screen.put(0, y, line)
             screen.put(line.count, y, g.bar(share, width: barWidth), share > 0.9 ? .warning : .good)
             screen.put(line.count + barWidth, y, fit(Format.percent(share), 5, right: true))
@@ -195,7 +214,7 @@ public enum DashboardView {
         screen.put(x, y, "refresh \(state.refreshMs) ms", .dim)
     }
 
-    private static func rule(_ title: String, at y: Int, _ g: Glyphs, on screen: Screen) {
+    static func rule(_ title: String, at y: Int, _ g: Glyphs, on screen: Screen) {
         screen.put(0, y, String(repeating: g.rule, count: screen.width), .dim)
         screen.put(1, y, " \(title) ", .bold)
     }
@@ -216,6 +235,12 @@ public enum DashboardView {
         "                 the engine thread runs its share when a slot is free.",
         "",
         "Switching changes new requests only; pending ones finish in their old mode.",
+        "recv/s counts receive completions, not your messages: TCP has no message",
+        "boundaries, so one receive may carry part of one or several (load counts them).",
+        "Latency: notify = completed -> its handler starts (n99: a thread's p99).",
+        "The modes differ there: a waiter wakes and harvests, an APC thread drains",
+        "its own queue, the port wakes the most recently idle worker.",
+        "t starts / stops a trace of sampled requests (Perfetto, chrome://tracing).",
         "",
         "m next mode   s/S sort/reverse   / filter   space pause   +/- refresh",
         "arrows PgUp PgDn Home End scroll   ? h F1 help   q F10 quit   Esc close",

@@ -1,13 +1,19 @@
 import OverlapModel
 
 /// A key press, as the dashboard understands it (the ncurses screen turns
-/// curses key codes into these).
+/// what the terminal sends into these through `InputDecoder`; input that is
+/// not one of them never becomes a key).
 public enum Key: Sendable, Equatable, Hashable {
+    /// A printable character (any script: the filter takes non-ASCII text).
     case char(Character)
     case up, down, pageUp, pageDown, home, end
     case f1, f10
     case escape, enter, backspace
     case resize
+    /// Text the terminal delivered as one paste (bracketed paste), at most
+    /// `InputDecoder.pasteLimit` characters, control characters included:
+    /// text for the filter line, never commands.
+    case paste(String)
 }
 
 /// What a key asks for.
@@ -23,6 +29,7 @@ public enum Command: Sendable, Equatable {
     case faster
     case slower
     case togglePause
+    case toggleTrace
     case closeOverlay
 
     public enum ScrollMove: Sendable, Equatable {
@@ -46,6 +53,7 @@ public enum KeyMap {
         .char("/"): .openFilter,
         .char("+"): .faster, .char("="): .faster, .char("-"): .slower,
         .char(" "): .togglePause,
+        .char("t"): .toggleTrace,
         .escape: .closeOverlay,
     ]
 

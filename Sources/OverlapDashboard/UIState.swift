@@ -22,23 +22,13 @@ public struct UIState: Sendable, Equatable {
     /// First session row shown.
     public var scroll = 0
     public var paused = false
+    /// The server's sampling interval, as last set or read (milliseconds).
     public var refreshMs: Int
     public var quitting = false
     /// A message for the footer (e.g. a mode switch that failed).
     public var notice: String?
 
-    public static let refreshSteps = [100, 200, 250, 500, 1000, 2000, 5000]
-
     public init(refreshMs: Int = 1000) {
-        self.refreshMs = min(5000, max(100, refreshMs))
-    }
-
-    /// The next refresh step faster (smaller) or slower than the current one.
-    mutating func stepRefresh(faster: Bool) {
-        if faster {
-            refreshMs = Self.refreshSteps.last { $0 < refreshMs } ?? Self.refreshSteps[0]
-        } else {
-            refreshMs = Self.refreshSteps.first { $0 > refreshMs } ?? Self.refreshSteps[Self.refreshSteps.count - 1]
-        }
+        self.refreshMs = RefreshInterval.clamp(refreshMs)
     }
 }

@@ -9,6 +9,13 @@ public struct LoadConfig: Sendable, Equatable {
     public var depth = 1
     /// Open loop: messages per second per connection (nil: closed loop).
     public var rate: Double?
+    /// Open loop: most messages in flight per connection. At the limit the
+    /// connection sends nothing until an echo comes, and the messages it owes
+    /// meanwhile go out late, their latency still counted from when they were
+    /// due. Not on the command line: 1024 keeps a connection at 1000 msg/s on
+    /// schedule through a 1 s stall; a test sets 1 to make a client that waits
+    /// for each echo (the classic coordinated-omission case).
+    public var openLoopWindow = 1024
     public var duration: Double = 10
     /// Seconds at the start whose latencies and counts are not reported.
     public var warmup: Double = 1
@@ -27,6 +34,7 @@ public struct LoadConfig: Sendable, Equatable {
             return "--size must be \(Payload.headerSize)-\(16 << 20) bytes (each message carries a 16-byte header), not \(size)"
         }
         if !(1...4096).contains(depth) { return "--depth must be 1-4096, not \(depth)" }
+        if !(1...65536).contains(openLoopWindow) { return "the open-loop window must be 1-65536, not \(openLoopWindow)" }
         if let r = rate, !(r > 0 && r <= 1_000_000) { return "--rate must be above 0 and at most 1000000 messages/s, not \(r)" }
         if !(duration > 0 && duration <= 86_400) { return "--duration must be above 0 and at most 86400 seconds, not \(duration)" }
         if !(warmup >= 0 && warmup < 3600) { return "--warmup must be 0-3600 seconds, not \(warmup)" }

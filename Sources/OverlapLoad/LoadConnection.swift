@@ -12,9 +12,22 @@ final class LoadConnection {
     var slot = 0
     let fd: Int32
     let size: Int
-    /// Messages queued or sent and not yet echoed, with the time each was
-    /// (or, open loop, should have been) sent: latency is measured from it.
+    /// Messages queued or sent and not yet echoed, oldest first, with the time
+    /// each was due (CLOCK_MONOTONIC ns): closed loop, when it was queued,
+    /// which is when it was sent; open loop, its slot in the schedule, however
+    /// late the generator got to it. Latency is measured from it.
     var sendTimes = Deque<UInt64>()
+    /// Open loop only: for each message whose first byte has been written and
+    /// whose echo has not come, oldest first, the time (CLOCK_MONOTONIC ns)
+    /// just before the `send` that wrote that byte. Service time is measured
+    /// from it. Closed loop leaves it empty: there, it equals `sendTimes`.
+    var writeTimes = Deque<UInt64>()
+    /// Stamp `writeTimes` (open loop).
+    let stampsWrites: Bool
+    /// Bytes of the stream written so far, and messages stamped so far
+    /// (message k starts at byte k × size).
+    private var bytesWritten: UInt64 = 0
+    private var messagesStamped: UInt64 = 0
     var nextSeq: UInt64 = 0
     var expected: UInt64 = 0
     /// Open loop: when the next message is due.
@@ -36,10 +49,11 @@ final class LoadConnection {
     let msg: UnsafeMutableRawPointer
     var msgFill = 0
 
-    init(index: Int, fd: Int32, size: Int, window: Int) {
+    init(index: Int, fd: Int32, size: Int, window: Int, stampsWrites: Bool) {
         self.index = index
         self.fd = fd
         self.size = size
+        self.stampsWrites = stampsWrites
         outCapacity = size * max(1, min(window, 64))
         out = .allocate(byteCount: outCapacity, alignment: 16)
         msg = .allocate(byteCount: size, alignment: 16)
@@ -90,9 +104,17 @@ final class LoadConnection {
     /// Writes what it can. False if the socket failed.
     func flush() -> Bool {
         while outHead < outTail {
+            let before = stampsWrites ? overlap_monotonic_ns() : 0
             let n = send(fd, out + outHead, outTail - outHead, Int32(MSG_NOSIGNAL | MSG_DONTWAIT))
             if n > 0 {
                 outHead += n
+                if stampsWrites {
+                    bytesWritten += UInt64(n)
+                    while messagesStamped &* UInt64(size) < bytesWritten {
+                        writeTimes.append(before)
+                        messagesStamped += 1
+                    }
+                }
                 continue
             }
             let e = errno
@@ -109,8 +131,9 @@ final class LoadConnection {
     var hasPendingOutput: Bool { outHead < outTail }
 
     enum Check {
-        /// The expected message, intact; it was sent at `sentAt`.
-        case echoed(sentAt: UInt64)
+        /// The expected message, intact; it was due at `dueAt` and its first
+        /// byte written at `writtenAt` (open loop; closed loop: `dueAt`).
+        case echoed(dueAt: UInt64, writtenAt: UInt64)
         /// A later message: lost or reordered, decided by the next one.
         case undecided
         case failed
@@ -132,7 +155,9 @@ final class LoadConnection {
         switch verdict {
         case .ok:
             expected += 1
-            return .echoed(sentAt: sendTimes.popFirst() ?? 0)
+            let due = sendTimes.popFirst() ?? 0
+            // An echo cannot come before the first byte went out, so open loop has its stamp.
+            return .echoed(dueAt: due, writtenAt: stampsWrites ? writeTimes.popFirst() ?? due : due)
         case .corrupt(let offset):
             fail(.corrupted, "byte \(offset) of the echo differs from what was sent")
             return .failed

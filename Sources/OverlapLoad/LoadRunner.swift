@@ -6,6 +6,7 @@ import Synchronization
 
 /// What `overlap load` measured: the same figures as the table and `--json`.
 public struct LoadReport: Codable, Sendable, Equatable {
+    /// Percentiles of a latency histogram, in microseconds (all 0 if nothing was measured).
     public struct Latency: Codable, Sendable, Equatable {
         public var p50: UInt64
         public var p90: UInt64
@@ -13,6 +14,19 @@ public struct LoadReport: Codable, Sendable, Equatable {
         public var p999: UInt64
         public var max: UInt64
         public var mean: Double
+
+        init(_ h: Histogram<UInt64>?) {
+            guard let h, h.totalCount > 0 else {
+                (p50, p90, p99, p999, max, mean) = (0, 0, 0, 0, 0, 0)
+                return
+            }
+            p50 = h.valueAtPercentile(50)
+            p90 = h.valueAtPercentile(90)
+            p99 = h.valueAtPercentile(99)
+            p999 = h.valueAtPercentile(99.9)
+            max = h.max
+            mean = h.mean
+        }
     }
     public var host: String
     public var port: Int
@@ -26,18 +40,47 @@ public struct LoadReport: Codable, Sendable, Equatable {
     public var messages: UInt64
     public var messagesPerSecond: Double
     public var megabytesPerSecond: Double
-    /// Round-trip latency in microseconds (open loop: from when each message was due).
+    /// Round-trip latency in microseconds, the figure to quote. Open loop:
+    /// from when each message was due by the schedule, so time the message
+    /// spent waiting to be sent (the generator late, its window full, the
+    /// server not reading) counts: corrected for coordinated omission.
+    /// Closed loop: from when it was sent (there is no schedule).
     public var latencyMicros: Latency
+    /// Open loop only: round-trip latency in microseconds from when each
+    /// message's first byte was written (service time). At most
+    /// `latencyMicros` message by message; the gap is the generator's lateness.
+    /// Nil in closed loop, where it would equal `latencyMicros`.
+    public var serviceLatencyMicros: Latency?
     public var errors: [LoadError]
     public var ok: Bool { errors.isEmpty }
 }
 
-/// A progress sample for the line printed while the load runs.
+/// A progress sample for the line printed while the load runs: one about
+/// every second, and a last one when the run is over.
 public struct LoadProgress: Sendable {
+    /// Since the connections were opened.
     public var elapsedSeconds: Double
+    /// Warm-up plus measured duration, as configured.
     public var totalSeconds: Double
+    /// Echoes verified so far, warm-up included.
     public var echoed: UInt64
+    /// Echoes per second over `intervalSeconds`.
     public var messagesPerSecond: Double
+    /// The time since the previous sample: about 1 s, except the last one's.
+    public var intervalSeconds: Double
+    /// The last sample, taken when every worker had finished.
+    public var isFinal: Bool
+
+    /// The line `overlap load` prints. The last one names its interval (it
+    /// is usually a fraction of a second), so it is not read as a full one.
+    public var line: String {
+        func secs(_ v: Double) -> String { String(format: v == v.rounded() ? "%.0f" : "%.1f", v) }
+        let head = String(format: "[%4.1fs/%@s]", elapsedSeconds, secs(totalSeconds))
+        if !isFinal { return head + String(format: " %.0f msg/s, %llu echoes verified", messagesPerSecond, echoed) }
+        if intervalSeconds < 0.1 { return head + " done, \(echoed) echoes verified" }
+        return head + String(format: " %.0f msg/s over the last %.1f s, %llu echoes verified, done", messagesPerSecond,
+                             intervalSeconds, echoed)
+    }
 }
 
 /// Opens the connections, runs the workers, and gathers their results.
@@ -45,17 +88,18 @@ public enum LoadRunner {
     public static func run(_ config: LoadConfig, progress: ((LoadProgress) -> Void)? = nil) -> LoadReport {
         var conns: [LoadConnection] = []
         var errors: [LoadError] = []
-        let window = config.rate == nil ? config.depth : 1024
+        let window = config.rate == nil ? config.depth : config.openLoopWindow
         for i in 0..<config.connections {
             switch connect(host: config.host, port: config.port) {
             case .success(let fd):
-                conns.append(LoadConnection(index: i, fd: fd, size: config.size, window: window))
+                conns.append(LoadConnection(index: i, fd: fd, size: config.size, window: window,
+                                            stampsWrites: config.rate != nil))
             case .failure(let why):
                 errors.append(LoadError(connection: i, message: 0, kind: .connect, detail: why.description))
             }
             if !errors.isEmpty { break }
         }
-        guard errors.isEmpty else { return report(config, measured: 0, histogram: nil, errors: errors) }
+        guard errors.isEmpty else { return report(config, measured: 0, histogram: nil, service: nil, errors: errors) }
 
         let threads = min(config.threads, conns.count)
         let abort = AbortFlag()
@@ -76,41 +120,47 @@ public enum LoadRunner {
         var lastEchoed: UInt64 = 0
         var lastAt = start
         var nextReport = start + 1_000_000_000
+        func sample(at now: UInt64, final: Bool) {
+            let echoed = workers.reduce(0) { $0 + $1.echoed.load(ordering: .relaxed) }
+            let interval = Double(now - lastAt) / 1e9
+            progress?(LoadProgress(elapsedSeconds: Double(now - start) / 1e9, totalSeconds: total, echoed: echoed,
+                                   messagesPerSecond: interval > 0 ? Double(echoed - lastEchoed) / interval : 0,
+                                   intervalSeconds: interval, isFinal: final))
+            lastEchoed = echoed
+            lastAt = now
+        }
         while done.load(ordering: .acquiring) < workers.count {
             usleep(50_000)
             let now = overlap_monotonic_ns()
-            if let progress, now >= nextReport {
-                let echoed = workers.reduce(0) { $0 + $1.echoed.load(ordering: .relaxed) }
-                let rate = Double(echoed - lastEchoed) / (Double(now - lastAt) / 1e9)
-                progress(LoadProgress(elapsedSeconds: Double(now - start) / 1e9, totalSeconds: total,
-                                      echoed: echoed, messagesPerSecond: rate))
-                lastEchoed = echoed
-                lastAt = now
+            if progress != nil && now >= nextReport {
+                sample(at: now, final: false)
                 nextReport += 1_000_000_000
             }
         }
+        if progress != nil { sample(at: overlap_monotonic_ns(), final: true) }
         for h in handles { h.join() }
         var histogram = workers[0].histogram
-        for w in workers.dropFirst() { histogram.add(w.histogram) }
+        var service = workers[0].serviceHistogram
+        for w in workers.dropFirst() {
+            histogram.add(w.histogram)
+            service.add(w.serviceHistogram)
+        }
         for w in workers {
             errors += w.conns.compactMap(\.failure)
         }
         errors.sort { $0.connection < $1.connection }
-        return report(config, measured: workers.reduce(0) { $0 + $1.measured }, histogram: histogram, errors: errors)
+        return report(config, measured: workers.reduce(0) { $0 + $1.measured }, histogram: histogram,
+                      service: config.rate == nil ? nil : service, errors: errors)
     }
 
     private static func report(_ c: LoadConfig, measured: UInt64, histogram: Histogram<UInt64>?,
-                               errors: [LoadError]) -> LoadReport {
-        let h = histogram
-        let lat = LoadReport.Latency(
-            p50: h?.valueAtPercentile(50) ?? 0, p90: h?.valueAtPercentile(90) ?? 0,
-            p99: h?.valueAtPercentile(99) ?? 0, p999: h?.valueAtPercentile(99.9) ?? 0,
-            max: h.map { $0.totalCount > 0 ? $0.max : 0 } ?? 0, mean: h.map { $0.totalCount > 0 ? $0.mean : 0 } ?? 0)
+                               service: Histogram<UInt64>?, errors: [LoadError]) -> LoadReport {
         let mps = Double(measured) / c.duration
         return LoadReport(host: c.host, port: c.port, connections: c.connections, size: c.size, depth: c.depth,
                           rate: c.rate, durationSeconds: c.duration, warmupSeconds: c.warmup, messages: measured,
                           messagesPerSecond: mps, megabytesPerSecond: mps * Double(c.size) / 1e6,
-                          latencyMicros: lat, errors: errors)
+                          latencyMicros: .init(histogram),
+                          serviceLatencyMicros: c.rate == nil ? nil : .init(service), errors: errors)
     }
 
     /// A connected, non-blocking TCP socket with Nagle off, or why not.

@@ -13,16 +13,27 @@ final class LoadWorker: @unchecked Sendable {
     /// Echoes verified so far, warm-up included (read by the progress line).
     let echoed = Atomic<UInt64>(0)
     // Results, read after the thread is joined.
+    /// Round trips in µs from when each message was due (open loop: its slot
+    /// in the schedule, so time it waited to go out counts: corrected for
+    /// coordinated omission; closed loop: when it was sent).
     var histogram = Histogram<UInt64>(highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: .three)
+    /// Open loop only: round trips in µs from when each message's first byte
+    /// was written (service time).
+    var serviceHistogram = Histogram<UInt64>(highestTrackableValue: 3_600_000_000,
+                                             numberOfSignificantValueDigits: .three)
     var measured: UInt64 = 0
     private let epfd: Int32
+    /// Open loop: ns between two messages of a connection; 0 in closed loop.
+    private let interval: UInt64
+    /// Open loop only.
+    private var pacer: LoadPacer?
     private let scratch: UnsafeMutableRawPointer
     private static let scratchSize = 256 * 1024
-    private static let openLoopWindow = 1024
 
     init(conns: [LoadConnection], config: LoadConfig, start: UInt64, abortRef: AbortFlag) {
         self.conns = conns
         self.config = config
+        interval = config.rate.map { UInt64(1e9 / $0) } ?? 0
         warmupEnd = start + UInt64(config.warmup * 1e9)
         sendEnd = warmupEnd + UInt64(config.duration * 1e9)
         self.abortRef = abortRef
@@ -51,9 +62,8 @@ final class LoadWorker: @unchecked Sendable {
     private func topUp(_ c: LoadConnection, now: UInt64) {
         guard c.failure == nil && !c.closed else { return }
         if now < sendEnd {
-            if let rate = config.rate {
-                let interval = UInt64(1e9 / rate)
-                while c.nextDue <= now && c.inFlight < Self.openLoopWindow && c.roomForMessage() {
+            if interval > 0 {
+                while c.nextDue <= now && c.inFlight < config.openLoopWindow && c.roomForMessage() {
                     c.queueMessage(at: c.nextDue)
                     c.nextDue += interval
                 }
@@ -104,11 +114,12 @@ final class LoadWorker: @unchecked Sendable {
                     message = UnsafeRawPointer(c.msg)
                 }
                 switch c.checkMessage(message) {
-                case .echoed(let sentAt):
+                case .echoed(let dueAt, let writtenAt):
                     echoed.store(echoed.load(ordering: .relaxed) &+ 1, ordering: .relaxed)
                     if now >= warmupEnd && now <= sendEnd {
                         measured += 1
-                        _ = histogram.record(max(1, (now &- sentAt) / 1000))
+                        _ = histogram.record(max(1, (now &- dueAt) / 1000))
+                        if c.stampsWrites { _ = serviceHistogram.record(max(1, (now &- writtenAt) / 1000)) }
                     }
                 case .undecided:
                     continue
@@ -123,6 +134,14 @@ final class LoadWorker: @unchecked Sendable {
         }
     }
 
+    /// Open loop: gives the pacer the time the connection's next message is
+    /// due, if it can send it then.
+    private func noteDue(_ c: LoadConnection, now: UInt64) {
+        if interval > 0 && c.failure == nil && !c.closed && c.nextDue > now && c.nextDue < sendEnd {
+            pacer?.note(c.nextDue)
+        }
+    }
+
     func run() {
         for (slot, c) in conns.enumerated() {
             c.slot = slot
@@ -131,12 +150,20 @@ final class LoadWorker: @unchecked Sendable {
             ev.data.u64 = UInt64(slot)
             _ = epoll_ctl(epfd, EPOLL_CTL_ADD, c.fd, &ev)
         }
+        if interval > 0 {
+            pacer = LoadPacer(epfd: epfd, intervalNanos: interval)
+            if pacer == nil {
+                let why = String(cString: strerror(errno))
+                for c in conns { c.fail(.socket, "timerfd_create (the open-loop pacer): \(why)") }
+            }
+        }
         var events = [epoll_event](repeating: epoll_event(), count: 512)
         var now = overlap_monotonic_ns()
         for c in conns {
             c.lastProgress = now
             c.nextDue = now
             topUp(c, now: now)
+            noteDue(c, now: now)
         }
         var lastSweep = now
         var failed = conns.contains { $0.failure != nil }
@@ -147,11 +174,15 @@ final class LoadWorker: @unchecked Sendable {
                 break
             }
             if now >= sendEnd && conns.allSatisfy({ $0.inFlight == 0 || $0.closed }) { break }
-            let timeout: Int32 = config.rate != nil && now < sendEnd ? 1 : 50
+            let timeout = pacer?.timeout(now: now, idleMillis: 50) ?? 50
             let n = Int(epoll_wait(epfd, &events, Int32(events.count), timeout))
             now = overlap_monotonic_ns()
             if n > 0 {
                 for i in 0..<n {
+                    if events[i].data.u64 == LoadPacer.tag {
+                        pacer?.fired(now: now)
+                        continue
+                    }
                     let c = conns[Int(events[i].data.u64)]
                     let bits = events[i].events
                     if bits & (EPOLLIN.rawValue | EPOLLHUP.rawValue | EPOLLERR.rawValue | EPOLLRDHUP.rawValue) != 0 {
@@ -159,10 +190,17 @@ final class LoadWorker: @unchecked Sendable {
                     }
                     topUp(c, now: now)
                     if c.failure != nil { failed = true }
+                    noteDue(c, now: now)
                 }
             }
-            if config.rate != nil && now < sendEnd {
-                for c in conns where c.nextDue <= now { topUp(c, now: now) }
+            if now >= sendEnd {
+                pacer?.startScan()  // nothing is due any more: disarm
+            } else if let due = pacer?.earliestDue, now >= due {
+                pacer?.startScan()
+                for c in conns {
+                    if c.nextDue <= now { topUp(c, now: now) }
+                    noteDue(c, now: now)
+                }
             }
             if now &- lastSweep >= 100_000_000 {
                 lastSweep = now

@@ -1,34 +1,29 @@
 import OverlapModel
 import Prometheus
-import Synchronization
 
 /// Turns stats snapshots into the Prometheus text exposition (DESIGN.md §4).
 ///
-/// Every scrape reads a fresh snapshot and fills a fresh registry, so values
-/// are exact at scrape time, nothing is pushed from the per-completion path,
-/// threads that retired leave no stale series, and concurrent scrapers share
-/// nothing but the previous snapshot (kept for the busy ratio's interval).
+/// Counters and gauges are read fresh at every scrape; windowed figures
+/// (`overlap_thread_busy_ratio`) come from the server's own sampler, so any
+/// number of scrapers, at any interval, read the same window's value instead
+/// of shortening each other's (for your own windows, `rate()` over
+/// `overlap_thread_cpu_seconds_total`). Each scrape fills a fresh registry:
+/// nothing is pushed from the per-completion path, and threads that retired
+/// leave no stale series.
 public final class MetricsExposition: Sendable {
     private let control: ServerControl
-    private let previous: Mutex<StatsSnapshot?>
 
     public init(control: ServerControl) {
         self.control = control
-        previous = Mutex(nil)
     }
 
     public func render() -> String {
-        let now = control.snapshot(sessions: false)
-        let before = previous.withLock { p in
-            defer { if (p?.takenAtNanos ?? 0) < now.takenAtNanos { p = now } }
-            return p
-        }
-        return Self.render(now, since: before)
+        Self.render(control.snapshot(sessions: false), window: control.latestSample())
     }
 
-    /// The exposition of `s`; the busy ratio covers the time since `before`
-    /// (or each thread's whole life on the first scrape).
-    public static func render(_ s: StatsSnapshot, since before: StatsSnapshot?) -> String {
+    /// The exposition of `s`, with the busy ratio of `window` (the sampler's
+    /// latest sample; a thread not in it yet gets no ratio until the next).
+    public static func render(_ s: StatsSnapshot, window: Sample) -> String {
         let r = PrometheusCollectorRegistry()
         func gauge(_ name: String, _ help: String, _ labels: [(String, String)] = [], _ v: Double) {
             r.makeGauge(descriptor: MetricNameDescriptor(metricName: name, unitName: "", helpText: help), labels: labels)
@@ -37,6 +32,10 @@ public final class MetricsExposition: Sendable {
         func counter(_ name: String, _ help: String, _ labels: [(String, String)] = [], _ v: UInt64) {
             r.makeCounter(descriptor: MetricNameDescriptor(metricName: name, unitName: "", helpText: help), labels: labels)
                 .increment(by: Int64(clamping: v))
+        }
+        func counterSeconds(_ name: String, _ help: String, _ labels: [(String, String)], _ v: Double) {
+            r.makeCounter(descriptor: MetricNameDescriptor(metricName: name, unitName: "", helpText: help), labels: labels)
+                .increment(by: v)
         }
         gauge("overlap_sessions", "Sessions open now.", [], Double(s.sessions))
         for op in OpKind.allCases {
@@ -48,28 +47,34 @@ public final class MetricsExposition: Sendable {
         for m in NotificationMode.allCases {
             gauge("overlap_completion_queue_depth", "Completions queued and not yet handled, by mode.",
                   [("mode", m.rawValue)], Double(s.queued[m.index]))
-            gauge("overlap_completion_queue_peak", "Deepest the completion queue has been, by mode.",
-                  [("mode", m.rawValue)], Double(s.queuedPeak[m.index]))
+            gauge("overlap_completion_queue_peak",
+                  "Deepest sampled completion-queue depth over the server's last queued_peak window (60 s of samples), by mode.",
+                  [("mode", m.rawValue)], Double(window.snapshot.queuedPeak[m.index]))
             gauge("overlap_mode", "1 for the mode new requests are posted in, else 0.", [("mode", m.rawValue)],
                   s.mode == m ? 1 : 0)
         }
-        let rates = before.map { SnapshotRates(from: $0, to: s) }
+        let rates = window.rates
         for t in s.threads {
             counter("overlap_completions_total", "Completions handled, by thread.", [("thread", t.name)],
                     t.completions)
-            let busy: Double
-            if let rates, let b = rates.busyShare[t.id], rates.seconds > 0 {
-                busy = b
-            } else {
-                let life = s.takenAtNanos > t.startedAtNanos ? Double(s.takenAtNanos - t.startedAtNanos) : 0
-                busy = life > 0 ? min(1, Double(t.busyNanos) / life) : 0
+            let role = roleName(t.role)
+            counterSeconds("overlap_thread_cpu_seconds_total",
+                           "CPU time the thread has used, in seconds (rate() of it is the busy ratio over your own window).",
+                           [("thread", t.name), ("role", role)], Double(t.busyNanos) / 1e9)
+            if let busy = rates.busyShare[t.id], rates.seconds > 0 {
+                gauge("overlap_thread_busy_ratio",
+                      "Share of wall time the thread ran on a CPU, over the server's last sampling window (overlap_sample_window_seconds).",
+                      [("thread", t.name), ("role", role)], busy)
             }
-            gauge("overlap_thread_busy_ratio", "Share of wall time the thread ran on a CPU since the previous scrape.",
-                  [("thread", t.name), ("role", roleName(t.role))], busy)
         }
+        gauge("overlap_sample_window_seconds",
+              "Length of the sampling window the busy ratio covers (the server's --refresh-ms, as last sampled).", [],
+              rates.seconds)
         counter("overlap_bytes_received_total", "Bytes received from peers.", [], s.bytesReceived)
         counter("overlap_bytes_sent_total", "Bytes echoed back to peers.", [], s.bytesSent)
-        counter("overlap_messages_received_total", "Non-empty receive completions.", [], s.messagesReceived)
+        counter("overlap_receives_total",
+                "Receive completions that carried data (not messages: TCP is a byte stream, one receive may hold part of a message or several).",
+                [], s.receives)
         counter("overlap_sessions_accepted_total", "Connections accepted.", [], s.accepted)
         for reason in CloseReason.allCases {
             counter("overlap_sessions_closed_total", "Sessions closed, by reason.", [("reason", reason.rawValue)],
@@ -84,7 +89,7 @@ public final class MetricsExposition: Sendable {
                 s.ringOverflow)
         counter("overlap_buffer_waits_total", "Receives that found no free buffer and waited for one.", [],
                 s.bufferWaits)
-        return r.emitToString()
+        return r.emitToString() + LatencyExposition.text(window.snapshot.latency)
     }
 
     static func roleName(_ role: ThreadRole) -> String {

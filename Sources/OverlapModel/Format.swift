@@ -37,6 +37,16 @@ public enum Format {
         return "\(t / 86400)d" + pad2(t % 86400 / 3600) + "h"
     }
 
+    /// A short latency: "850ns", "12us", "1.5ms", "2.30s" (ASCII "us":
+    /// the same on every terminal). Two or three significant digits.
+    public static func latency(nanos: UInt64) -> String {
+        let v = Double(nanos)
+        if v < 1_000 { return "\(nanos)ns" }
+        if v < 1_000_000 { return (v < 10_000 ? fixed(v / 1e3, 1) : String(Int((v / 1e3).rounded()))) + "us" }
+        if v < 1_000_000_000 { return (v < 1e7 ? fixed(v / 1e6, 1) : String(Int((v / 1e6).rounded()))) + "ms" }
+        return fixed(v / 1e9, 2) + "s"
+    }
+
     /// Percentage with no decimals: "42%".
     public static func percent(_ share: Double) -> String { "\(Int((share * 100).rounded()))%" }
 

@@ -1,13 +1,15 @@
 /// Rates between two snapshots of the same server: the difference of monotonic
 /// totals over the measured interval, never an estimate.
 public struct SnapshotRates: Sendable, Equatable {
+    /// Length of the window, in seconds.
     public var seconds: Double
-    public var messagesPerSecond: Double
+    /// Receive completions that carried data, per second (not messages: see `StatsSnapshot.receives`).
+    public var receivesPerSecond: Double
     public var bytesInPerSecond: Double
     public var bytesOutPerSecond: Double
     /// Completions handled per second, by thread id.
     public var completionsPerSecond: [Int: Double]
-    /// Busy share 0...1, by thread id.
+    /// Busy share 0...1 (CPU time over wall time in the window), by thread id.
     public var busyShare: [Int: Double]
 
     public init(from old: StatsSnapshot, to new: StatsSnapshot) {
@@ -16,7 +18,7 @@ public struct SnapshotRates: Sendable, Equatable {
         func rate(_ a: UInt64, _ b: UInt64) -> Double {
             dt > 0 && b >= a ? Double(b - a) / (dt / 1e9) : 0
         }
-        messagesPerSecond = rate(old.messagesReceived, new.messagesReceived)
+        receivesPerSecond = rate(old.receives, new.receives)
         bytesInPerSecond = rate(old.bytesReceived, new.bytesReceived)
         bytesOutPerSecond = rate(old.bytesSent, new.bytesSent)
         var cps: [Int: Double] = [:]

@@ -40,6 +40,10 @@ public struct ThreadRow: Sendable, Equatable, Codable {
     public var startedAtNanos: UInt64
     /// False once the thread has retired (its totals still count in the sums).
     public var alive: Bool
+    /// 99th percentile of the notification delay of the sampled requests
+    /// whose handlers this thread ran in the last sampling window, in
+    /// nanoseconds (nil: none, or not a sample).
+    public var notifyP99Nanos: UInt64?
 
     public init(id: Int, name: String, role: ThreadRole, mode: NotificationMode?, completions: UInt64,
                 busyNanos: UInt64, startedAtNanos: UInt64, alive: Bool) {
@@ -148,15 +152,21 @@ public struct StatsSnapshot: Sendable, Equatable, Codable {
 
     public var bytesReceived: UInt64
     public var bytesSent: UInt64
-    /// Non-empty recv completions: each is one message as the transport delivered it.
-    public var messagesReceived: UInt64
+    /// Receive completions that carried data. Not messages: TCP is a byte
+    /// stream, so one receive may hold part of a client's message or several
+    /// of them (`overlap load` at `--depth 4` counts about 4 messages per receive).
+    public var receives: UInt64
 
     /// Posted and not yet completed by the engine, by kind and mode.
     public var pending: OpModeCounts
     /// Completed by the engine and not yet handled, per mode (`[mode.index]`).
     public var queued: [Int64]
-    /// Highest completion-queue depth seen, per mode.
+    /// Deepest sampled `queued` per mode over the last
+    /// `queuedPeakWindowSeconds` of the server's samples (a fresh, unsampled
+    /// snapshot has no window: its peak is its own depth).
     public var queuedPeak: [Int64]
+    /// How far back `queuedPeak` looks, in seconds (0: not sampled).
+    public var queuedPeakWindowSeconds: Double = 0
     /// Completions handled, per mode.
     public var delivered: [UInt64]
     /// Completions the engine has reaped and not yet handed to a notifier.
@@ -169,13 +179,18 @@ public struct StatsSnapshot: Sendable, Equatable, Codable {
     public var threads: [ThreadRow]
     public var sessionRows: [SessionRow]
     public var events: [ServerEvent]
+    /// Where sampled requests' time went (nil in a fresh snapshot: the
+    /// sampler computes it, over its window and since start).
+    public var latency: LatencyFigures?
+    /// The current or last trace capture (nil: none started).
+    public var trace: TraceStatus?
 
     public init(takenAtNanos: UInt64 = 0, startedAtNanos: UInt64 = 0, mode: NotificationMode = .port,
                 engine: EngineKind = .epoll, engineReason: String = "", listenAddress: String = "",
                 modeSwitches: UInt64 = 0, sessions: Int = 0, accepted: UInt64 = 0, closed: UInt64 = 0,
                 refused: UInt64 = 0, closedBy: [UInt64] = Array(repeating: 0, count: CloseReason.allCases.count),
                 acceptErrors: UInt64 = 0, bytesReceived: UInt64 = 0, bytesSent: UInt64 = 0,
-                messagesReceived: UInt64 = 0, pending: OpModeCounts = OpModeCounts(),
+                receives: UInt64 = 0, pending: OpModeCounts = OpModeCounts(),
                 queued: [Int64] = [0, 0, 0], queuedPeak: [Int64] = [0, 0, 0], delivered: [UInt64] = [0, 0, 0],
                 ringDepth: Int64 = 0, ringOverflow: UInt64 = 0, bufferWaits: UInt64 = 0,
                 threads: [ThreadRow] = [], sessionRows: [SessionRow] = [], events: [ServerEvent] = []) {
@@ -194,7 +209,7 @@ public struct StatsSnapshot: Sendable, Equatable, Codable {
         self.acceptErrors = acceptErrors
         self.bytesReceived = bytesReceived
         self.bytesSent = bytesSent
-        self.messagesReceived = messagesReceived
+        self.receives = receives
         self.pending = pending
         self.queued = queued
         self.queuedPeak = queuedPeak
@@ -217,9 +232,69 @@ public struct StatsSnapshot: Sendable, Equatable, Codable {
 
 /// What a front end (dashboard, headless printer, metrics) may ask of a server.
 public protocol ServerControl: Sendable {
-    /// Samples every figure. `sessions: false` leaves out the per-session rows (cheaper).
+    /// Reads every figure now. `sessions: false` leaves out the per-session
+    /// rows (cheaper). For counters that must be fresh (a metrics scrape);
+    /// windowed figures come from `latestSample()`.
     func snapshot(sessions: Bool) -> StatsSnapshot
+    /// The newest sample taken by the server's own sampler, every
+    /// `refreshMs`: the snapshot and the rates over the window since the
+    /// sample before. Every reader sees the same window, however many there
+    /// are and however often they read. Never blocks for long (any thread).
+    func latestSample() -> Sample
+    /// The sampler's interval in milliseconds (`RefreshInterval.range`).
+    var refreshMs: Int { get }
+    /// Changes the sampler's interval (clamped to `RefreshInterval.range`);
+    /// the next sample is taken one new interval after the last one.
+    func setRefresh(ms: Int)
     /// Makes `mode` the mode of every request posted from now on. Throws if the
     /// server cannot run that mode.
     func switchMode(to mode: NotificationMode) throws
+    /// Starts a trace capture of the sampled requests (Chrome trace-event
+    /// JSON) into `path`, or a default file name; returns the path. Throws
+    /// an error worded for the user.
+    func startTrace(path: String?) throws -> String
+    /// Stops a running trace capture; its status shows in the snapshot.
+    func stopTrace()
+}
+
+/// One sample of the server's sampler.
+public struct Sample: Sendable, Equatable {
+    /// 0 for the first sample, then one more per sample.
+    public var sequence: UInt64
+    public var snapshot: StatsSnapshot
+    /// Rates over the window from the previous sample to this one (zero
+    /// for the first sample: no window yet).
+    public var rates: SnapshotRates
+
+    public init(sequence: UInt64, snapshot: StatsSnapshot, rates: SnapshotRates) {
+        self.sequence = sequence
+        self.snapshot = snapshot
+        self.rates = rates
+    }
+
+    /// A sample with no window: `snapshot` against itself.
+    public init(first snapshot: StatsSnapshot) {
+        self.init(sequence: 0, snapshot: snapshot, rates: SnapshotRates(from: snapshot, to: snapshot))
+    }
+
+    /// The sample after `self`, taken at `next`, with the rates over the window between them.
+    public func followed(by next: StatsSnapshot) -> Sample {
+        Sample(sequence: sequence &+ 1, snapshot: next, rates: SnapshotRates(from: snapshot, to: next))
+    }
+}
+
+/// The sampling interval's one owner: the range every front end accepts and
+/// the steps `+` / `-` move through.
+public enum RefreshInterval {
+    /// Milliseconds.
+    public static let range = 100...10_000
+    /// The steps of `+` / `-`, milliseconds, fastest first.
+    public static let steps = [100, 200, 250, 500, 1000, 2000, 5000, 10_000]
+
+    public static func clamp(_ ms: Int) -> Int { min(range.upperBound, max(range.lowerBound, ms)) }
+
+    /// The next step faster (shorter) or slower than `ms`.
+    public static func step(from ms: Int, faster: Bool) -> Int {
+        faster ? steps.last { $0 < ms } ?? steps[0] : steps.first { $0 > ms } ?? steps[steps.count - 1]
+    }
 }

@@ -11,10 +11,10 @@ public enum StatsLine {
         return "[\(Format.duration(nanos: s.takenAtNanos &- s.startedAtNanos))] \(s.mode.rawValue)/\(s.engine.rawValue)"
             + (finishing > 0 ? " (\(finishing) finishing in other modes)" : "")
             + " sessions \(s.sessions)"
-            + " | \(Format.count(r.messagesPerSecond)) msg/s in \(Format.bytes(r.bytesInPerSecond))/s"
+            + " | \(Format.count(r.receivesPerSecond)) recv/s in \(Format.bytes(r.bytesInPerSecond))/s"
             + " out \(Format.bytes(r.bytesOutPerSecond))/s"
             + " | pending accept \(p.total(op: .accept)) recv \(p.total(op: .recv)) send \(p.total(op: .send))"
-            + " | queue \(queued) peak \(peak) ring \(s.ringDepth) overflow \(s.ringOverflow)"
+            + " | queue \(queued) peak \(Int(s.queuedPeakWindowSeconds))s \(peak) ring \(s.ringDepth) overflow \(s.ringOverflow)"
             + " | accepted \(s.accepted) closed \(s.closed) refused \(s.refused)"
             + " | \(busy)"
     }

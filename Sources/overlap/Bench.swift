@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 import OverlapCore
-import OverlapLoad
+import OverlapHarness
 import OverlapModel
 
 /// `overlap bench`: every chosen mode on every chosen engine, driven by the
@@ -15,11 +15,15 @@ struct Bench: ParsableCommand {
           s1  1 connection, 64 B, depth 1      s2  50 connections, 64 B, depth 8
           s3  500 connections, 512 B, depth 1  s4  10 connections, 16 KiB, depth 4
         About 2 minutes with the defaults. Fairness is Jain's index of the
-        completions over the threads that ran them (1 = perfectly even).
+        completions over the threads that ran them (1 = perfectly even, or one
+        thread). One run per cell swings 10-20% on a shared machine:
+        --repeat 3 runs every cell three times, interleaved, and shows the
+        median with the min-max.
 
         Examples:
           overlap bench
           overlap bench --modes callback,port --engines uring --duration 2 --json
+          overlap bench --scenarios s1,s2 --repeat 3
         """)
 
     @Option(help: "Modes to run, comma-separated.") var modes = "event,callback,port"
@@ -27,37 +31,11 @@ struct Bench: ParsableCommand {
     @Option(help: "Scenarios to run, comma-separated (s1-s4).") var scenarios = "s1,s2,s3,s4"
     @Option(help: "Seconds measured per run (after 0.5 s of warm-up).") var duration: Double = 4
     @Option(help: "Server threads (APC threads, port workers). Default: number of cores.") var threads: Int?
+    @Option(name: .customLong("repeat"), help: "Runs of each cell, interleaved (all cells once, then again): the table shows the median and the min-max (1-20).")
+    var repeats = 1
     @Flag(help: "Print the results as a JSON array.") var json = false
 
-    struct Scenario {
-        let name: String
-        let connections: Int
-        let size: Int
-        let depth: Int
-    }
-
-    static let allScenarios = [
-        Scenario(name: "s1", connections: 1, size: 64, depth: 1),
-        Scenario(name: "s2", connections: 50, size: 64, depth: 8),
-        Scenario(name: "s3", connections: 500, size: 512, depth: 1),
-        Scenario(name: "s4", connections: 10, size: 16384, depth: 4),
-    ]
-
-    struct Row: Codable {
-        var mode: String
-        var engine: String
-        var scenario: String
-        var msgs_per_s: Double
-        var mb_per_s: Double
-        var p50_us: UInt64
-        var p99_us: UInt64
-        var peak_queue_depth: Int64
-        var threads_used: Int
-        var fairness: Double
-        var errors: [String]
-    }
-
-    func parsed() throws -> ([NotificationMode], [EngineKind], [Scenario]) {
+    func parsed() throws -> ([NotificationMode], [EngineKind], [BenchScenario]) {
         func list<T>(_ s: String, _ flag: String, _ f: (String) -> T?) throws -> [T] {
             let items = s.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
             return try items.map { item in
@@ -67,7 +45,7 @@ struct Bench: ParsableCommand {
         }
         let m = try list(modes, "--modes") { NotificationMode(rawValue: $0) }
         let e = try list(engines, "--engines") { EngineKind(rawValue: $0) }
-        let s = try list(scenarios, "--scenarios") { name in Self.allScenarios.first { $0.name == name } }
+        let s = try list(scenarios, "--scenarios") { BenchScenario.named($0) }
         guard !m.isEmpty, !e.isEmpty, !s.isEmpty else { throw ValidationError("--modes, --engines and --scenarios need at least one value each") }
         return (m, e, s)
     }
@@ -76,92 +54,34 @@ struct Bench: ParsableCommand {
         _ = try parsed()
         guard duration > 0 && duration <= 600 else { throw ValidationError("--duration must be above 0 and at most 600 seconds, not \(duration)") }
         if let t = threads, !(1...1024).contains(t) { throw ValidationError("--threads must be 1-1024, not \(t)") }
-    }
-
-    /// Jain's fairness index of `x`: 1 when all equal, 1/n when one does everything.
-    static func fairness(_ x: [Double]) -> Double {
-        let sum = x.reduce(0, +)
-        let squares = x.reduce(0) { $0 + $1 * $1 }
-        return x.isEmpty || squares == 0 ? 0 : sum * sum / (Double(x.count) * squares)
+        guard (1...20).contains(repeats) else { throw ValidationError("--repeat must be 1-20, not \(repeats)") }
     }
 
     func run() throws {
         let (modeList, engineList, scenarioList) = try parsed()
-        var rows: [Row] = []
         _ = raiseDescriptorLimit()
-        for engine in engineList {
-            if engine == .uring, let why = uringUnavailableReason() {
-                printStatus("overlap: bench: skipping the uring engine: \(why)")
-                continue
-            }
-            for mode in modeList {
-                for sc in scenarioList {
-                    printStatus("[bench] \(mode.rawValue)/\(engine.rawValue) \(sc.name): \(sc.connections) conns, \(sc.size) B, depth \(sc.depth)")
-                    rows.append(try runOne(mode: mode, engine: engine, scenario: sc))
-                }
+        var engines = engineList
+        if engines.contains(.uring), let why = uringUnavailableReason() {
+            printStatus("overlap: bench: skipping the uring engine: \(why)")
+            engines.removeAll { $0 == .uring }
+        }
+        let cells = engines.flatMap { e in modeList.flatMap { m in scenarioList.map { (e, m, $0) } } }
+        var runs = Array(repeating: [BenchRow](), count: cells.count)
+        for round in 1...repeats {
+            for (i, (engine, mode, sc)) in cells.enumerated() {
+                printStatus("[bench\(repeats > 1 ? " \(round)/\(repeats)" : "")] \(mode.rawValue)/\(engine.rawValue) \(sc.name): "
+                            + "\(sc.connections) conn\(sc.connections == 1 ? "" : "s"), \(sc.size) B, depth \(sc.depth)")
+                runs[i].append(try BenchRun.run(mode: mode, engine: engine, scenario: sc, duration: duration, threads: threads))
             }
         }
+        let rows = runs.compactMap(BenchRow.summary)
         if json {
             let enc = JSONEncoder()
             enc.outputFormatting = [.sortedKeys]
             printLine(String(decoding: try enc.encode(rows), as: UTF8.self))
         } else {
-            printLine(table(rows))
+            printLine(BenchTable.render(rows))
         }
         if rows.contains(where: { !$0.errors.isEmpty }) { throw ExitCode(1) }
-    }
-
-    private func runOne(mode: NotificationMode, engine: EngineKind, scenario sc: Scenario) throws -> Row {
-        var config = ServerConfig()
-        config.port = 0
-        config.mode = mode
-        config.engine = engine == .uring ? .uring : .epoll
-        if let t = threads {
-            config.threads = t
-            config.concurrency = t
-        }
-        let server = try EchoServer(config: config)
-        try server.start()
-        defer { server.stop() }
-        let before = server.allThreadRows()
-        var load = LoadConfig()
-        load.port = server.address.port
-        load.connections = sc.connections
-        load.size = sc.size
-        load.depth = sc.depth
-        load.duration = duration
-        load.warmup = 0.5
-        let report = LoadRunner.run(load)
-        let after = server.snapshot(sessions: false)
-        let prior = Dictionary(before.map { ($0.id, $0.completions) }, uniquingKeysWith: { a, _ in a })
-        // The mode's own threads, and the engine thread if it ran some (port mode on io_uring).
-        let work = server.allThreadRows().compactMap { row -> Double? in
-            let ran = Double(row.completions - (prior[row.id] ?? 0))
-            return row.mode == mode || (row.role == .engine && ran > 0) ? ran : nil
-        }
-        return Row(mode: mode.rawValue, engine: engine.rawValue, scenario: sc.name,
-                   msgs_per_s: report.messagesPerSecond, mb_per_s: report.megabytesPerSecond,
-                   p50_us: report.latencyMicros.p50, p99_us: report.latencyMicros.p99,
-                   peak_queue_depth: after.queuedPeak[mode.index], threads_used: work.filter { $0 > 0 }.count,
-                   fairness: Self.fairness(work), errors: report.errors.map(\.description))
-    }
-
-    private func table(_ rows: [Row]) -> String {
-        let heads = ["mode", "engine", "scen", "msg/s", "MB/s", "p50 us", "p99 us", "peak q", "threads", "fairness", "errors"]
-        let cells = rows.map { r in
-            [r.mode, r.engine, r.scenario, String(format: "%.0f", r.msgs_per_s), String(format: "%.2f", r.mb_per_s),
-             "\(r.p50_us)", "\(r.p99_us)", "\(r.peak_queue_depth)", "\(r.threads_used)",
-             String(format: "%.2f", r.fairness), "\(r.errors.count)"]
-        }
-        let widths = heads.indices.map { i in max(heads[i].count, cells.map { $0[i].count }.max() ?? 0) }
-        func line(_ c: [String]) -> String {
-            c.indices.map { i in
-                i < 3 ? c[i] + String(repeating: " ", count: widths[i] - c[i].count)
-                    : String(repeating: " ", count: widths[i] - c[i].count) + c[i]
-            }.joined(separator: "  ")
-        }
-        var out = [line(heads)] + cells.map(line)
-        for r in rows where !r.errors.isEmpty { out.append("FAILED \(r.mode)/\(r.engine) \(r.scenario): \(r.errors[0])") }
-        return out.joined(separator: "\n")
     }
 }

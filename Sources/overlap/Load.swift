@@ -8,10 +8,18 @@ struct Load: ParsableCommand {
         abstract: "Drive an echo server and verify every echoed byte.",
         discussion: """
         Closed loop by default (--depth messages in flight per connection); --rate
-        paces each connection instead (open loop; latency counted from when each
-        message was due, so a stalled server cannot hide its delay). Exits non-zero
-        on any corrupted, lost, duplicated or reordered message, reset, early close
-        or stall, naming the connection and the message.
+        paces each connection instead (open loop, on a timer precise to tens of
+        microseconds). Open loop reports two latencies per message:
+          from due   from when the schedule said to send it to its echo, so time
+                     it waited to go out (the generator late, or held back by a
+                     server that stopped reading) counts: corrected for
+                     coordinated omission. Quote this one. (--json: latency_us)
+          from send  from when it was written to its echo: the service time. The
+                     difference is the wait. (--json: service_latency_us)
+        Closed loop sends each message when it is due, so it reports one latency,
+        from the send (latency_us).
+        Exits non-zero on any corrupted, lost, duplicated or reordered message,
+        reset, early close or stall, naming the connection and the message.
 
         Examples:
           overlap load --connections 50 --depth 8 --duration 10
@@ -23,7 +31,8 @@ struct Load: ParsableCommand {
     @Option(help: "Connections to open.") var connections = 50
     @Option(help: "Bytes per message (at least 16).") var size = 64
     @Option(help: "Messages in flight per connection (closed loop).") var depth = 1
-    @Option(help: "Messages per second per connection (open loop).") var rate: Double?
+    @Option(help: "Messages per second per connection (open loop, latency from when each was due).")
+    var rate: Double?
     @Option(help: "Seconds to measure, after the warm-up.") var duration: Double = 10
     @Option(help: "Seconds of warm-up, not measured.") var warmup: Double = 1
     @Option(help: "Client threads.") var threads = 1
@@ -50,12 +59,10 @@ struct Load: ParsableCommand {
     func run() throws {
         let tty = isatty(STDERR_FILENO) != 0
         let report = LoadRunner.run(config) { p in
-            let line = String(format: "[%4.1fs/%.0fs] %.0f msg/s, %llu echoes verified", p.elapsedSeconds,
-                              p.totalSeconds, p.messagesPerSecond, p.echoed)
             if tty {
-                printStatus("\r\u{1B}[K" + line, newline: false)
+                printStatus("\r\u{1B}[K" + p.line, newline: false)
             } else {
-                printStatus(line)
+                printStatus(p.line)
             }
         }
         if tty { printStatus("\r\u{1B}[K", newline: false) }

@@ -28,6 +28,7 @@ struct Serve: ParsableCommand {
               overlap serve --headless --metrics-port 9100 --metrics-host 0.0.0.0   metrics for a Prometheus elsewhere; echo stays on loopback
               overlap --log-file /tmp/overlap.log --log-level debug   dashboard, with a debug log on the side
               overlap serve --headless --engine epoll --threads 4 --concurrency 2
+              overlap serve --trace /tmp/overlap.json --sample 1   trace every request for 10 s (open in ui.perfetto.dev)
             """)
 
     @Option(help: "Address to listen on (numeric IPv4 or IPv6). Listening on all interfaces (0.0.0.0) is an explicit choice.")
@@ -53,8 +54,14 @@ struct Serve: ParsableCommand {
     var metricsPort: Int?
     @Option(help: "Address the metrics HTTP server listens on (numeric IPv4 or IPv6), apart from --host: keep it on loopback unless the network may read it.")
     var metricsHost = "127.0.0.1"
-    @Option(help: "Refresh interval of the stats line / dashboard, in milliseconds (100-10000).")
+    @Option(help: "Sampling interval in milliseconds (100-10000): the stats line, the dashboard and every rate and busy ratio use the server's samples.")
     var refreshMs = 1000
+    @Option(help: "Stamp one request in N (per posting thread, on average) to measure where its time goes: kernel, notify, handler. 0 turns it off; 1 stamps every request (costs more).")
+    var sample = ServerConfig.defaultSampleEvery
+    @Option(help: "Write a Chrome trace-event JSON file of the sampled requests (open it in ui.perfetto.dev or chrome://tracing); the key t does the same from the dashboard.")
+    var trace: String?
+    @Option(help: "How long a trace capture runs before it stops itself, in seconds (1-3600).")
+    var traceSeconds = 10.0
     @Option(help: "Headless stats: text (one line) or json (one object per line, the dashboard's figures).")
     var statsFormat = StatsFormat.text
     @Option(help: "Least severe log record kept: trace, debug, info, notice, warning, error or critical.")
@@ -71,8 +78,17 @@ struct Serve: ParsableCommand {
         guard (1...1_000_000).contains(maxSessions) else {
             throw ValidationError("--max-sessions must be 1-1000000, not \(maxSessions)")
         }
-        guard (100...10_000).contains(refreshMs) else {
-            throw ValidationError("--refresh-ms must be 100-10000, not \(refreshMs)")
+        guard RefreshInterval.range.contains(refreshMs) else {
+            throw ValidationError("--refresh-ms must be \(RefreshInterval.range.lowerBound)-\(RefreshInterval.range.upperBound), not \(refreshMs)")
+        }
+        guard (0...1_000_000).contains(sample) else {
+            throw ValidationError("--sample must be 0 (off) to 1000000, not \(sample)")
+        }
+        guard traceSeconds >= 1 && traceSeconds <= 3600 else {
+            throw ValidationError("--trace-seconds must be 1-3600, not \(traceSeconds)")
+        }
+        if trace != nil && sample == 0 {
+            throw ValidationError("--trace writes the sampled requests, and --sample 0 samples none: drop --sample 0 (or use --sample 1 to trace every request)")
         }
         if let m = metricsPort {
             guard (0...65535).contains(m) else { throw ValidationError("--metrics-port must be 0-65535, not \(m)") }
@@ -98,6 +114,10 @@ struct Serve: ParsableCommand {
         config.concurrency = concurrency
         config.engineJoinsPort = engineJoinsPort
         config.maxSessions = maxSessions
+        config.refreshMs = refreshMs
+        config.sampleEvery = sample
+        config.traceSeconds = traceSeconds
+        config.sampleSessionRows = !headless  // only the dashboard shows them
         // Every thread the server starts inherits this mask: only this thread
         // receives SIGINT/SIGTERM, in sigtimedwait below.
         _ = overlap_block_stop_signals()
@@ -110,6 +130,15 @@ struct Serve: ParsableCommand {
         do {
             bootstrapLogging(level: logLevel, headless: headless, file: try logFile.map { try FileLogHandler.Output(path: $0) })
             server = try EchoServer(config: config, logger: Logger(label: "overlap"))
+            guard (0...1_000_000).contains(sample) else {
+            throw ValidationError("--sample must be 0 (off) to 1000000, not \(sample)")
+        }
+        guard traceSeconds >= 1 && traceSeconds <= 3600 else {
+            throw ValidationError("--trace-seconds must be 1-3600, not \(traceSeconds)")
+        }
+        if trace != nil && sample == 0 {
+            throw ValidationError("--trace writes the sampled requests, and --sample 0 samples none: drop --sample 0 (or use --sample 1 to trace every request)")
+        }
             // Bound (or refused) before the echo server starts; it serves from here on.
             if let m = metricsPort {
                 metrics = try MetricsHTTPServer(host: metricsHost, port: m, exposition: MetricsExposition(control: server),
@@ -121,14 +150,23 @@ struct Serve: ParsableCommand {
             printError("\(error)")
             throw ExitCode(1)
         }
+        if let trace {
+            do {
+                _ = try server.startTrace(path: trace)
+            } catch {
+                metrics?.stop()
+                server.stop()
+                printError("--trace: \(error)")
+                throw ExitCode(1)
+            }
+        }
         defer { metrics?.stop() }
         if headless {
             runHeadless(server, metrics: metrics)
         } else {
             do {
                 // Signals stay blocked; the dashboard polls for them between keys.
-                let exit = try DashboardApp.run(control: server, refreshMs: refreshMs,
-                                                pendingSignal: { overlap_wait_stop_signal(0) })
+                let exit = try DashboardApp.run(control: server, pendingSignal: { overlap_wait_stop_signal(0) })
                 if case .signal(let sig) = exit { printLine("overlap: signal \(sig): stopping") }
             } catch {
                 server.stop()
@@ -157,17 +195,19 @@ struct Serve: ParsableCommand {
         if let m = metrics {
             note("overlap: metrics on http://\(metricsHost.contains(":") ? "[\(metricsHost)]" : metricsHost):\(m.port)/metrics")
         }
-        var previous = server.snapshot(sessions: false)
+        // One line per sample of the server's sampler, as soon as it is taken.
+        var printed = server.latestSample().sequence
         while true {
-            let sig = overlap_wait_stop_signal(refreshMs)
+            let sig = overlap_wait_stop_signal(50)
             if sig != 0 {
                 note("overlap: signal \(sig): stopping")
                 return
             }
-            let now = server.snapshot(sessions: false)
-            let rates = SnapshotRates(from: previous, to: now)
-            printLine(statsFormat == .json ? StatsJSON.line(now, rates) : StatsLine.render(now, rates: rates))
-            previous = now
+            let sample = server.latestSample()
+            guard sample.sequence != printed else { continue }
+            printed = sample.sequence
+            printLine(statsFormat == .json ? StatsJSON.line(sample.snapshot, sample.rates)
+                                           : StatsLine.render(sample.snapshot, rates: sample.rates))
         }
     }
 }

@@ -7,7 +7,8 @@ enum StatsJSON {
     private struct Line: Encodable {
         let snapshot: StatsSnapshot
         let uptimeSeconds: Double
-        let messagesPerSecond: Double
+        /// Receive completions that carried data, per second (not messages).
+        let receivesPerSecond: Double
         let bytesInPerSecond: Double
         let bytesOutPerSecond: Double
         let finishingInOtherModes: Int64
@@ -22,7 +23,7 @@ enum StatsJSON {
             Dictionary(d.compactMap { id, v in names[id].map { ($0, v) } }, uniquingKeysWith: { a, _ in a })
         }
         let line = Line(snapshot: s, uptimeSeconds: Double(s.takenAtNanos &- s.startedAtNanos) / 1e9,
-                        messagesPerSecond: r.messagesPerSecond, bytesInPerSecond: r.bytesInPerSecond,
+                        receivesPerSecond: r.receivesPerSecond, bytesInPerSecond: r.bytesInPerSecond,
                         bytesOutPerSecond: r.bytesOutPerSecond, finishingInOtherModes: s.finishingInOtherModes,
                         completionsPerSecond: byName(r.completionsPerSecond), busyShare: byName(r.busyShare))
         let enc = JSONEncoder()

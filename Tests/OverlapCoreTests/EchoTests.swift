@@ -64,7 +64,7 @@ extension CoreTests {
                 // The stuck peers read at last: every byte comes back in order, and the late one is served.
                 for (i, c) in stuck.enumerated() { #expect(try c.receive(sent[i].count) == sent[i]) }
                 #expect(try late.receive(1000) == message)
-                #expect(waitUntil { server.engine.buffers.lent == 0 && server.engine.buffers.waitersCount == 0 })
+                #expect(waitUntil { server.engine.buffers.lent == 0 && server.bufferWaits.count == 0 })
                 let total = UInt64(sent.reduce(0) { $0 + $1.count } + 1000)
                 let s = server.snapshot(sessions: false)
                 #expect(s.bytesReceived == total && s.bytesSent == total)

@@ -37,6 +37,7 @@ final class ManualEngine: IOEngine, @unchecked Sendable {
         }
         for r in batch {
             r.result = result
+            r.stampCompleted(at: monotonicNanos())
             thread!.stats.countCompleted(r.kind, r.mode)
         }
         sink!.deliver(&batch, from: thread!)
@@ -47,6 +48,8 @@ final class ManualEngine: IOEngine, @unchecked Sendable {
 final class RecordingTarget: CompletionTarget {
     let ran = Locked<[(thread: String, result: Int32)]>([])
     let gate = Wakeup()
+
+    var sessionID: UInt64 { 1 }
 
     func complete(_ request: Overlapped, on thread: IOThread) {
         ran.withLock { $0.append((thread.name, request.result)) }
@@ -71,11 +74,11 @@ extension CoreTests {
             do {
                 let target = RecordingTarget()
                 weakTarget = target
-                for r in requests { engine.submit(r, mode: .port, target: target, from: control) }
+                for r in requests { PostPath(router: router, engine: engine).post(r, target: target, home: 0, from: control) }
             }
             // The pending requests keep their target alive: nobody else holds it.
             #expect(weakTarget != nil)
-            func counts() -> RequestCounts { registry.requestCounts(in: registry.all) }
+            func counts() -> RequestCounts { registry.requestCounts }
             #expect(counts().pending[.recv, .port] == 3 && counts().queued == [0, 0, 0])
 
             engine.complete(2, result: 10)
@@ -98,7 +101,7 @@ extension CoreTests {
             weakTarget?.gate.signal()
             #expect(waitUntil { weakTarget == nil }, "delivered requests release their target")
             router.stop()
-            #expect(registry.all.filter { $0.currentRole == .portWorker && $0.alive }.isEmpty)
+            #expect(registry.live.filter { $0.role == .portWorker }.isEmpty)
         }
     }
 }

@@ -99,7 +99,7 @@ extension CoreTests.RobustnessTests {
                 return s.accepted == 21 && s.sessions == 1 && s.pending[.recv, mode] == 1 && s.pending.total == 2
             })
             let s = server.snapshot(sessions: false)
-            #expect(s.closed == 20 && s.bytesReceived == 300 && s.bytesSent == 300 && s.messagesReceived == 300)
+            #expect(s.closed == 20 && s.bytesReceived == 300 && s.bytesSent == 300 && s.receives == 300)
             #expect(s.queued.allSatisfy { $0 == 0 })
             #expect(server.engine.buffers.lent == 0)
         }

@@ -39,5 +39,38 @@ extension CoreTests {
             #expect(!final.alive && final.busyNanos >= afterSleep && final.busyNanos < afterSleep + 20_000_000,
                     "after retirement: \(final.busyNanos) ns")
         }
+
+        @Test("a retired thread's counts fold into one accumulator: totals stay, its block goes, its last row is kept")
+        func retiredThreadsFold() {
+            let registry = StatsRegistry()
+            let a = registry.register(name: "a", role: .portWorker, mode: .port)
+            let b = registry.register(name: "b", role: .portWorker, mode: .port)
+            for _ in 0..<5 { a.countPosted(.recv, .port) }
+            for _ in 0..<3 {
+                a.countCompleted(.recv, .port)
+                a.countDelivered(.recv, .port)
+            }
+            b.countPosted(.send, .port)
+            a.add(ThreadStats.Slot.bytesIn, 1000)
+            let before = registry.requestCounts
+            registry.retire(a)
+            #expect(registry.live.map(\.name) == ["b"], "the retired block leaves the live list")
+            #expect(registry.requestCounts == before, "totals do not move")
+            #expect(registry.outstanding(.port) == 3, "5 + 1 posted, 3 delivered")
+            #expect(registry.withView { $0.sum(ThreadStats.Slot.bytesIn) } == 1000)
+            #expect(registry.retiredRows.map(\.name) == ["a"] && registry.retiredRows[0].completions == 3)
+            #expect(!registry.retiredRows[0].alive)
+        }
+
+        @Test("queue peaks: the deepest sampled depth over the window, never below the depth beside it")
+        func queuePeaks() {
+            var peaks = QueuePeaks(windowNanos: 10)
+            #expect(peaks.add([0, 0, 0], at: 100) == [0, 0, 0])
+            #expect(peaks.add([0, 5, 1], at: 103) == [0, 5, 1])
+            #expect(peaks.add([2, 1, 0], at: 106) == [2, 5, 1])
+            #expect(peaks.add([0, 0, 0], at: 112) == [2, 5, 1], "103 is still inside 112 - 10")
+            #expect(peaks.add([0, 0, 0], at: 114) == [2, 1, 0], "the 5 sampled at 103 has left the window")
+            #expect(peaks.add([7, 0, 0], at: 200) == [7, 0, 0], "a peak is at least the depth now")
+        }
     }
 }

@@ -42,13 +42,30 @@ enum Fixtures {
             ServerEvent(atNanos: t - 5 * second, level: .info, message: "mode port -> callback: 2 requests still finish in port mode"),
             ServerEvent(atNanos: t - 2 * second, level: .warning, message: "refused a connection: --max-sessions 30 reached (x3)"),
         ]
-        return StatsSnapshot(
+        var s = StatsSnapshot(
             takenAtNanos: t, startedAtNanos: 0, mode: .callback, engine: .uring, engineReason: "auto",
             listenAddress: "127.0.0.1:7777", modeSwitches: 1, sessions: 30, accepted: 33 * scale, closed: 3 * scale, refused: 3, closedBy: [3 * scale - 3, 3, 0, 0],
             bytesReceived: 50_000_000 * scale, bytesSent: 50_000_000 * scale,
-            messagesReceived: 46_000 * scale, pending: pending, queued: [0, 3, 0], queuedPeak: [0, 41, 17],
+            receives: 46_000 * scale, pending: pending, queued: [0, 3, 0], queuedPeak: [0, 41, 17],
             delivered: [0, 92_000 * scale, 1000 * scale], ringDepth: 2, ringOverflow: 0,
             threads: threads, sessionRows: rows, events: events)
+        s.queuedPeakWindowSeconds = 60
+        s.latency = latency
+        s.threads[2].notifyP99Nanos = 41_000_000  // apc-0, the busy one
+        s.threads[3].notifyP99Nanos = 9_500
+        return s
+    }
+
+    /// Callback mode with a slow APC thread; port mode's last requests still finishing.
+    static var latency: LatencyFigures {
+        var l = LatencyFigures.empty(sampleEvery: 64)
+        l.notify[NotificationMode.callback.index] = LatencyStage(windowCount: 1437, p50Nanos: 18_400, p99Nanos: 41_000_000)
+        l.handler[NotificationMode.callback.index] = LatencyStage(windowCount: 1437, p50Nanos: 2_100, p99Nanos: 7_800)
+        l.notify[NotificationMode.port.index] = LatencyStage(windowCount: 12, p50Nanos: 31_000, p99Nanos: 95_000)
+        l.handler[NotificationMode.port.index] = LatencyStage(windowCount: 12, p50Nanos: 1_900, p99Nanos: 3_300)
+        l.kernel[OpKind.recv.index] = LatencyStage(windowCount: 700, p50Nanos: 9_000, p99Nanos: 60_000)
+        l.kernel[OpKind.send.index] = LatencyStage(windowCount: 749, p50Nanos: 3_200, p99Nanos: 11_000)
+        return l
     }
 
     /// A frame built from two snapshots one second apart, with some history.
@@ -85,20 +102,32 @@ func expectGolden(_ screen: GridScreen, _ name: String, sourceLocation: SourceLo
     #expect(actual == expected, "screen differs from \(name).txt:\n\(actual)", sourceLocation: sourceLocation)
 }
 
-/// A server stand-in for the view model: its counters advance on every
-/// snapshot, and it records the modes it was asked to switch to.
+/// A server stand-in for the view model: its sampler takes a new sample
+/// (counters advanced by one second) at each `tick`, and it records the modes
+/// and refresh intervals it was asked for.
 final class AdvancingControl: ServerControl, Sendable {
-    private let state = Mutex<(calls: UInt64, mode: NotificationMode, switches: [NotificationMode])>((0, .port, []))
-
-    func snapshot(sessions: Bool) -> StatsSnapshot {
-        let (n, mode) = state.withLock { s in
-            s.calls += 1
-            return (s.calls, s.mode)
-        }
-        var snap = Fixtures.snapshot(at: (100 + n) * Fixtures.second, scale: 100 + n)
-        snap.mode = mode
-        return snap
+    private struct State {
+        var sample = Sample(first: Fixtures.snapshot(at: 100 * Fixtures.second, scale: 100))
+        var mode = NotificationMode.port
+        var switches: [NotificationMode] = []
+        var refreshMs = 1000
     }
+    private let state = Mutex(State())
+
+    /// The sampler takes its next sample.
+    func tick() {
+        state.withLock { s in
+            let n = s.sample.sequence + 1
+            var snap = Fixtures.snapshot(at: (100 + n) * Fixtures.second, scale: 100 + n)
+            snap.mode = s.mode
+            s.sample = s.sample.followed(by: snap)
+        }
+    }
+
+    func snapshot(sessions: Bool) -> StatsSnapshot { state.withLock { $0.sample.snapshot } }
+    func latestSample() -> Sample { state.withLock { $0.sample } }
+    var refreshMs: Int { state.withLock { $0.refreshMs } }
+    func setRefresh(ms: Int) { state.withLock { $0.refreshMs = RefreshInterval.clamp(ms) } }
 
     func switchMode(to mode: NotificationMode) throws {
         state.withLock { s in
@@ -108,5 +137,16 @@ final class AdvancingControl: ServerControl, Sendable {
     }
 
     var switches: [NotificationMode] { state.withLock { $0.switches } }
-    var snapshots: UInt64 { state.withLock { $0.calls } }
+
+    /// Trace captures asked for: a start records its path, a stop records nil.
+    private let traces = Mutex<[String?]>([])
+    var traceCalls: [String?] { traces.withLock { $0 } }
+
+    func startTrace(path: String?) throws -> String {
+        let file = path ?? "overlap-trace-test.json"
+        traces.withLock { $0.append(file) }
+        return file
+    }
+
+    func stopTrace() { traces.withLock { $0.append(nil) } }
 }

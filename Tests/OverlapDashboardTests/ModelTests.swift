@@ -31,24 +31,29 @@ struct ModelTests {
         #expect(model.frame.snapshot.mode == .event, "the new mode shows at once")
     }
 
-    @Test("pause freezes the view while the server keeps advancing")
-    func pause() {
+    @Test("each new sample is shown once, with its history point; pause freezes the view while the server keeps sampling")
+    func samplesAndPause() {
         let control = AdvancingControl()
         let model = DashboardModel(control: control)
-        model.sample()
+        #expect(!model.refresh(), "no new sample yet")
+        control.tick()
+        #expect(model.refresh() && !model.refresh(), "a sample is adopted once")
+        #expect(model.frame.pendingHistory.count == 1 && model.frame.rates.seconds == 1)
         model.handle(.char(" "))
         let frozen = model.frame.snapshot
-        let calls = control.snapshots
-        for _ in 0..<3 { model.sample() }
-        #expect(model.frame.snapshot == frozen && control.snapshots == calls)
+        for _ in 0..<3 {
+            control.tick()
+            #expect(!model.refresh())
+        }
+        #expect(model.frame.snapshot == frozen)
         let a = GridScreen(width: 80, height: 24)
         DashboardView.draw(model.frame, model.state, on: a)
         #expect(a.lines[0].contains("PAUSED"))
-        // The source kept going: unpausing shows a later snapshot.
-        _ = control.snapshot(sessions: false)
+        // The server kept sampling: unpausing shows its latest sample.
         model.handle(.char(" "))
-        model.sample()
-        #expect(model.frame.snapshot.takenAtNanos > frozen.takenAtNanos)
+        #expect(model.refresh())
+        #expect(model.frame.snapshot == control.latestSample().snapshot)
+        #expect(model.frame.snapshot.takenAtNanos == frozen.takenAtNanos + 3 * Fixtures.second)
     }
 
     @Test("sort, reverse, filter and scroll the sessions")
@@ -84,15 +89,40 @@ struct ModelTests {
         #expect(model.state.filter == "wait", "Esc closes the filter line without changing the filter")
     }
 
-    @Test("refresh steps between 100 ms and 5 s; q closes help before it quits")
+    @Test("a paste goes into the open filter line, printable characters only, and is dropped anywhere else")
+    func paste() {
+        let control = AdvancingControl()
+        let model = DashboardModel(control: control)
+        let start = model.state
+        #expect(!model.handle(.paste("123q")), "nothing to redraw")
+        #expect(model.state == start)
+        model.handle(.char("?"))
+        model.handle(.paste("q"))
+        #expect(model.state.overlay == .help, "a pasted q does not close help either")
+        model.handle(.escape)
+
+        model.handle(.char("/"))
+        model.handle(.char("w"))
+        model.handle(.paste("ai\r\nt\t\u{07}\u{9B}한"))
+        #expect(model.state.overlay == .filter("wait한"))
+        model.handle(.paste("q"))
+        model.handle(.backspace)
+        model.handle(.enter)
+        #expect(model.state.filter == "wait한" && model.state.overlay == .none)
+        #expect(control.switches.isEmpty && !model.state.quitting)
+    }
+
+    @Test("+ and - step the server's sampling interval between 100 ms and 10 s; q closes help before it quits")
     func refreshAndQuit() {
-        let model = DashboardModel(control: AdvancingControl(), refreshMs: 1000)
+        let control = AdvancingControl()
+        let model = DashboardModel(control: control)
         model.handle(.char("+"))
-        #expect(model.state.refreshMs == 500)
+        #expect(control.refreshMs == 500 && model.state.refreshMs == 500)
         for _ in 0..<10 { model.handle(.char("+")) }
-        #expect(model.state.refreshMs == 100)
+        #expect(control.refreshMs == 100)
         for _ in 0..<10 { model.handle(.char("-")) }
-        #expect(model.state.refreshMs == 5000)
+        #expect(control.refreshMs == 10_000 && model.state.refreshMs == 10_000,
+                "the dashboard reaches the whole range --refresh-ms accepts")
         model.handle(.char("?"))
         model.handle(.char("q"))
         #expect(model.state.overlay == .none && !model.state.quitting)

@@ -19,8 +19,8 @@ struct ViewTests {
         // Header: mode, requests still finishing in port (1 accept + 1 recv), totals.
         #expect(screen.lines[0].contains(" CALLBACK ") && screen.lines[0].contains("2 finishing in old modes"))
         #expect(screen.lines[1].contains("sessions 30") && screen.lines[2].contains("refused 3"))
-        // 46k messages per scale step, one second apart.
-        #expect(screen.lines[1].contains("46.0k msg/s"))
+        // 46k receive completions per scale step, one second apart.
+        #expect(screen.lines[1].contains("46.0k recv/s"))
         // Pending recv row: event 0, callback 27, port 1, total 28.
         #expect(screen.lines.contains { $0.hasPrefix("recv") && $0.contains("0       27        1     28") })
         // APC thread 0: 90k completions/s, 85% busy.

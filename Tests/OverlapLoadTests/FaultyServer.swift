@@ -20,6 +20,10 @@ final class FaultyServer: @unchecked Sendable {
         case closeAfter(Int)
         /// Resets the connection (RST) after echoing `n` messages.
         case resetAfter(Int)
+        /// Stops reading and echoing for `seconds` after echoing `n`
+        /// messages, then echoes everything that came in meanwhile: a server
+        /// that stalls (a GC pause, a SIGSTOP) but loses nothing.
+        case pauseAfter(Int, seconds: Double)
     }
 
     let port: Int
@@ -129,6 +133,9 @@ final class FaultyServer: @unchecked Sendable {
                     setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, socklen_t(MemoryLayout<linger>.size))
                     return
                 }
+                writeAll(fd, msg)
+            case .pauseAfter(let n, let seconds):
+                if count == n { usleep(UInt32(seconds * 1e6)) }
                 writeAll(fd, msg)
             }
         }

@@ -182,7 +182,7 @@ extension MetricsTests {
         }
     }
 
-    @Test("routes: GET and HEAD /metrics, /, /healthz, 404, 405 with Allow, keep-alive and pipelining")
+    @Test("routes: GET and HEAD /metrics, /, /healthz, 404, 405 with Allow, keep-alive, pipelining, scrapers at once")
     func routes() throws {
         try withMetrics { _, port in
             let home = get(port, "/")
@@ -205,6 +205,15 @@ extension MetricsTests {
             let two = http(port, Array(("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
                 + "GET /nope HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").utf8))
             #expect(two.hasPrefix("HTTP/1.1 200") && two.contains("ok\nHTTP/1.1 404"))
+            // Several scrapers at once all get an answer.
+            let answers = Atomic<Int>(0)
+            let scrapers = (0..<6).map { i in
+                OSThread(name: "scraper-\(i)") {
+                    if get(port, "/metrics").hasPrefix("HTTP/1.1 200") { answers.wrappingAdd(1, ordering: .relaxed) }
+                }
+            }
+            for t in scrapers { t.join() }
+            #expect(answers.load(ordering: .relaxed) == 6)
         }
     }
 

@@ -102,13 +102,16 @@ func waitFor(_ seconds: Double = 5, _ cond: () -> Bool) -> Bool {
 struct MetricsTests {
     /// An echo server with its metrics endpoint on a free port; `idle` and
     /// `request` replace the endpoint's timeouts.
-    func withMetrics(idle: Duration = .seconds(MetricsHTTPServer.idleTimeoutSeconds),
+    func withMetrics(refreshMs: Int = 1000, sampleEvery: Int = ServerConfig.defaultSampleEvery,
+                     idle: Duration = .seconds(MetricsHTTPServer.idleTimeoutSeconds),
                      request: Duration = .seconds(MetricsHTTPServer.requestTimeoutSeconds),
                      _ body: (EchoServer, Int) throws -> Void) throws {
         var config = ServerConfig()
+        config.sampleEvery = sampleEvery
         config.port = 0
         config.threads = 2
         config.concurrency = 2
+        config.refreshMs = refreshMs
         let server = try EchoServer(config: config)
         let metrics = try MetricsHTTPServer(host: "127.0.0.1", port: 0, exposition: MetricsExposition(control: server),
                                             idleTimeout: idle, requestTimeout: request)
@@ -143,7 +146,12 @@ struct MetricsTests {
             #expect(value(text, "overlap_ring_overflow_total") == 0)
             let completions = text.split(separator: "\n").filter { $0.hasPrefix("overlap_completions_total{thread=") }
             #expect(completions.compactMap { Double($0.split(separator: " ").last!) }.reduce(0, +) >= 10)
+            #expect(waitFor { server.latestSample().sequence >= 1 }, "a sample with a window")
+            text = get(port, "/metrics")
             #expect(text.contains(#"overlap_thread_busy_ratio{thread="port-0",role="port_worker"}"#))
+            #expect(text.contains(#"overlap_thread_cpu_seconds_total{thread="port-0",role="port_worker"}"#))
+            #expect((0.5...3).contains(value(text, "overlap_sample_window_seconds") ?? 0), "the 1 s sampling window")
+            #expect(value(text, "overlap_receives_total") == 5)
 
             try server.switchMode(to: .event)
             for p in peers { #expect(p.echo(10)) }
@@ -154,6 +162,81 @@ struct MetricsTests {
             #expect(value(text, #"overlap_mode{mode="event"}"#) == 1)
             #expect(value(text, #"overlap_pending_operations{op="recv",mode="event"}"#) == 5)
             #expect(value(text, "overlap_bytes_received_total") == 5050)
+        }
+    }
+
+    @Test("latency histograms: the contract names and labels, buckets that add up, counts that grow with sampled traffic")
+    func latencyHistograms() throws {
+        try withMetrics(refreshMs: 100, sampleEvery: 1) { server, port in
+            func count(_ text: String, _ series: String) -> Double { value(text, series) ?? -1 }
+            let peer = Peer(port: server.address.port)
+            for _ in 0..<10 { #expect(peer.echo(100)) }
+            // Ten recvs and ten sends, all sampled, reach the next sample.
+            let notify = #"overlap_notify_delay_seconds_count{mode="port"}"#
+            #expect(waitFor { count(get(port, "/metrics"), notify) >= 20 })
+            let text = get(port, "/metrics")
+            #expect(text.contains("# TYPE overlap_notify_delay_seconds histogram"))
+            #expect(text.contains("# TYPE overlap_handler_duration_seconds histogram"))
+            #expect(text.contains("# TYPE overlap_kernel_duration_seconds histogram"))
+            for mode in ["event", "callback", "port"] {
+                #expect(value(text, #"overlap_handler_duration_seconds_count{mode="\#(mode)"}"#) != nil)
+            }
+            #expect(count(text, #"overlap_kernel_duration_seconds_count{op="recv"}"#) >= 10)
+            #expect(count(text, #"overlap_kernel_duration_seconds_count{op="send"}"#) >= 10)
+            // Cumulative buckets: non-decreasing, +Inf equal to the count, 1 us to 1 s.
+            let buckets = text.split(separator: "\n").filter { $0.hasPrefix(#"overlap_notify_delay_seconds_bucket{mode="port""#) }
+            let values = buckets.compactMap { Double($0.split(separator: " ").last!) }
+            #expect(buckets.count == 20 && buckets.first!.contains(#"le="1e-06""#) && buckets.last!.contains(#"le="+Inf""#))
+            #expect(zip(values, values.dropFirst()).allSatisfy { $0 <= $1 })
+            #expect(values.last == count(text, notify))
+            #expect(count(text, #"overlap_notify_delay_seconds_sum{mode="port"}"#) > 0)
+            let before = count(text, notify)
+            for _ in 0..<5 { #expect(peer.echo(100)) }
+            #expect(waitFor { count(get(port, "/metrics"), notify) >= before + 10 }, "the count grows with traffic")
+        }
+    }
+
+    @Test("two scrapers at different intervals read the same busy ratios: the server's window, not theirs")
+    func scrapersShareTheWindow() throws {
+        try withMetrics(refreshMs: 500) { server, port in
+            // Steady load: one connection echoing back to back for the whole test.
+            let stop = Atomic<Bool>(false)
+            let echoPort = server.address.port
+            let load = OSThread(name: "steady-load") {
+                let peer = Peer(port: echoPort)
+                while !stop.load(ordering: .relaxed) && peer.echo(64) {}
+            }
+            defer {
+                stop.store(true, ordering: .relaxed)
+                load.join()
+            }
+            #expect(waitFor { server.latestSample().sequence >= 2 })
+            func ratios(_ text: String) -> [String: Double] {
+                var out: [String: Double] = [:]
+                for line in text.split(separator: "\n") where line.hasPrefix("overlap_thread_busy_ratio{") {
+                    let parts = line.split(separator: " ")
+                    out[String(parts[0])] = Double(parts[1])
+                }
+                return out
+            }
+            // Scraper A, then B a few ms later, at spacings unrelated to the
+            // sampler's. Per-scrape windows would give B a window of a few ms.
+            var compared = 0
+            for round in 0..<16 {
+                let before = server.latestSample().sequence
+                let a = ratios(get(port, "/metrics"))
+                usleep(UInt32(2_000 + round * 700))
+                let b = ratios(get(port, "/metrics"))
+                // A sample taken between the two scrapes makes them read different windows.
+                guard server.latestSample().sequence == before else { continue }
+                compared += 1
+                #expect(!a.isEmpty && a.keys.sorted() == b.keys.sorted())
+                for (series, ratio) in a {
+                    #expect(abs(ratio - (b[series] ?? -1)) <= 0.05, "\(series): \(ratio) then \(b[series] ?? -1)")
+                }
+                usleep(UInt32(30_000 + round * 11_000))
+            }
+            #expect(compared >= 8, "only \(compared) pairs of scrapes fell inside one sampling window")
         }
     }
 }

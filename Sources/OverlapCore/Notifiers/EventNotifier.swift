@@ -1,0 +1,127 @@
+import OverlapModel
+import OverlapThreads
+import Synchronization
+
+/// Event mode: each pending request owns an event object, and waiter threads
+/// wait on groups of at most 64. A group opens when a request finds every
+/// existing group full, and closes (its waiter exits) when its last event is
+/// gone. A woken waiter runs the handlers of all its signalled events on its
+/// own thread.
+final class EventNotifier: Notifier {
+    let mode = NotificationMode.event
+    private struct State {
+        var groups: [EventGroup] = []
+        var nextNumber = 0
+    }
+    private let state = Locked(State())
+    private let registry: StatsRegistry
+    private let threads = ThreadList()
+    private let wakes = Atomic<Int>(0)
+
+    init(registry: StatsRegistry) {
+        self.registry = registry
+    }
+
+    /// Gives `request` an event object: in the posting waiter's own group if it
+    /// has room (a session keeps its group), else the first group with room,
+    /// else a new group with its own waiter thread.
+    func ticket(for request: Overlapped, home: Int, from thread: IOThread) -> Ticket {
+        if let own = thread.notifierState[mode.index], case let group = unsafeDowncast(own, to: EventGroup.self),
+           let slot = group.takeSlot() {
+            return .event(group, slot: slot)
+        }
+        let (group, slot, isNew): (EventGroup, Int, Bool) = state.withLock { s in
+            for g in s.groups {
+                if let slot = g.takeSlot() { return (g, slot, false) }
+            }
+            let g = EventGroup(number: s.nextNumber)
+            s.nextNumber += 1
+            s.groups.append(g)
+            return (g, g.takeSlot()!, true)
+        }
+        if isNew { spawnWaiter(group) }
+        return .event(group, slot: slot)
+    }
+
+    /// Waiters start with the groups that need them.
+    func activate() {}
+
+    /// A group's waiter exits when its last event is gone: nothing to send away.
+    func retireIfDrained() {}
+
+    func engineThreadStarted(_ thread: IOThread) {}
+
+    private func spawnWaiter(_ group: EventGroup) {
+        let stats = registry.register(name: "event-\(group.number)", role: .eventWaiter(groupSize: 1), mode: .event)
+        group.waiterID.store(stats.id, ordering: .relaxed)
+        threads.add(OSThread(name: stats.name) { [self] in
+            let thread = IOThread(stats: stats)
+            thread.notifierState[mode.index] = group
+            run(group: group, thread: thread)
+        })
+    }
+
+    /// Each completion sets its request's event.
+    func deliver(_ requests: ArraySlice<Overlapped>, from thread: IOThread) -> Int {
+        for r in requests {
+            guard case .event(let group, let slot) = r.ticket else { preconditionFailure("not an event ticket") }
+            group.signal(r, slot: slot)
+        }
+        return 0
+    }
+
+    /// A waiter: wait for any event of the group, harvest every set one, free
+    /// their slots, run their handlers, and exit once the group is empty.
+    private func run(group: EventGroup, thread: IOThread) {
+        thread.stats.bindCPUClock()  // busy share is this thread's CPU time
+        var batch: [Overlapped] = []
+        while true {
+            let waitStart = thread.traceWaits ? monotonicNanos() : 0
+            guard group.harvest(into: &batch) else { break }
+            if waitStart != 0 { thread.stats.trace?.addWait("WSAWaitForMultipleEvents", thread: thread.id, from: waitStart) }
+            wakes.wrappingAdd(1, ordering: .relaxed)
+            thread.now = monotonicNanos()
+            // The requests are done with their events: those slots are free
+            // for the next posts (the handlers below usually take them again).
+            var freed: UInt64 = 0
+            for r in batch {
+                guard case .event(_, let slot) = r.ticket else { preconditionFailure("not an event ticket") }
+                freed |= 1 << UInt64(slot)
+            }
+            group.freeSlots(freed)
+            for r in batch { runCompletion(r, on: thread) }
+            batch.removeAll(keepingCapacity: true)
+            if group.size == 0 {
+                let removed = state.withLock { s in
+                    guard group.closeIfEmpty() else { return false }
+                    s.groups.removeAll { $0 === group }
+                    return true
+                }
+                if removed { break }
+            }
+        }
+        thread.notifierState[mode.index] = nil
+        registry.retire(thread.stats)
+    }
+
+    /// Stops any waiter still running (none should be: every request has been
+    /// delivered, so every group has emptied) and joins them all.
+    func stop() {
+        for g in state.withLock({ $0.groups }) { g.stop() }
+        threads.joinAll()
+    }
+
+    /// Each live waiter with the number of events in its group.
+    func roles() -> [Int: ThreadRole] {
+        state.withLock { s in
+            Dictionary(s.groups.map { ($0.waiterID.load(ordering: .relaxed), ThreadRole.eventWaiter(groupSize: $0.size)) },
+                       uniquingKeysWith: { a, _ in a })
+        }
+    }
+
+    /// Groups open now, and their sizes (tests, the help text's 64-event limit).
+    var groupSizes: [Int] { state.withLock { $0.groups.map(\.size) } }
+
+    /// Times a waiter woke and harvested (tests).
+    var harvests: Int { wakes.load(ordering: .relaxed) }
+}

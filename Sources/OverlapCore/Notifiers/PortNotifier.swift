@@ -1,0 +1,150 @@
+import OverlapModel
+import OverlapThreads
+import Synchronization
+
+/// Port mode: every completion goes to one shared `CompletionPort`, drained by
+/// a pool of worker threads; any worker can run any session's completion.
+final class PortNotifier: Notifier {
+    let mode = NotificationMode.port
+    let port: CompletionPort<Overlapped>
+    let threadCount: Int
+    private let registry: StatsRegistry
+    private let modes: ModeState
+    private let threads = ThreadList()
+    private let lifecycle = Locked(())
+    private let nextName = Atomic<Int>(0)
+
+    /// Whether an engine thread that delivers completions may run its share (`deliver`).
+    private let engineJoins: Bool
+
+
+    init(threads: Int, concurrency: Int, engineJoins: Bool = true, registry: StatsRegistry, modes: ModeState) {
+        self.engineJoins = engineJoins
+        // Workers sleep at once when idle: polling here was measured to steal
+        // the CPU the engine thread and the clients need (docs/PERFORMANCE.md).
+        self.port = CompletionPort(concurrency: concurrency)
+        self.threadCount = threads
+        self.registry = registry
+        self.modes = modes
+    }
+
+    func ticket(for request: Overlapped, home: Int, from thread: IOThread) -> Ticket { .port }
+
+    /// An engine thread gets a place at the port for its visits (`deliver`),
+    /// unless `--no-engine-joins-port`.
+    func engineThreadStarted(_ thread: IOThread) {
+        if engineJoins { thread.notifierState[mode.index] = PortVisit(name: thread.name) }
+    }
+
+    /// Starts workers until the pool is full.
+    func activate() {
+        lifecycle.withLock { _ in
+            for _ in 0..<port.enlist(upTo: threadCount) { spawn() }
+        }
+    }
+
+    /// Sends the workers away (one empty packet each, behind any queued
+    /// completion) if port mode is not current and nothing is left in it.
+    func retireIfDrained() {
+        lifecycle.withLock { _ in
+            if port.members > 0 && modes.drained(.port) { port.retireMembers() }
+        }
+    }
+
+    private func spawn() {
+        let stats = registry.register(name: "port-\(nextName.wrappingAdd(1, ordering: .relaxed).oldValue)",
+                                      role: .portWorker, mode: .port)
+        let worker = CompletionPort<Overlapped>.Worker(name: stats.name)
+        threads.add(OSThread(name: stats.name) { [self] in
+            run(worker: worker, thread: IOThread(stats: stats))
+        })
+    }
+
+    /// Queues completions on the port. Returns how many `thread` ran itself.
+    ///
+    /// An engine thread (one with a `PortVisit`) posts and then calls the port
+    /// once without waiting, as a worker that has just entered the wait: if a
+    /// running slot is free it runs its share at once. With one session that
+    /// is the whole difference between one thread wake-up per message (the
+    /// kernel waking the engine) and two (the engine then waking a worker);
+    /// under load the port hands the rest to the waiting workers as usual.
+    @discardableResult
+    func deliver(_ requests: ArraySlice<Overlapped>, from thread: IOThread) -> Int {
+        guard let state = thread.notifierState[mode.index] else {
+            if !port.post(contentsOf: requests) { activate() }  // a late completion after the workers retired
+            return 0
+        }
+        let visit = unsafeDowncast(state, to: PortVisit.self)
+        if visit.active {
+            // A request its handler posted completed at once (epoll engine):
+            // queued after the visit's packets, not run inside the handler.
+            visit.deferred.append(contentsOf: requests)
+            return 0
+        }
+        visit.active = true
+        var ran = runShare(of: requests, visit, on: thread)
+        // A few more rounds at most, so the engine gets back to its own work.
+        for _ in 1..<4 where !visit.deferred.isEmpty {
+            swap(&visit.deferred, &visit.posting)
+            ran += runShare(of: visit.posting, visit, on: thread)
+            visit.posting.removeAll(keepingCapacity: true)
+        }
+        if !visit.deferred.isEmpty {
+            if !port.post(contentsOf: visit.deferred) { activate() }
+            visit.deferred.removeAll(keepingCapacity: true)
+        }
+        visit.active = false
+        // The workers may be waiting with nothing left to run: the drain check is ours.
+        if ran > 0 && modes.current != .port { retireIfDrained() }
+        return ran
+    }
+
+    /// One visit: posts `requests`, runs the share the port gives `visit`'s
+    /// worker, hands its running slot back. Returns how many it ran.
+    private func runShare<C: Collection>(of requests: C, _ visit: PortVisit, on thread: IOThread) -> Int
+        where C.Element == Overlapped {
+        let (served, took) = port.postAndVisit(contentsOf: requests, visitor: visit.worker, into: &visit.batch)
+        if !served { activate() }
+        guard took > 0 else { return 0 }
+        for request in visit.batch { runCompletion(request!, on: thread) }
+        visit.batch.removeAll(keepingCapacity: true)
+        port.leave(visit.worker)
+        return took
+    }
+
+    /// Port workers have no per-thread queue: their registered role says it all.
+    func roles() -> [Int: ThreadRole] { [:] }
+
+    /// Posts one empty packet per worker and joins them all. Every request
+    /// must have been delivered before (nothing is dropped, nothing is waited for).
+    func stop() {
+        lifecycle.withLock { _ in _ = port.retireMembers() }
+        threads.joinAll()
+    }
+
+    /// A worker's loop: `GetQueuedCompletionStatusEx`, run each completion
+    /// routine, repeat until an empty packet arrives.
+    private func run(worker: CompletionPort<Overlapped>.Worker, thread: IOThread) {
+        thread.stats.bindCPUClock()  // busy share is this thread's CPU time
+        var batch: [Overlapped?] = []
+        batch.reserveCapacity(port.maxBatch)
+        var exiting = false
+        while !exiting {
+            let waitStart = thread.traceWaits ? monotonicNanos() : 0
+            port.dequeue(worker, into: &batch)
+            if waitStart != 0 { thread.stats.trace?.addWait("GetQueuedCompletionStatus", thread: thread.id, from: waitStart) }
+            thread.now = monotonicNanos()
+            for packet in batch {
+                guard let request = packet else {
+                    exiting = true
+                    break
+                }
+                runCompletion(request, on: thread)
+            }
+            batch.removeAll(keepingCapacity: true)
+            if !exiting && modes.current != .port { retireIfDrained() }
+        }
+        port.leave(worker)
+        registry.retire(thread.stats)
+    }
+}

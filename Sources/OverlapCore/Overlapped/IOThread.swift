@@ -1,0 +1,77 @@
+import Glibc
+
+/// The thread that is running a handler or an engine loop, passed down the call
+/// chain so the hot path can count into its own `ThreadStats` without a
+/// thread-local lookup.
+///
+/// Owned by one thread: the one that created it (asserted in debug builds
+/// where the hot path uses it: `assertOnOwner`), except the server's control
+/// context, which whoever calls `start` and `stop` uses.
+final class IOThread: @unchecked Sendable {
+    let stats: ThreadStats
+    /// Monotonic time read once per batch of completions: a coarse clock for
+    /// session activity that costs no clock read per completion.
+    var now: UInt64
+    /// Reused to hand a request that completed at once to its notifier
+    /// without allocating an array per completion.
+    var scratch: [Overlapped] = []
+    /// What a mode's notifier keeps on this thread, at `mode.index`, set and
+    /// read by that notifier only (an event waiter's own group, the port's
+    /// visit on an engine thread). Not a dictionary: read per completion.
+    var notifierState: InlineArray<3, AnyObject?> = .init(repeating: nil)
+
+    /// Posts left until the next sampled one (`shouldSample`); never reaches
+    /// 0 when sampling is off.
+    private var sampleCountdown: Int
+    /// xorshift state for the gaps between samples.
+    private var sampleRandom: UInt64
+
+    #if DEBUG
+    private let owner: pthread_t?
+    #endif
+
+    /// - Parameter anyThread: true for the control context (used by whoever
+    ///   starts and stops the server); false binds it to the creating thread.
+    init(stats: ThreadStats, anyThread: Bool = false) {
+        self.stats = stats
+        self.now = monotonicNanos()
+        sampleRandom = UInt64(truncatingIfNeeded: stats.id) &* 0x9E37_79B9_7F4A_7C15 | 1
+        sampleCountdown = stats.sampleEvery > 0 ? stats.sampleEvery : .max
+        scratch.reserveCapacity(4)
+        #if DEBUG
+        owner = anyThread ? nil : pthread_self()
+        #endif
+    }
+
+    /// Whether the request this thread posts now is stamped: one in
+    /// `stats.sampleEvery` on average. The gaps are random (1 to 2N-1), so a
+    /// thread that alternates recv and send samples both. One decrement and
+    /// one predictable branch when it is not.
+    @inline(__always)
+    func shouldSample() -> Bool {
+        sampleCountdown &-= 1
+        if sampleCountdown != 0 { return false }
+        sampleRandom ^= sampleRandom << 13
+        sampleRandom ^= sampleRandom >> 7
+        sampleRandom ^= sampleRandom << 17
+        let n = UInt64(stats.sampleEvery)
+        sampleCountdown = Int(1 + sampleRandom % (2 * n - 1))
+        return true
+    }
+
+    /// True while a trace capture runs: a waiting thread then stamps its waits
+    /// (one relaxed load per wait when not).
+    @inline(__always)
+    var traceWaits: Bool { stats.trace?.isActive ?? false }
+
+    /// Debug builds: traps unless called on the thread that owns this context.
+    @inline(__always)
+    func assertOnOwner() {
+        #if DEBUG
+        if let owner { precondition(pthread_equal(owner, pthread_self()) != 0, "\(name) used from another thread") }
+        #endif
+    }
+
+    var id: Int { stats.id }
+    var name: String { stats.name }
+}

@@ -1,0 +1,36 @@
+import OverlapModel
+
+/// Everything `overlap serve` can be told (DESIGN.md §4).
+public struct ServerConfig: Sendable, Equatable {
+    public var host = "127.0.0.1"
+    /// 0 picks a free port (tests); `EchoServer.address` tells which.
+    public var port = 7777
+    public var mode = NotificationMode.port
+    public var engine = EngineChoice.auto
+    /// APC threads (callback mode) and port workers (port mode).
+    public var threads = onlineCores()
+    /// The completion port's concurrency value: most workers running at once.
+    public var concurrency = onlineCores()
+    /// Port mode: the engine thread runs its share of the completions it
+    /// posts when a worker slot is free (see `PortNotifier.deliver`). Off
+    /// shows the textbook pool, where only port workers run completions.
+    public var engineJoinsPort = true
+    public var maxSessions = 10_000
+    /// Milliseconds between the sampler's samples (`RefreshInterval.range`).
+    public var refreshMs = 1000
+    /// One request in this many (on average, per posting thread) is stamped
+    /// for latency: kernel, notify and handler time (`serve --sample`); 0 turns
+    /// stamping off. The default keeps the cost under 2% (docs/PERFORMANCE.md).
+    public var sampleEvery = ServerConfig.defaultSampleEvery
+    public static let defaultSampleEvery = 64
+    /// How long a trace capture runs before it stops itself, in seconds.
+    public var traceSeconds = 10.0
+    /// Whether samples carry the per-session rows (the dashboard shows them;
+    /// a headless server with thousands of sessions need not build them).
+    public var sampleSessionRows = true
+    /// Receive buffers shared by all sessions (a power of two) and their size.
+    public var bufferCount = 512
+    public var bufferSize = 64 * 1024
+
+    public init() {}
+}

@@ -1,0 +1,22 @@
+import OverlapModel
+
+/// Requests counted at each stage of their life, by kind and mode.
+struct RequestCounts: Equatable {
+    var posted = OpModeCounts()
+    var completed = OpModeCounts()
+    var delivered = OpModeCounts()
+
+    /// Posted and not yet completed by the engine.
+    var pending: OpModeCounts {
+        var p = OpModeCounts()
+        for op in OpKind.allCases {
+            for m in NotificationMode.allCases { p[op, m] = posted[op, m] - completed[op, m] }
+        }
+        return p
+    }
+
+    /// Completed and not yet handled, per mode.
+    var queued: [Int64] {
+        NotificationMode.allCases.map { completed.total(mode: $0) - delivered.total(mode: $0) }
+    }
+}

@@ -1,0 +1,108 @@
+import OverlapModel
+import OverlapThreads
+import Synchronization
+
+/// The server's own sampler: one snapshot every interval, on its own thread.
+///
+/// Every windowed figure (rates, busy share) is computed over the window
+/// between two of its samples, so the dashboard, the headless line, any
+/// number of metrics scrapers and later readers all see the same window
+/// instead of each making its own (DESIGN §7 clarifications: "a sample").
+/// The snapshot function runs on the sampler thread only; `latest` may be
+/// read from any thread.
+final class Sampler: Sendable {
+    private struct State {
+        var latest: Sample
+        var intervalNanos: UInt64
+        var stopping = false
+    }
+
+    private let state: Locked<State>
+    private let take: @Sendable () -> StatsSnapshot
+    private let wakeup = Wakeup()
+    private let thread = Locked<OSThread?>(nil)
+    /// Written only by the sampler thread (and `start`, before it exists).
+    nonisolated(unsafe) private var peaks: QueuePeaks
+    /// How far back a sample's `queuedPeak` looks.
+    static let peakWindowNanos: UInt64 = 60_000_000_000
+
+    /// Written only by the sampler thread (and `start`, before it exists).
+    nonisolated(unsafe) private var latency: LatencyCollector
+    private let registry: StatsRegistry?
+
+    /// - Parameters:
+    ///   - intervalMs: milliseconds between samples (clamped to `RefreshInterval.range`).
+    ///   - registry: where each sample collects the threads' latency
+    ///     histograms (nil: samples carry no latency figures).
+    ///   - take: reads one snapshot; called on the sampler thread (and once here, for the first sample).
+    init(intervalMs: Int, registry: StatsRegistry? = nil, take: @escaping @Sendable () -> StatsSnapshot) {
+        self.take = take
+        self.registry = registry
+        latency = LatencyCollector(sampleEvery: registry?.sampleEvery ?? 0)
+        peaks = QueuePeaks(windowNanos: Self.peakWindowNanos)
+        state = Locked(State(latest: Sample(first: take()),
+                             intervalNanos: UInt64(RefreshInterval.clamp(intervalMs)) * 1_000_000))
+    }
+
+    /// One snapshot with its windowed peaks.
+    private func sample() -> StatsSnapshot {
+        var s = take()
+        s.queuedPeak = peaks.add(s.queued, at: s.takenAtNanos)
+        s.queuedPeakWindowSeconds = Double(peaks.windowNanos) / 1e9
+        if let registry {
+            let (figures, notifyP99) = latency.collect(live: registry.live, retired: registry.takeRetiredForLatency())
+            s.latency = figures
+            for i in s.threads.indices { s.threads[i].notifyP99Nanos = notifyP99[s.threads[i].id] }
+        }
+        return s
+    }
+
+    /// Takes the first sample of the run and starts the thread. Call once.
+    func start() {
+        let first = sample()
+        state.withLock { $0.latest = Sample(first: first) }
+        thread.withLock { $0 = OSThread(name: "sampler") { [self] in run() } }
+    }
+
+    /// Stops and joins the thread (no-op if it never started).
+    func stop() {
+        state.withLock { $0.stopping = true }
+        wakeup.signal()
+        thread.withLock { t in
+            t?.join()
+            t = nil
+        }
+    }
+
+    var latest: Sample { state.withLock { $0.latest } }
+
+    var intervalMs: Int { Int(state.withLock { $0.intervalNanos } / 1_000_000) }
+
+    /// Changes the interval; the sampler thread starts its next wait over.
+    func setInterval(ms: Int) {
+        state.withLock { $0.intervalNanos = UInt64(RefreshInterval.clamp(ms)) * 1_000_000 }
+        wakeup.signal()
+    }
+
+    private func run() {
+        // Samples are due at fixed times (last due + interval), so the
+        // windows do not drift with the time a snapshot takes.
+        var due = monotonicNanos()
+        while true {
+            let (interval, stopping) = state.withLock { ($0.intervalNanos, $0.stopping) }
+            if stopping { return }
+            due += interval
+            let now = monotonicNanos()
+            if due <= now {
+                due = now  // fell behind by more than an interval: start again from now
+            } else if wakeup.wait(timeoutNanos: due - now) {
+                // Woken early: stopped, or the interval changed. Drop a signal
+                // left over from an earlier change, then re-plan from now.
+                due = monotonicNanos()
+                continue
+            }
+            let snapshot = sample()
+            state.withLock { $0.latest = $0.latest.followed(by: snapshot) }
+        }
+    }
+}

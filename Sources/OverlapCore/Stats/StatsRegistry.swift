@@ -1,0 +1,138 @@
+import DequeModule
+import OverlapModel
+import Synchronization
+
+/// Every thread's counter block while it runs, and one accumulator for the
+/// threads that retired: a retiring thread's counts are folded into it, so
+/// totals never go backwards and reading them does not grow with the number
+/// of threads that ever ran (each mode switch retires some).
+///
+/// Blocks are written by their threads without any lock; the registry's
+/// lock guards the list and the accumulator, and a reader holds it while it
+/// sums (`withView`), so a fold is never seen half-done or twice.
+final class StatsRegistry: Sendable {
+    private struct State {
+        var live: [ThreadStats] = []
+        var folded = [UInt64](repeating: 0, count: ThreadStats.Slot.count)
+        /// The last rows of retired threads (`retiredRows`), oldest first.
+        var retiredRows = Deque<ThreadRow>()
+        /// Retired threads whose latency the sampler has not collected yet.
+        var latencyLeft: [ThreadStats] = []
+    }
+    private let state = Locked(State())
+    private let nextID = Atomic<Int>(0)
+    /// Given to every thread registered: one request in this many it posts
+    /// is stamped for latency (0: none).
+    let sampleEvery: Int
+
+    /// Where sampled requests go while a trace capture runs.
+    let trace: TraceRecorder
+
+    /// - Parameters:
+    ///   - sampleEvery: one request in this many is stamped (0: none).
+    ///   - origin: monotonic ns traces count their timestamps from.
+    init(sampleEvery: Int = 0, origin: UInt64 = monotonicNanos()) {
+        self.sampleEvery = sampleEvery
+        trace = TraceRecorder(origin: origin)
+    }
+
+    /// The names of the running threads and of the recently retired ones, by id.
+    var threadNames: [Int: String] {
+        state.withLock { s in
+            var names: [Int: String] = [:]
+            for r in s.retiredRows { names[r.id] = r.name }
+            for t in s.live { names[t.id] = t.name }
+            return names
+        }
+    }
+    /// How many retired threads' rows are kept for `retiredRows`.
+    static let retiredRowsKept = 256
+
+    func register(name: String, role: ThreadRole, mode: NotificationMode?) -> ThreadStats {
+        let id = nextID.wrappingAdd(1, ordering: .relaxed).oldValue
+        let stats = ThreadStats(id: id, name: name, role: role, mode: mode, sampleEvery: sampleEvery, trace: trace)
+        state.withLock { $0.live.append(stats) }
+        return stats
+    }
+
+    /// Called by a thread as its last act: keeps its final CPU time, folds
+    /// its counters into the accumulator and drops its block.
+    func retire(_ stats: ThreadStats) {
+        stats.retire()
+        let row = stats.row()
+        state.withLock { s in
+            for slot in 0..<ThreadStats.Slot.count { s.folded[slot] &+= stats.value(slot) }
+            s.live.removeAll { $0 === stats }
+            s.latencyLeft.append(stats)
+            s.retiredRows.append(row)
+            if s.retiredRows.count > Self.retiredRowsKept { s.retiredRows.removeFirst() }
+        }
+    }
+
+    /// Threads that retired since the last call, whose latency histograms
+    /// may hold samples the sampler has not collected (the sampler only).
+    func takeRetiredForLatency() -> [ThreadStats] {
+        state.withLock { s in
+            defer { s.latencyLeft.removeAll() }
+            return s.latencyLeft
+        }
+    }
+
+    /// The blocks of running threads.
+    var live: [ThreadStats] { state.withLock { $0.live } }
+
+    /// The final rows of the most recently retired threads (`retiredRowsKept`).
+    var retiredRows: [ThreadRow] { state.withLock { Array($0.retiredRows) } }
+
+    /// Runs `body` with a consistent view of every count: no fold happens meanwhile.
+    func withView<R>(_ body: (StatsView) -> R) -> R {
+        state.withLock { s in body(StatsView(live: s.live, folded: s.folded)) }
+    }
+
+    /// Requests posted in `mode` whose completion has not been delivered yet.
+    /// `requestCounts` reads delivered before posted, so the figure is never
+    /// too low: zero means every request posted in that mode has been handled.
+    func outstanding(_ mode: NotificationMode) -> Int64 {
+        let c = withView { $0.requestCounts() }
+        return c.posted.total(mode: mode) - c.delivered.total(mode: mode)
+    }
+
+    /// All requests by stage.
+    var requestCounts: RequestCounts { withView { $0.requestCounts() } }
+}
+
+/// The counts of the running threads plus those folded from retired ones,
+/// as `StatsRegistry.withView` shows them.
+struct StatsView {
+    let live: [ThreadStats]
+    let folded: [UInt64]
+
+    /// Sum of one slot over every thread that ever ran.
+    func sum(_ slot: Int) -> UInt64 {
+        live.reduce(folded[slot]) { $0 &+ $1.value(slot) }
+    }
+
+    /// Requests by stage. Later stages are read first: whatever was
+    /// delivered was completed and whatever was completed was posted, so
+    /// pending (posted - completed) and queued (completed - delivered) never
+    /// read negative however the threads race the reader.
+    func requestCounts() -> RequestCounts {
+        var c = RequestCounts()
+        for op in OpKind.allCases {
+            for m in NotificationMode.allCases {
+                c.delivered[op, m] = Int64(bitPattern: sum(ThreadStats.opSlot(ThreadStats.Slot.delivered, op, m)))
+            }
+        }
+        for op in OpKind.allCases {
+            for m in NotificationMode.allCases {
+                c.completed[op, m] = Int64(bitPattern: sum(ThreadStats.opSlot(ThreadStats.Slot.completed, op, m)))
+            }
+        }
+        for op in OpKind.allCases {
+            for m in NotificationMode.allCases {
+                c.posted[op, m] = Int64(bitPattern: sum(ThreadStats.opSlot(ThreadStats.Slot.posted, op, m)))
+            }
+        }
+        return c
+    }
+}

@@ -1,0 +1,223 @@
+@testable import OverlapCore
+import Foundation
+import OverlapModel
+import Testing
+
+/// One parsed trace file: its events, with the handler slices and flows picked out.
+struct ParsedTrace {
+    struct Handler {
+        var op: String
+        var tid: Int
+        /// Microseconds since the server started.
+        var pickedUp: Double
+        var duration: Double
+        var session: UInt64
+        var mode: String
+        var kernel: Double
+        var notify: Double
+    }
+
+    let events: [[String: Any]]
+    var handlers: [Handler] = []
+    /// Lane names by tid (thread_name metadata).
+    var lanes: [Int: String] = [:]
+    /// Flow starts and ends by id: (ts, tid).
+    var flowStarts: [Int: (Double, Int)] = [:]
+    var flowEnds: [Int: (Double, Int)] = [:]
+    /// Waits for completions by lane: (start, end) in microseconds, in order.
+    var waits: [Int: [(start: Double, end: Double)]] = [:]
+
+    init(path: String) throws {
+        let data = try Data(contentsOf: URL(fileURLWithPath: path))
+        guard let array = try JSONSerialization.jsonObject(with: data) as? [[String: Any]] else {
+            throw TestError("\(path) is not a JSON array of events")
+        }
+        events = array
+        for e in array {
+            guard let ph = e["ph"] as? String, e["pid"] is Int, let tid = e["tid"] as? Int, e["name"] is String else {
+                throw TestError("event without ph, pid, tid or name: \(e)")
+            }
+            if ph != "M" && !(e["ts"] is Double || e["ts"] is Int) { throw TestError("event without ts: \(e)") }
+            let ts = (e["ts"] as? Double) ?? Double(e["ts"] as? Int ?? 0)
+            switch (ph, e["cat"] as? String) {
+            case ("M", _):
+                if e["name"] as? String == "thread_name", let args = e["args"] as? [String: Any],
+                   let name = args["name"] as? String { lanes[tid] = name }
+            case ("X", "handler"):
+                guard let args = e["args"] as? [String: Any], let dur = e["dur"] as? Double ?? (e["dur"] as? Int).map(Double.init)
+                else { throw TestError("handler without args or dur: \(e)") }
+                handlers.append(Handler(op: e["name"] as! String, tid: tid, pickedUp: ts, duration: dur,
+                                        session: UInt64(args["session"] as? Int ?? -1), mode: args["mode"] as? String ?? "",
+                                        kernel: args["kernel_us"] as? Double ?? -1, notify: args["notify_us"] as? Double ?? -1))
+            case ("X", "wait"):
+                let dur = e["dur"] as? Double ?? Double(e["dur"] as? Int ?? 0)
+                waits[tid, default: []].append((ts, ts + dur))
+            case ("s", _): flowStarts[e["id"] as! Int] = (ts, tid)
+            case ("f", _): flowEnds[e["id"] as! Int] = (ts, tid)
+            default: break
+            }
+        }
+        handlers.sort { $0.pickedUp < $1.pickedUp }
+        for k in waits.keys { waits[k]!.sort { $0.start < $1.start } }
+    }
+}
+
+extension CoreTests {
+    /// Where a request's time goes: stamps, the three stages, the trace.
+    @Suite(.serialized)
+    struct LatencyTests {
+        /// Runs `traffic` against a server that samples every request and traces
+        /// it, then returns the parsed trace.
+        func traced(_ engine: EngineKind, _ mode: NotificationMode, configure: (inout ServerConfig) -> Void = { _ in },
+                    _ traffic: (EchoServer) throws -> Void) throws -> ParsedTrace {
+            let path = NSTemporaryDirectory() + "overlap-test-trace-\(getpid())-\(engine)-\(mode).json"
+            defer { try? FileManager.default.removeItem(atPath: path) }
+            try withServer(engine, mode: mode, configure: { c in
+                c.sampleEvery = 1
+                configure(&c)
+            }) { server in
+                #expect(try server.startTrace(path: path) == path)
+                try traffic(server)
+                server.registry.trace.finish(reason: "test done")
+                #expect(server.snapshot(sessions: false).trace == TraceStatus(
+                    path: path, running: false, requests: server.snapshot(sessions: false).trace?.requests ?? 0,
+                    stopReason: "test done"))
+            }
+            return try ParsedTrace(path: path)
+        }
+
+        @Test("a real trace is valid trace-event JSON: named lanes, paired flows, stages that add up and never run backwards",
+              arguments: engineModes)
+        func traceFile(engine: EngineKind, mode: NotificationMode) throws {
+            let trace = try traced(engine, mode) { server in
+                let clients = try (0..<4).map { _ in try TestClient(port: server.address.port) }
+                try exchange(clients, (0..<4).map { randomBytes(20_000, seed: UInt64(40 + $0)) })
+            }
+            #expect(trace.handlers.count >= 8, "sampled handlers: \(trace.handlers.count)")
+            #expect(Set(trace.flowStarts.keys) == Set(trace.flowEnds.keys), "every flow has a start and an end")
+            for h in trace.handlers {
+                #expect(trace.lanes[h.tid] != nil, "lane \(h.tid) is named")
+                #expect(h.kernel >= 0 && h.notify >= 0 && h.duration >= 0, "a stage ran backwards: \(h)")
+                #expect(h.mode == mode.rawValue)
+            }
+            // posted + kernel + notify = picked up, to the nanosecond decimals of the file.
+            for (id, end) in trace.flowEnds {
+                guard let start = trace.flowStarts[id],
+                      let h = trace.handlers.first(where: { $0.pickedUp == end.0 && $0.tid == end.1 }) else { continue }
+                #expect(abs(start.0 + h.kernel + h.notify - h.pickedUp) < 0.0025, "flow \(id): stages do not add up")
+            }
+            let names = Set(trace.lanes.values)
+            let expected = switch mode {
+            case .event: "event-"
+            case .callback: "apc-"
+            case .port: "port-"
+            }
+            #expect(names.contains { $0.hasPrefix(expected) } || mode == .port, "lanes: \(names)")
+        }
+
+        @Test("callback mode in a trace: every handler of one session runs on one lane", arguments: EngineKind.allCases)
+        func callbackLanes(engine: EngineKind) throws {
+            let trace = try traced(engine, .callback) { server in
+                let clients = try (0..<6).map { _ in try TestClient(port: server.address.port) }
+                try exchange(clients, (0..<6).map { randomBytes(30_000, seed: UInt64(70 + $0)) })
+            }
+            let bySession = Dictionary(grouping: trace.handlers.filter { $0.session != 0 }, by: \.session)
+            #expect(bySession.count == 6)
+            for (session, handlers) in bySession {
+                #expect(Set(handlers.map(\.tid)).count == 1, "session \(session) ran on lanes \(Set(handlers.map(\.tid)))")
+                #expect(trace.lanes[handlers[0].tid]?.hasPrefix("apc-") == true)
+            }
+        }
+
+        @Test("port mode at light load (no engine visit): a completion wakes the most recently idle worker",
+              arguments: EngineKind.allCases)
+        func portLIFO(engine: EngineKind) throws {
+            let trace = try traced(engine, .port, configure: { c in
+                c.engineJoinsPort = false
+                c.threads = 3
+                c.concurrency = 3
+            }) { server in
+                let client = try TestClient(port: server.address.port)
+                for i in 0..<40 {
+                    try client.send([UInt8(i)])
+                    #expect(try client.receive(1) == [UInt8(i)])
+                }
+            }
+            let handlers = trace.handlers.filter { $0.session != 0 }
+            // 40 recvs and 40 sends (the last send's handler may finish after the capture).
+            #expect(handlers.count >= 78, "\(handlers.count) handlers traced")
+            #expect(handlers.allSatisfy { trace.lanes[$0.tid]?.hasPrefix("port-") == true }, "only port workers ran them")
+            // The trace holds every worker's waits in GetQueuedCompletionStatus.
+            // For each handler a worker W was woken for (W waited from s to e),
+            // LIFO is broken if another worker X started waiting after W (by more
+            // than the gap between W's stamp and its push on the stack) and before
+            // the request completed, yet still waited after W was woken.
+            let slack = 20.0
+            var judged = 0
+            for b in handlers {
+                guard let w = trace.waits[b.tid]?.last(where: { $0.end <= b.pickedUp + 0.001 }),
+                      w.end - w.start > 5 else { continue }  // took a queued packet without waiting
+                judged += 1
+                let completed = b.pickedUp - b.notify
+                for (x, waits) in trace.waits where x != b.tid {
+                    for v in waits where v.start > w.start + slack && v.start < completed && v.end > w.end + slack {
+                        Issue.record("""
+                            \(b.op) at \(completed) woke \(trace.lanes[b.tid] ?? "?") (waiting since \(w.start)), \
+                            but \(trace.lanes[x] ?? "?") had waited since \(v.start), after it, and went on until \(v.end)
+                            """)
+                    }
+                }
+            }
+            #expect(judged >= 20, "only \(judged) pickups followed a wait")
+        }
+    }
+}
+
+extension CoreTests {
+    /// The stages, deterministic: the manual engine completes what the test says.
+    @Suite(.serialized)
+    struct LatencyStageTests {
+        /// Posts requests 0 and 1 (both to APC queue 0 in callback mode), holds
+        /// 0's handler for `hold`, completes 1 meanwhile, and returns the window's
+        /// figures and the mode's notify max.
+        func holdBehind(_ mode: NotificationMode, hold: UInt64) throws -> LatencyFigures {
+            let rig = try ModeRig(mode: mode, threads: 2, sampleEvery: 1)
+            let target = LogTarget(holdOn: [0])
+            let first = rig.post(id: 0, home: 0, target: target)
+            let second = rig.post(id: 1, home: 0, target: target)
+            rig.engine.complete([first])
+            // Request 0's handler now runs and waits on the gate.
+            #expect(waitUntil { rig.registry.requestCounts.delivered.total == 1 })
+            rig.engine.complete([second])
+            let since = monotonicNanos()
+            while monotonicNanos() - since < hold { usleep(1000) }  // a lower bound, not a hope
+            target.gate.signal()
+            #expect(waitUntil { target.entries.count == 2 })
+            #expect(waitUntil { rig.registry.requestCounts.queued.allSatisfy { $0 == 0 } })
+            rig.router.stop()
+            var collector = LatencyCollector(sampleEvery: 1)
+            return collector.collect(live: rig.registry.live, retired: rig.registry.takeRetiredForLatency()).0
+        }
+
+        @Test("a completion that waits behind a busy APC thread shows the wait as notify, not handler")
+        func apcWaitIsNotify() throws {
+            let hold: UInt64 = 30_000_000
+            let l = try holdBehind(.callback, hold: hold)
+            let notify = l.notify[NotificationMode.callback.index]
+            let handler = l.handler[NotificationMode.callback.index]
+            #expect(notify.windowCount == 2 && handler.windowCount == 2)
+            #expect(notify.maxNanos >= hold * 9 / 10, "request 1 waited behind request 0's handler: \(notify.maxNanos) ns")
+            #expect(handler.p50Nanos < hold / 2, "its own handler was quick: \(handler.p50Nanos) ns")
+        }
+
+        @Test("in port mode a free worker picks the second completion up at once: no wait behind the busy one")
+        func portFreeWorker() throws {
+            let hold: UInt64 = 30_000_000
+            let l = try holdBehind(.port, hold: hold)
+            let notify = l.notify[NotificationMode.port.index]
+            #expect(notify.windowCount == 2)
+            #expect(notify.maxNanos < hold / 3, "the other worker ran it: notify max \(notify.maxNanos) ns")
+            #expect(l.handler[NotificationMode.port.index].maxNanos >= hold * 9 / 10, "request 0 held its worker")
+        }
+    }
+}
