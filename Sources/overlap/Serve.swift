@@ -130,15 +130,6 @@ struct Serve: ParsableCommand {
         do {
             bootstrapLogging(level: logLevel, headless: headless, file: try logFile.map { try FileLogHandler.Output(path: $0) })
             server = try EchoServer(config: config, logger: Logger(label: "overlap"))
-            guard (0...1_000_000).contains(sample) else {
-            throw ValidationError("--sample must be 0 (off) to 1000000, not \(sample)")
-        }
-        guard traceSeconds >= 1 && traceSeconds <= 3600 else {
-            throw ValidationError("--trace-seconds must be 1-3600, not \(traceSeconds)")
-        }
-        if trace != nil && sample == 0 {
-            throw ValidationError("--trace writes the sampled requests, and --sample 0 samples none: drop --sample 0 (or use --sample 1 to trace every request)")
-        }
             // Bound (or refused) before the echo server starts; it serves from here on.
             if let m = metricsPort {
                 metrics = try MetricsHTTPServer(host: metricsHost, port: m, exposition: MetricsExposition(control: server),
