@@ -4,7 +4,8 @@ import PackageDescription
 // Layering (DESIGN.md §5), bottom to top; nothing below knows what is above:
 //   CNcurses, CLibURing, CLinux  C bindings and static inline shims only
 //   OverlapModel                 shared vocabulary: modes, kinds, snapshot, ServerControl
-//   OverlapThreads               the named, joinable thread every layer starts
+//   OverlapSystem                the one way into system calls (EINTR retried once, typed Errno),
+//                                the named joinable thread, socket addresses, a TCP client
 //   OverlapCore                  overlapped requests, engines, notifiers, sessions, counters
 //   OverlapDashboard             screen, widgets, view model, key map; sees the model only
 //   OverlapMetrics               Prometheus exposition of snapshots and its HTTP server (Hummingbird
@@ -30,6 +31,7 @@ let package = Package(
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
         // The HTTP side of --metrics-port (OverlapMetrics only). The NIO, HTTP types and service
         // lifecycle packages come with Hummingbird; they are named here because OverlapMetrics
         // uses a few of their types directly (its event loop group, a channel handler, shutdown).
@@ -45,17 +47,21 @@ let package = Package(
                        providers: [.apt(["liburing-dev"])]),
         .systemLibrary(name: "CLinux", path: "Sources/CLinux"),
         .target(name: "OverlapModel", swiftSettings: strict),
-        .target(name: "OverlapThreads", dependencies: ["CLinux"], swiftSettings: strict),
+        .target(
+            name: "OverlapSystem",
+            dependencies: ["CLinux", .product(name: "SystemPackage", package: "swift-system")],
+            swiftSettings: strict),
         .target(
             name: "OverlapCore",
             dependencies: [
-                "OverlapModel", "OverlapThreads", "CLibURing", "CLinux",
+                "OverlapModel", "OverlapSystem", "CLibURing", "CLinux",
+                .product(name: "SystemPackage", package: "swift-system"),
                 .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict),
-        .target(name: "OverlapDashboard", dependencies: ["OverlapModel", "CNcurses"], swiftSettings: strict),
+        .target(name: "OverlapDashboard", dependencies: ["OverlapModel", "OverlapSystem", "CNcurses"], swiftSettings: strict),
         .target(
             name: "OverlapMetrics",
             dependencies: [
@@ -77,7 +83,8 @@ let package = Package(
         .target(
             name: "OverlapLoad",
             dependencies: [
-                "CLinux", "OverlapThreads",
+                "CLinux", "OverlapSystem",
+                .product(name: "SystemPackage", package: "swift-system"),
                 .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ],
@@ -88,28 +95,37 @@ let package = Package(
         // bench and soak (their logic, tested; the executable only parses).
         .target(
             name: "OverlapHarness",
-            dependencies: ["OverlapCore", "OverlapLoad", "OverlapModel", "OverlapThreads"],
+            dependencies: ["OverlapCore", "OverlapLoad", "OverlapModel", "OverlapSystem"],
             swiftSettings: strict),
         .executableTarget(
             name: "overlap",
             dependencies: [
-                "OverlapModel", "OverlapCore", "OverlapDashboard", "OverlapLoad", "OverlapMetrics", "OverlapHarness", "CLinux",
+                "OverlapModel", "OverlapCore", "OverlapDashboard", "OverlapLoad", "OverlapMetrics", "OverlapHarness", "OverlapSystem",
+                "CLinux",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict),
+        // What every test target shares: the client, waiting with a deadline,
+        // the server harness that checks nothing is left behind (public API only).
+        .target(
+            name: "OverlapTestSupport",
+            dependencies: ["OverlapCore", "OverlapModel", "OverlapSystem"],
+            swiftSettings: strict),
         .testTarget(
             name: "OverlapCoreTests",
-            dependencies: ["OverlapCore", "OverlapModel", "OverlapThreads", "CLinux",
+            dependencies: ["OverlapCore", "OverlapModel", "OverlapSystem", "OverlapTestSupport", "CLinux",
+                           .product(name: "SystemPackage", package: "swift-system"),
                            .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict),
         .testTarget(
             name: "OverlapLoadTests",
-            dependencies: ["OverlapLoad", "OverlapCore", "OverlapModel", "OverlapThreads"],
+            dependencies: ["OverlapLoad", "OverlapCore", "OverlapModel", "OverlapSystem", "OverlapTestSupport"],
             swiftSettings: strict),
         .testTarget(
             name: "OverlapMetricsTests",
-            dependencies: ["OverlapMetrics", "OverlapCore", "OverlapModel", "OverlapThreads"],
+            dependencies: ["OverlapMetrics", "OverlapCore", "OverlapModel", "OverlapSystem", "OverlapTestSupport",
+                           .product(name: "SystemPackage", package: "swift-system")],
             swiftSettings: strict),
         .testTarget(
             name: "OverlapHarnessTests",

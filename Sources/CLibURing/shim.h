@@ -15,6 +15,11 @@
 #include <sched.h>
 #include <errno.h>
 #include <string.h>
+/* The kernel's uapi header before liburing's own copy of it (same include
+   guard, so the copy is skipped): swift-system's CSystem module includes the
+   kernel's, and two different definitions of struct io_uring_sqe in one
+   Swift module fail to merge. */
+#include <linux/io_uring.h>
 #include <liburing.h>
 
 static inline unsigned char overlap_iosqe_buffer_select(void) { return IOSQE_BUFFER_SELECT; }

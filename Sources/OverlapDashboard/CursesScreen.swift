@@ -1,5 +1,6 @@
 import CNcurses
 import Glibc
+import OverlapSystem
 
 /// Why the terminal could not be used for the dashboard.
 public struct TerminalError: Error, CustomStringConvertible {
@@ -190,17 +191,8 @@ enum BracketedPaste {
     /// stdio's buffer until the process exited).
     static func set(on: Bool) {
         let sequence: StaticString = on ? "\u{1B}[?2004h" : "\u{1B}[?2004l"
-        var done = 0
-        while done < sequence.utf8CodeUnitCount {
-            let n = write(STDOUT_FILENO, sequence.utf8Start + done, sequence.utf8CodeUnitCount - done)
-            if n > 0 {
-                done += n
-            } else if n < 0 && errno == EINTR {
-                continue
-            } else {
-                return  // the terminal is gone: nothing to restore
-            }
-        }
+        // A failure means the terminal is gone: nothing to restore.
+        writeAll(STDOUT_FILENO, UnsafeRawBufferPointer(start: sequence.utf8Start, count: sequence.utf8CodeUnitCount))
     }
 }
 

@@ -1,5 +1,5 @@
 import Glibc
-import OverlapLoad
+import OverlapSystem
 import Synchronization
 
 /// What the soak's clients verified and what went wrong (any thread).
@@ -18,45 +18,29 @@ enum SoakClients {
     /// whole echo), half-close (the echo must still arrive, then end of
     /// stream), or reset half-way (no check: the server must just survive it).
     static func churnOnce(port: Int, kind: Int, size: Int, tally: SoakTally) {
-        guard case .success(let fd) = LoadRunner.connect(host: "127.0.0.1", port: port) else {
-            tally.fail("churn: connect failed")
+        let client: TCPClient
+        do {
+            client = try TCPClient(port: port, timeoutSeconds: 10)
+        } catch {
+            tally.fail("churn: \(error)")
             return
         }
-        defer { close(fd) }
-        let flags = fcntl(fd, F_GETFL)
-        _ = fcntl(fd, F_SETFL, flags & ~O_NONBLOCK)
-        var tv = timeval(tv_sec: 10, tv_usec: 0)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
         let msg = (0..<size).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ size) }
         if kind == 2 {
-            _ = msg.withUnsafeBytes { send(fd, $0.baseAddress, size / 2, Int32(MSG_NOSIGNAL)) }
-            var l = linger(l_onoff: 1, l_linger: 0)
-            setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, socklen_t(MemoryLayout<linger>.size))
+            try? client.send(Array(msg[0..<(size / 2)]))
+            client.armReset()
             tally.churned.wrappingAdd(1, ordering: .relaxed)
             return
         }
-        var sent = 0
-        while sent < size {
-            let n = msg.withUnsafeBytes { send(fd, $0.baseAddress! + sent, size - sent, Int32(MSG_NOSIGNAL)) }
-            if n < 0 && errno == EINTR { continue }
-            if n <= 0 { tally.fail("churn: send failed: errno \(errno)"); return }
-            sent += n
+        do {
+            try client.send(msg)
+            if kind == 1 { client.shutdownWrite() }
+            guard try client.receive(size) == msg else { tally.fail("churn: echo differs"); return }
+        } catch {
+            tally.fail("churn: \(error)")
+            return
         }
-        if kind == 1 { shutdown(fd, Int32(SHUT_WR)) }
-        var got = [UInt8](repeating: 0, count: size)
-        var have = 0
-        while have < size {
-            let want = size - have
-            let n = got.withUnsafeMutableBytes { recv(fd, $0.baseAddress! + have, want, 0) }
-            if n < 0 && errno == EINTR { continue }
-            if n <= 0 { tally.fail("churn: echo ended after \(have) of \(size) bytes (errno \(errno))"); return }
-            have += n
-        }
-        if got != msg { tally.fail("churn: echo differs"); return }
-        if kind == 1 {
-            var b: UInt8 = 0
-            if recv(fd, &b, 1, 0) != 0 { tally.fail("churn: no end of stream after a half-close"); return }
-        }
+        if kind == 1 && !client.readsEOF() { tally.fail("churn: no end of stream after a half-close"); return }
         tally.add(size)
         tally.churned.wrappingAdd(1, ordering: .relaxed)
     }
@@ -64,7 +48,7 @@ enum SoakClients {
     /// Sends 1 MiB while reading the echo back 16 KiB at a time with pauses:
     /// the server must push back (not buffer), and every byte must come back in order.
     static func slowReader(port: Int, seed: Int, tally: SoakTally) {
-        guard case .success(let fd) = LoadRunner.connect(host: "127.0.0.1", port: port) else {
+        guard case .success(let fd) = TCPClient.connect(host: "127.0.0.1", port: port, nonBlocking: true) else {
             tally.fail("slow reader: connect failed")
             return
         }

@@ -2,7 +2,7 @@ import Glibc
 import OverlapCore
 import OverlapLoad
 import OverlapModel
-import OverlapThreads
+import OverlapSystem
 import Synchronization
 
 /// What one soak found.

@@ -1,6 +1,8 @@
 import CLinux
 import DequeModule
 import Glibc
+import OverlapSystem
+import SystemPackage
 
 /// One client connection of the load generator: what it has sent, what it
 /// expects back next, and the partial message it is reading.
@@ -105,7 +107,14 @@ final class LoadConnection {
     func flush() -> Bool {
         while outHead < outTail {
             let before = stampsWrites ? overlap_monotonic_ns() : 0
-            let n = send(fd, out + outHead, outTail - outHead, Int32(MSG_NOSIGNAL | MSG_DONTWAIT))
+            let n: Int
+            switch systemCall({ send(fd, out + outHead, outTail - outHead, Int32(MSG_NOSIGNAL | MSG_DONTWAIT)) }) {
+            case .success(let sent): n = sent
+            case .failure(.wouldBlock): return true
+            case .failure(let e):
+                failFromOutside(e == .connectionReset || e == .brokenPipe ? .reset : .socket, "send: \(e)")
+                return false
+            }
             if n > 0 {
                 outHead += n
                 if stampsWrites {
@@ -117,10 +126,7 @@ final class LoadConnection {
                 }
                 continue
             }
-            let e = errno
-            if e == EINTR { continue }
-            if e == EAGAIN || e == EWOULDBLOCK { return true }
-            failFromOutside(e == ECONNRESET || e == EPIPE ? .reset : .socket, "send: \(String(cString: strerror(e)))")
+            failFromOutside(.socket, "send: the connection took nothing")
             return false
         }
         outHead = 0

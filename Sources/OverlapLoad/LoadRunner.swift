@@ -1,7 +1,7 @@
 import CLinux
 import Glibc
 import Histogram
-import OverlapThreads
+import OverlapSystem
 import Synchronization
 
 /// What `overlap load` measured: the same figures as the table and `--json`.
@@ -164,33 +164,7 @@ public enum LoadRunner {
     }
 
     /// A connected, non-blocking TCP socket with Nagle off, or why not.
-    public static func connect(host: String, port: Int) -> Result<Int32, ConnectFailure> {
-        var hints = addrinfo()
-        hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV
-        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
-        var res: UnsafeMutablePointer<addrinfo>?
-        guard getaddrinfo(host, String(port), &hints, &res) == 0, let ai = res else {
-            return .failure(ConnectFailure("'\(host)' is not a numeric IPv4 or IPv6 address"))
-        }
-        defer { freeaddrinfo(res) }
-        let fd = socket(ai.pointee.ai_family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        if fd < 0 { return .failure(ConnectFailure("socket: \(String(cString: strerror(errno)))")) }
-        while Glibc.connect(fd, ai.pointee.ai_addr, ai.pointee.ai_addrlen) != 0 {
-            let e = errno
-            if e == EINTR { continue }
-            close(fd)
-            return .failure(ConnectFailure("connect to \(host):\(port): \(String(cString: strerror(e)))"))
-        }
-        var one: Int32 = 1
-        setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
-        let flags = fcntl(fd, F_GETFL)
-        _ = fcntl(fd, F_SETFL, flags | O_NONBLOCK)
-        return .success(fd)
+    public static func connect(host: String, port: Int) -> Result<Int32, TCPClientError> {
+        TCPClient.connect(host: host, port: port, nonBlocking: true)
     }
-}
-
-/// Why a connection could not be opened, worded for the user.
-public struct ConnectFailure: Error, CustomStringConvertible {
-    public let description: String
-    init(_ d: String) { description = d }
 }

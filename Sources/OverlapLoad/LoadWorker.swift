@@ -1,7 +1,9 @@
 import CLinux
 import Glibc
 import Histogram
+import OverlapSystem
 import Synchronization
+import SystemPackage
 
 /// One thread of the load generator: drives its share of the connections
 /// with epoll, verifies every echo, and records latencies.
@@ -77,19 +79,19 @@ final class LoadWorker: @unchecked Sendable {
 
     private func read(_ c: LoadConnection, now: UInt64) {
         while c.failure == nil {
-            let n = recv(c.fd, scratch, Self.scratchSize, Int32(MSG_DONTWAIT))
+            let n: Int
+            switch systemCall({ recv(c.fd, scratch, Self.scratchSize, Int32(MSG_DONTWAIT)) }) {
+            case .success(let got): n = got
+            case .failure(.wouldBlock): return
+            case .failure(let e):
+                c.failFromOutside(e == .connectionReset ? .reset : .socket, "recv: \(e)")
+                return
+            }
             if n == 0 {
                 c.closed = true
                 if c.inFlight > 0 || c.skipped != nil {
                     c.failFromOutside(.closedEarly, "the server closed the connection with \(c.inFlight) message(s) not echoed")
                 }
-                return
-            }
-            if n < 0 {
-                let e = errno
-                if e == EINTR { continue }
-                if e == EAGAIN || e == EWOULDBLOCK { return }
-                c.failFromOutside(e == ECONNRESET ? .reset : .socket, "recv: \(String(cString: strerror(e)))")
                 return
             }
             if c.inFlight == 0 && c.skipped == nil {
@@ -153,7 +155,7 @@ final class LoadWorker: @unchecked Sendable {
         if interval > 0 {
             pacer = LoadPacer(epfd: epfd, intervalNanos: interval)
             if pacer == nil {
-                let why = String(cString: strerror(errno))
+                let why = Errno.last
                 for c in conns { c.fail(.socket, "timerfd_create (the open-loop pacer): \(why)") }
             }
         }

@@ -6,6 +6,7 @@ import OverlapCore
 import OverlapDashboard
 import OverlapMetrics
 import OverlapModel
+import OverlapSystem
 
 extension NotificationMode: ExpressibleByArgument {}
 extension EngineChoice: ExpressibleByArgument {}
@@ -205,8 +206,7 @@ struct Serve: ParsableCommand {
 
 /// Writes a line to stdout and flushes it (stdout may be a pipe).
 func printLine(_ s: String) {
-    let line = s + "\n"
-    _ = line.withCString { write(1, $0, strlen($0)) }
+    writeAll(STDOUT_FILENO, s + "\n")
 }
 
 /// Writes an error to stderr (Swift 6 rejects Glibc's `stderr` global),
@@ -218,6 +218,5 @@ func printError(_ s: String) {
 /// Writes status or progress text to stderr as is (`newline: false` for a
 /// progress line rewritten in place).
 func printStatus(_ s: String, newline: Bool = true) {
-    let line = s + (newline ? "\n" : "")
-    _ = line.withCString { write(2, $0, strlen($0)) }
+    writeAll(STDERR_FILENO, s + (newline ? "\n" : ""))
 }

@@ -1,6 +1,7 @@
 @testable import OverlapCore
+import OverlapSystem
+import OverlapTestSupport
 import Synchronization
-import OverlapThreads
 import Testing
 
 /// Worker threads over a `CompletionPort<Int>` that record who handled what.

@@ -1,6 +1,8 @@
-@testable import OverlapCore
 import Glibc
+@testable import OverlapCore
 import OverlapModel
+import OverlapSystem
+import OverlapTestSupport
 import Testing
 
 extension CoreTests {
@@ -12,7 +14,7 @@ extension CoreTests {
         func payloads(engine: EngineKind, mode: NotificationMode) throws {
             try withServer(engine, mode: mode) { server in
                 for (i, size) in [0, 1, 4096, 65536, 1 << 20].enumerated() {
-                    let client = try TestClient(port: server.address.port)
+                    let client = try TCPClient(port: server.address.port)
                     let payload = randomBytes(size, seed: UInt64(i + 1))
                     try exchange([client], [payload])
                     client.shutdownWrite()
@@ -29,7 +31,7 @@ extension CoreTests {
         @Test("200 concurrent connections with pipelined messages", arguments: engineModes)
         func concurrent(engine: EngineKind, mode: NotificationMode) throws {
             try withServer(engine, mode: mode) { server in
-                let clients = try (0..<200).map { _ in try TestClient(port: server.address.port) }
+                let clients = try (0..<200).map { _ in try TCPClient(port: server.address.port) }
                 // 50 messages of 100 bytes per connection, all written before any echo is read.
                 let payloads = (0..<200).map { randomBytes(50 * 100, seed: UInt64(1000 + $0)) }
                 try exchange(clients, payloads)
@@ -46,14 +48,14 @@ extension CoreTests {
             try withServer(engine, configure: { $0.bufferCount = 4 }) { server in
                 // Four peers write and never read: each session's echo send stays
                 // pending and holds its buffer, and the server stops reading them.
-                let stuck = try (0..<4).map { _ in try TestClient(port: server.address.port) }
+                let stuck = try (0..<4).map { _ in try TCPClient(port: server.address.port) }
                 var sent: [[UInt8]] = []
                 for (i, c) in stuck.enumerated() { sent.append(c.sendUntilBlocked(seed: UInt64(70 + i))) }
                 #expect(waitUntil { server.engine.buffers.lent == 4 })
                 #expect(sent.allSatisfy { $0.count < 64 << 20 }, "the server must push back, not buffer")
 
                 // A fifth peer finds no buffer: its session waits for one.
-                let late = try TestClient(port: server.address.port)
+                let late = try TCPClient(port: server.address.port)
                 let message = randomBytes(1000, seed: 99)
                 try late.send(message)
                 #expect(waitUntil {
@@ -74,7 +76,7 @@ extension CoreTests {
         @Test("half-close: every byte comes back, then end of stream", arguments: engineModes)
         func halfClose(engine: EngineKind, mode: NotificationMode) throws {
             try withServer(engine, mode: mode) { server in
-                let client = try TestClient(port: server.address.port)
+                let client = try TCPClient(port: server.address.port)
                 let payload = randomBytes(300_000, seed: 7)
                 try client.send(Array(payload[0..<1000]))
                 client.shutdownWrite()  // the rest never goes; the first 1000 must all come back
@@ -87,9 +89,9 @@ extension CoreTests {
         @Test("a peer that resets mid-stream does not disturb the others", arguments: engineModes)
         func reset(engine: EngineKind, mode: NotificationMode) throws {
             try withServer(engine, mode: mode) { server in
-                let others = try (0..<3).map { _ in try TestClient(port: server.address.port) }
+                let others = try (0..<3).map { _ in try TCPClient(port: server.address.port) }
                 do {
-                    let victim = try TestClient(port: server.address.port)
+                    let victim = try TCPClient(port: server.address.port)
                     try victim.send(randomBytes(200_000, seed: 3))  // the echo is still flowing back
                     victim.armReset()
                 }  // closed here with an RST
@@ -105,7 +107,7 @@ extension CoreTests {
         func counters(engine: EngineKind, mode: NotificationMode) throws {
             try withServer(engine, mode: mode) { server in
                 let n = 25
-                var clients = try (0..<n).map { _ in try TestClient(port: server.address.port) }
+                var clients = try (0..<n).map { _ in try TCPClient(port: server.address.port) }
                 #expect(waitUntil {
                     let s = server.snapshot(sessions: false)
                     return s.sessions == n && s.pending[.recv, mode] == Int64(n)
@@ -152,9 +154,9 @@ extension CoreTests {
         @Test("--max-sessions refuses extra connections and counts them", arguments: EngineKind.allCases)
         func maxSessions(engine: EngineKind) throws {
             try withServer(engine, configure: { $0.maxSessions = 3 }) { server in
-                let admitted = try (0..<3).map { _ in try TestClient(port: server.address.port) }
+                let admitted = try (0..<3).map { _ in try TCPClient(port: server.address.port) }
                 #expect(waitUntil { server.snapshot(sessions: false).sessions == 3 })
-                let refused = try (0..<2).map { _ in try TestClient(port: server.address.port) }
+                let refused = try (0..<2).map { _ in try TCPClient(port: server.address.port) }
                 #expect(waitUntil { server.snapshot(sessions: false).refused == 2 })
                 for r in refused { #expect(r.readsEOF(), "a refused connection is closed at once") }
                 try exchange(admitted, admitted.indices.map { randomBytes(1000, seed: UInt64($0 + 9)) })
@@ -180,7 +182,7 @@ extension CoreTests {
             }) { server in
                 var fillers: [Int32] = []
                 defer { for f in fillers { close(f) } }
-                let starved = try TestClient(port: server.address.port) {
+                let starved = try TCPClient(port: server.address.port) { _ in
                     // Leave no descriptor number free below the limit: the server's accept fails with EMFILE.
                     while true {
                         let f = open("/dev/null", O_RDONLY)
@@ -202,7 +204,7 @@ extension CoreTests {
                 restored = true
                 for f in fillers { close(f) }
                 fillers.removeAll()
-                let client = try TestClient(port: server.address.port)
+                let client = try TCPClient(port: server.address.port)
                 try exchange([client], [randomBytes(5000, seed: 21)])
                 #expect(server.snapshot(sessions: false).accepted == 1)
             }
@@ -224,7 +226,7 @@ extension CoreTests {
         @Test("IPv6 loopback", arguments: EngineKind.allCases)
         func ipv6(engine: EngineKind) throws {
             try withServer(engine, configure: { $0.host = "::1" }) { server in
-                let client = try TestClient(port: server.address.port, host: "::1")
+                let client = try TCPClient(host: "::1", port: server.address.port)
                 try exchange([client], [randomBytes(10_000, seed: 11)])
                 #expect(server.address.description.hasPrefix("[::1]:"))
             }

@@ -1,6 +1,8 @@
-@testable import OverlapCore
 import Foundation
+@testable import OverlapCore
 import OverlapModel
+import OverlapSystem
+import OverlapTestSupport
 import Testing
 
 /// One parsed trace file: its events, with the handler slices and flows picked out.
@@ -90,7 +92,7 @@ extension CoreTests {
               arguments: engineModes)
         func traceFile(engine: EngineKind, mode: NotificationMode) throws {
             let trace = try traced(engine, mode) { server in
-                let clients = try (0..<4).map { _ in try TestClient(port: server.address.port) }
+                let clients = try (0..<4).map { _ in try TCPClient(port: server.address.port) }
                 try exchange(clients, (0..<4).map { randomBytes(20_000, seed: UInt64(40 + $0)) })
             }
             #expect(trace.handlers.count >= 8, "sampled handlers: \(trace.handlers.count)")
@@ -118,7 +120,7 @@ extension CoreTests {
         @Test("callback mode in a trace: every handler of one session runs on one lane", arguments: EngineKind.allCases)
         func callbackLanes(engine: EngineKind) throws {
             let trace = try traced(engine, .callback) { server in
-                let clients = try (0..<6).map { _ in try TestClient(port: server.address.port) }
+                let clients = try (0..<6).map { _ in try TCPClient(port: server.address.port) }
                 try exchange(clients, (0..<6).map { randomBytes(30_000, seed: UInt64(70 + $0)) })
             }
             let bySession = Dictionary(grouping: trace.handlers.filter { $0.session != 0 }, by: \.session)
@@ -137,7 +139,7 @@ extension CoreTests {
                 c.threads = 3
                 c.concurrency = 3
             }) { server in
-                let client = try TestClient(port: server.address.port)
+                let client = try TCPClient(port: server.address.port)
                 for i in 0..<40 {
                     try client.send([UInt8(i)])
                     #expect(try client.receive(1) == [UInt8(i)])

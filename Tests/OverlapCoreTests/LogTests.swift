@@ -1,6 +1,8 @@
 import Logging
 @testable import OverlapCore
 import OverlapModel
+import OverlapSystem
+import OverlapTestSupport
 import Synchronization
 import Testing
 
@@ -37,9 +39,9 @@ extension CoreTests {
             let server = try EchoServer(config: config, logger: logger)
             try server.start()
             do {
-                let kept = try TestClient(port: server.address.port)
+                let kept = try TCPClient(port: server.address.port)
                 #expect(waitUntil { server.snapshot(sessions: false).sessions == 1 })
-                let refused = try (0..<3).map { _ in try TestClient(port: server.address.port) }
+                let refused = try (0..<3).map { _ in try TCPClient(port: server.address.port) }
                 #expect(waitUntil { server.snapshot(sessions: false).refused == 3 })
                 _ = (kept, refused)
             }

@@ -1,5 +1,7 @@
 @testable import OverlapCore
 import OverlapModel
+import OverlapSystem
+import OverlapTestSupport
 import Synchronization
 import Testing
 

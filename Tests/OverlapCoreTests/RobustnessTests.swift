@@ -1,20 +1,10 @@
-@testable import OverlapCore
 import Glibc
+@testable import OverlapCore
 import OverlapModel
+import OverlapSystem
+import OverlapTestSupport
 import Synchronization
-import OverlapThreads
 import Testing
-
-/// Resident memory of this process, in bytes.
-func residentBytes() -> Int {
-    guard let f = fopen("/proc/self/statm", "r") else { return 0 }
-    defer { fclose(f) }
-    var size = 0, resident = 0
-    _ = withUnsafeMutablePointer(to: &size) { s in
-        withUnsafeMutablePointer(to: &resident) { r in withVaList([s, r]) { vfscanf(f, "%ld %ld", $0) } }
-    }
-    return resident * Int(sysconf(Int32(_SC_PAGESIZE)))
-}
 
 extension CoreTests {
     @Suite(.serialized)
@@ -32,7 +22,7 @@ extension CoreTests {
                         UnsafeMutableRawPointer(p.baseAddress! + i).storeBytes(of: v, as: UInt64.self)
                     }
                 }
-                let hog = try TestClient(port: server.address.port, timeoutSeconds: 60)
+                let hog = try TCPClient(port: server.address.port, timeoutSeconds: 60)
                 let writeError = Locked<String?>(nil)
                 let shared = UnsafeSendable((hog, payload))
                 let writer = OSThread(name: "test-hog") {
@@ -42,7 +32,7 @@ extension CoreTests {
                 #expect(waitUntil { server.snapshot(sessions: true).sessionRows.contains { $0.state == .sending } })
 
                 // Other sessions are served as usual meanwhile.
-                let others = try (0..<5).map { _ in try TestClient(port: server.address.port) }
+                let others = try (0..<5).map { _ in try TCPClient(port: server.address.port) }
                 let started = monotonicMillis()
                 for round in 0..<10 {
                     try exchange(others, others.indices.map { randomBytes(1024, seed: UInt64(round * 10 + $0 + 1)) })
@@ -62,9 +52,9 @@ extension CoreTests {
                 var buf = [UInt8](repeating: 0, count: 1 << 20)
                 var mismatch: Int?
                 while got < size {
-                    let n = buf.withUnsafeMutableBytes { recv(hog.fd, $0.baseAddress, min($0.count, size - got), 0) }
-                    if n < 0 && errno == EINTR { continue }
-                    guard n > 0 else { break }
+                    guard case .success(let n) = systemCall({
+                        buf.withUnsafeMutableBytes { recv(hog.fd, $0.baseAddress, min($0.count, size - got), 0) }
+                    }), n > 0 else { break }
                     let same = buf.withUnsafeBytes { b in payload.withUnsafeBytes { memcmp(b.baseAddress!, $0.baseAddress! + got, n) == 0 } }
                     if mismatch == nil && !same { mismatch = got }
                     got += n
@@ -84,11 +74,11 @@ extension CoreTests.RobustnessTests {
         try withServer(engine, mode: mode) { server in
             // Twenty connect and close at once, five of them with a reset.
             for i in 0..<20 {
-                let c = try TestClient(port: server.address.port)
+                let c = try TCPClient(port: server.address.port)
                 if i % 4 == 0 { c.armReset() }
             }
             // One sends 300 bytes one at a time, reading each echo before the next.
-            let trickle = try TestClient(port: server.address.port)
+            let trickle = try TCPClient(port: server.address.port)
             let bytes = randomBytes(300, seed: 5)
             for b in bytes {
                 try trickle.send([b])
@@ -142,7 +132,7 @@ extension CoreTests.RobustnessTests {
             #expect(s.refused == 0 && server.engine.buffers.lent == 0)
             print("10,000 idle sessions (\(engine.rawValue)): server process RSS \(rssBefore >> 20) MiB before, \(rssHeld >> 20) MiB holding them (+\((rssHeld - rssBefore) / n) B per session)")
             // Still serving: a new connection echoes at once.
-            let probe = try TestClient(port: server.address.port)
+            let probe = try TCPClient(port: server.address.port)
             try exchange([probe], [randomBytes(100, seed: 9)])
             pclose(holder)
             closed = true
@@ -164,7 +154,7 @@ extension CoreTests.RobustnessTests {
         try withServer(engine) { server in
             let buffers = server.engine.buffers
             do {
-                let clients = try (0..<4).map { _ in try TestClient(port: server.address.port) }
+                let clients = try (0..<4).map { _ in try TCPClient(port: server.address.port) }
                 // Sampled meanwhile: a slow client may still be reading echoes
                 // the server finished (and trimmed after) long before.
                 let sampling = Atomic<Bool>(true)
@@ -194,7 +184,7 @@ extension CoreTests.RobustnessTests {
             // After a second with no buffer lent, the engine gives the pages back.
             #expect(waitUntil(5) { buffers.residentBytes == 0 }, "still resident: \(buffers.residentBytes) bytes")
             // And the pool still works: a new session echoes into a fresh zeroed page.
-            let c = try TestClient(port: server.address.port)
+            let c = try TCPClient(port: server.address.port)
             try exchange([c], [randomBytes(100_000, seed: 999)])
         }
     }

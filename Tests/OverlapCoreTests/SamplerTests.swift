@@ -1,5 +1,7 @@
 @testable import OverlapCore
 import OverlapModel
+import OverlapSystem
+import OverlapTestSupport
 import Testing
 
 extension CoreTests {
@@ -17,7 +19,7 @@ extension CoreTests {
                 #expect(s.snapshot.takenAtNanos > s.snapshot.startedAtNanos)
 
                 // Known traffic shows in the next sample's counters and rates.
-                let client = try TestClient(port: server.address.port)
+                let client = try TCPClient(port: server.address.port)
                 let payload = randomBytes(5000, seed: 3)
                 try exchange([client], [payload])
                 #expect(waitUntil(5) { server.latestSample().snapshot.bytesSent == 5000 })

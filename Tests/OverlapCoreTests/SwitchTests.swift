@@ -1,8 +1,9 @@
-@testable import OverlapCore
 import Glibc
+@testable import OverlapCore
 import OverlapModel
+import OverlapSystem
+import OverlapTestSupport
 import Synchronization
-import OverlapThreads
 import Testing
 
 extension CoreTests {
@@ -13,7 +14,7 @@ extension CoreTests {
               arguments: EngineKind.allCases)
         func switchUnderTraffic(engine: EngineKind) throws {
             try withServer(engine, mode: .port) { server in
-                let clients = try (0..<16).map { _ in try TestClient(port: server.address.port) }
+                let clients = try (0..<16).map { _ in try TCPClient(port: server.address.port) }
                 let done = Atomic<Bool>(false)
                 let switcher = OSThread(name: "test-switcher") {
                     var mode = NotificationMode.port
@@ -48,7 +49,7 @@ extension CoreTests {
                 // one message on each session moves its recv over. Then nothing
                 // is left in the other modes, and their threads retire.
                 try server.switchMode(to: .callback)
-                let extra = try TestClient(port: server.address.port)
+                let extra = try TCPClient(port: server.address.port)
                 try exchange(clients + [extra], (0..<17).map { randomBytes(10, seed: UInt64(9000 + $0)) })
                 #expect(waitUntil { server.snapshot(sessions: false).finishingInOtherModes == 0 })
                 #expect(waitUntil {
@@ -67,8 +68,8 @@ extension CoreTests {
         /// Connects `n` clients, exchanges one message on each so that every
         /// session has run a handler, and returns each client with the name of
         /// the thread its session last ran on.
-        private func connectPinned(_ server: EchoServer, _ n: Int) throws -> [(TestClient, String)] {
-            let clients = try (0..<n).map { _ in try TestClient(port: server.address.port) }
+        private func connectPinned(_ server: EchoServer, _ n: Int) throws -> [(TCPClient, String)] {
+            let clients = try (0..<n).map { _ in try TCPClient(port: server.address.port) }
             try exchange(clients, clients.indices.map { randomBytes(100, seed: UInt64(500 + $0)) })
             // The echo can reach the client before its send completion is handled: wait until
             // every session is back to a pending recv, so no stray completion is counted later.
@@ -141,7 +142,7 @@ extension CoreTests {
               arguments: EngineKind.allCases)
         func textbookPool(engine: EngineKind) throws {
             try withServer(engine, mode: .port, configure: { $0.engineJoinsPort = false }) { server in
-                let clients = try (0..<4).map { _ in try TestClient(port: server.address.port) }
+                let clients = try (0..<4).map { _ in try TCPClient(port: server.address.port) }
                 let counts = try completions(server, of: .port) {
                     try exchange(clients, clients.indices.map { randomBytes(256 << 10, seed: UInt64(700 + $0)) })
                 }

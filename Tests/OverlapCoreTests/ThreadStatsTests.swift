@@ -1,6 +1,6 @@
 @testable import OverlapCore
 import Glibc
-import OverlapThreads
+import OverlapSystem
 import Testing
 
 extension CoreTests {

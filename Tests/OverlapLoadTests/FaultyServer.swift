@@ -1,6 +1,6 @@
 import Glibc
 @testable import OverlapCore
-import OverlapThreads
+import OverlapSystem
 import Synchronization
 
 /// A deliberately broken echo server for the load generator's tests: it reads
@@ -76,8 +76,8 @@ final class FaultyServer: @unchecked Sendable {
         var got = 0
         while got < buf.count {
             let want = buf.count - got
-            let n = buf.withUnsafeMutableBytes { recv(fd, $0.baseAddress! + got, want, 0) }
-            if n <= 0 { return false }
+            guard case .success(let n) = systemCall({ buf.withUnsafeMutableBytes { recv(fd, $0.baseAddress! + got, want, 0) } }),
+                  n > 0 else { return false }
             got += n
         }
         return true
@@ -86,8 +86,8 @@ final class FaultyServer: @unchecked Sendable {
     private func writeAll(_ fd: Int32, _ bytes: [UInt8]) {
         var off = 0
         while off < bytes.count {
-            let n = bytes.withUnsafeBytes { send(fd, $0.baseAddress! + off, bytes.count - off, Int32(MSG_NOSIGNAL)) }
-            if n <= 0 { return }
+            guard case .success(let n) = systemCall({ bytes.withUnsafeBytes { send(fd, $0.baseAddress! + off, bytes.count - off, Int32(MSG_NOSIGNAL)) } }),
+                  n > 0 else { return }
             off += n
         }
     }

@@ -2,6 +2,7 @@ import Foundation
 @testable import OverlapCore
 @testable import OverlapLoad
 import OverlapModel
+import OverlapTestSupport
 import Testing
 
 @Suite(.serialized)
@@ -58,47 +59,30 @@ struct LoadTests {
         #expect(report.errors.first?.kind == .connect)
     }
 
-    @Test("against overlap's own server, every mode: no error, consistent figures",
-          arguments: NotificationMode.allCases)
-    func ownServer(mode: NotificationMode) throws {
-        var sc = ServerConfig()
-        sc.port = 0
-        sc.mode = mode
-        sc.threads = 2
-        sc.concurrency = 2
-        let server = try EchoServer(config: sc)
-        try server.start()
-        defer { server.stop() }
-        var c = config(port: server.address.port, connections: 8, depth: 4, size: 300)
-        c.rate = nil
-        let closed = LoadRunner.run(c)
-        #expect(closed.ok, "\(closed.errors)")
-        #expect(closed.messagesPerSecond > 0)
-        let l = closed.latencyMicros
-        #expect(l.p50 <= l.p99 && l.p99 <= l.max && l.p50 > 0)
-        c.rate = 500
-        let open = LoadRunner.run(c)
-        #expect(open.ok, "\(open.errors)")
-        // 8 connections at 500 msg/s for 1 s: about 4000 messages.
-        #expect(open.messages > 3000 && open.messages < 4400, "\(open.messages)")
-        let json = try JSONSerialization.jsonObject(with: Data(open.json.utf8)) as? [String: Any]
-        for key in ["msgs_per_s", "mb_per_s", "latency_us", "service_latency_us", "connections", "errors", "ok"] {
-            #expect(json?[key] != nil, "missing \(key)")
+    @Test("against overlap's own server, every mode on both engines: no error, consistent figures",
+          arguments: engineModes)
+    func ownServer(engine: EngineKind, mode: NotificationMode) throws {
+        try withServer(engine, mode: mode) { server in
+            var c = config(port: server.address.port, connections: 8, depth: 4, size: 300)
+            c.rate = nil
+            let closed = LoadRunner.run(c)
+            #expect(closed.ok, "\(closed.errors)")
+            #expect(closed.messagesPerSecond > 0)
+            let l = closed.latencyMicros
+            #expect(l.p50 <= l.p99 && l.p99 <= l.max && l.p50 > 0)
+            c.rate = 500
+            let open = LoadRunner.run(c)
+            #expect(open.ok, "\(open.errors)")
+            // 8 connections at 500 msg/s for 1 s: about 4000 messages.
+            #expect(open.messages > 3000 && open.messages < 4400, "\(open.messages)")
+            let json = try JSONSerialization.jsonObject(with: Data(open.json.utf8)) as? [String: Any]
+            for key in ["msgs_per_s", "mb_per_s", "latency_us", "service_latency_us", "connections", "errors", "ok"] {
+                #expect(json?[key] != nil, "missing \(key)")
+            }
+            let s = server.snapshot(sessions: false)
+            #expect(s.bytesReceived == s.bytesSent)
+            #expect(s.bytesReceived >= (closed.messages + open.messages) * 300)
         }
-        let s = server.snapshot(sessions: false)
-        #expect(s.bytesReceived == s.bytesSent)
-        #expect(s.bytesReceived >= (closed.messages + open.messages) * 300)
-    }
-
-    /// The real server, as `overlap serve` runs it (port mode, 2 threads).
-    func echoServer() throws -> EchoServer {
-        var sc = ServerConfig()
-        sc.port = 0
-        sc.threads = 2
-        sc.concurrency = 2
-        let server = try EchoServer(config: sc)
-        try server.start()
-        return server
     }
 
     // Against overlap's own server rather than the FaultyServer: the bound is
@@ -108,22 +92,22 @@ struct LoadTests {
     // a wake-up path no real server here uses.)
     @Test("--rate 200 on one connection: p50 from the due time stays near the closed-loop p50")
     func pacedP50() throws {
-        let server = try echoServer()
-        defer { server.stop() }
-        var c = config(port: server.address.port, connections: 1, depth: 1)
-        c.warmup = 0.3
-        c.duration = 1
-        let closed = LoadRunner.run(c)
-        #expect(closed.ok, "\(closed.errors)")
-        c.rate = 200
-        c.duration = 2
-        let open = LoadRunner.run(c)
-        #expect(open.ok, "\(open.errors)")
-        #expect(open.messages > 350 && open.messages < 450, "\(open.messages)")
-        let base = closed.latencyMicros.p50
-        let bound = max(3 * base, base + 250)
-        #expect(open.latencyMicros.p50 <= bound,
-                "p50 at --rate 200: \(open.latencyMicros.p50) us; closed-loop p50 \(base) us, bound \(bound) us")
+        try withServer(.epoll) { server in
+            var c = config(port: server.address.port, connections: 1, depth: 1)
+            c.warmup = 0.3
+            c.duration = 1
+            let closed = LoadRunner.run(c)
+            #expect(closed.ok, "\(closed.errors)")
+            c.rate = 200
+            c.duration = 2
+            let open = LoadRunner.run(c)
+            #expect(open.ok, "\(open.errors)")
+            #expect(open.messages > 350 && open.messages < 450, "\(open.messages)")
+            let base = closed.latencyMicros.p50
+            let bound = max(3 * base, base + 250)
+            #expect(open.latencyMicros.p50 <= bound,
+                    "p50 at --rate 200: \(open.latencyMicros.p50) us; closed-loop p50 \(base) us, bound \(bound) us")
+        }
     }
 
     @Test("a server that stalls for 1 s during a paced run: the stall shows in p99 from the due time")

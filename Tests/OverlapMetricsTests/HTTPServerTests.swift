@@ -1,124 +1,23 @@
 import Glibc
-import Synchronization
 @testable import OverlapCore
 @testable import OverlapMetrics
 import OverlapModel
-import OverlapThreads
+import OverlapSystem
+import OverlapTestSupport
+import Synchronization
 import Testing
-
-/// Seconds on the monotonic clock.
-func now() -> Double {
-    var ts = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &ts)
-    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
-}
-
-/// A blocking TCP connection to 127.0.0.1:`port`, or -1.
-func connectLoopback(_ port: Int) -> Int32 {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-    var addr = sockaddr_in()
-    addr.sin_family = sa_family_t(AF_INET)
-    addr.sin_port = UInt16(port).bigEndian
-    addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-    let rc = withUnsafePointer(to: &addr) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-    }
-    if rc != 0 {
-        close(fd)
-        return -1
-    }
-    return fd
-}
-
-func sendAll(_ fd: Int32, _ text: String) -> Bool {
-    let bytes = Array(text.utf8)
-    var sent = 0
-    while sent < bytes.count {
-        let n = bytes.withUnsafeBytes { send(fd, $0.baseAddress! + sent, bytes.count - sent, Int32(MSG_NOSIGNAL)) }
-        if n < 0 && errno == EINTR { continue }
-        if n <= 0 { return false }
-        sent += n
-    }
-    return true
-}
-
-/// Reads until `text` has arrived whole or `seconds` pass; what came, or nil on a timeout or close first.
-func readUntil(_ fd: Int32, contains text: String, seconds: Double = 5) -> String? {
-    var got: [UInt8] = []
-    var buf = [UInt8](repeating: 0, count: 65536)
-    let end = now() + seconds
-    while now() < end {
-        var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-        let ready = poll(&p, 1, Int32(max(1, (end - now()) * 1000)))
-        if ready < 0 && errno == EINTR { continue }
-        if ready <= 0 { break }
-        let n = recv(fd, &buf, buf.count, 0)
-        if n < 0 && errno == EINTR { continue }
-        if n <= 0 { return nil }
-        got += buf[0..<n]
-        let s = String(decoding: got, as: UTF8.self)
-        if s.contains(text) { return s }
-    }
-    return nil
-}
-
-/// Waits (with `poll`, up to `deadline` on the monotonic clock) until the
-/// server ends each connection: an end of stream or a reset. Returns, per
-/// connection, when that was seen, or nil if it was still open at the
-/// deadline (or sent something, which no test here expects).
-func closeTimes(_ fds: [Int32], deadline: Double) -> [Double?] {
-    var at = [Double?](repeating: nil, count: fds.count)
-    var open = Set(fds.indices)
-    var sink = [UInt8](repeating: 0, count: 4096)
-    while !open.isEmpty && now() < deadline {
-        var pfds = open.sorted().map { pollfd(fd: fds[$0], events: Int16(POLLIN), revents: 0) }  // an end of stream reads as input; a reset is always reported
-        let ready = poll(&pfds, nfds_t(pfds.count), Int32(max(1, min(100, (deadline - now()) * 1000))))
-        if ready < 0 && errno == EINTR { continue }
-        for (k, i) in open.sorted().enumerated() where pfds[k].revents != 0 {
-            let n = recv(fds[i], &sink, sink.count, Int32(MSG_DONTWAIT))
-            if n > 0 { open.remove(i); continue }  // unexpected data: left nil
-            if n < 0 && (errno == EAGAIN || errno == EINTR) { continue }
-            at[i] = now()
-            open.remove(i)
-        }
-    }
-    return at
-}
-
-/// Names of this process's threads (`/proc/self/task/*/comm`).
-func threadNames() -> [String] {
-    guard let dir = opendir("/proc/self/task") else { return [] }
-    defer { closedir(dir) }
-    var names: [String] = []
-    while let entry = readdir(dir) {
-        let tid = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-        guard tid.first?.isNumber == true, let f = fopen("/proc/self/task/\(tid)/comm", "r") else { continue }
-        var line = [CChar](repeating: 0, count: 64)
-        if fgets(&line, 64, f) != nil {
-            names.append(String(decoding: line.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-                .trimmingSuffix("\n"))
-        }
-        fclose(f)
-    }
-    return names
-}
 
 /// The threads of MetricsHTTPServer event loop groups (SwiftNIO names them `NIO-ELT-<group>-#<loop>`).
 func eventLoopThreads() -> Int { threadNames().filter { $0.hasPrefix("NIO-ELT-") }.count }
-
-extension String {
-    func trimmingSuffix(_ s: String) -> String { hasSuffix(s) ? String(dropLast(s.count)) : self }
-}
 
 extension MetricsTests {
     @Test("64 idle and 16 trickling connections: a scrape still answers within 1 s, and the server closes all 80 at its idle timeout")
     func junkConnections() throws {
         try withMetrics { server, port in
-            let peer = Peer(port: server.address.port)
-            let opened = now()
-            let idle = (0..<64).map { _ in connectLoopback(port) }
-            let tricklers = (0..<16).map { _ in connectLoopback(port) }
-            #expect(!idle.contains(-1) && !tricklers.contains(-1))
+            let peer = try TCPClient(port: server.address.port)
+            let opened = monotonicSeconds()
+            let idle = try (0..<64).map { _ in try TCPClient(port: port) }
+            let tricklers = try (0..<16).map { _ in try TCPClient(port: port) }
             let request = Array("GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n".utf8)
             let sentBytes = Atomic<Int>(0)
             let stop = Atomic<Bool>(false)
@@ -126,7 +25,7 @@ extension MetricsTests {
             let trickler = OSThread(name: "trickler") {
                 for i in request.indices {
                     var b = request[i]
-                    for fd in tricklers { _ = send(fd, &b, 1, Int32(MSG_NOSIGNAL | MSG_DONTWAIT)) }
+                    for c in tricklers { _ = send(c.fd, &b, 1, Int32(MSG_NOSIGNAL | MSG_DONTWAIT)) }
                     sentBytes.store(i + 1, ordering: .releasing)
                     for _ in 0..<20 {
                         if stop.load(ordering: .acquiring) { return }
@@ -137,13 +36,12 @@ extension MetricsTests {
             defer {
                 stop.store(true, ordering: .releasing)
                 trickler.join()
-                for fd in idle + tricklers where fd >= 0 { close(fd) }
             }
             // Scrape while the tricklers are part-way through a head.
-            #expect(waitFor { sentBytes.load(ordering: .acquiring) >= 2 })
-            let t0 = now()
+            #expect(waitUntil(5) { sentBytes.load(ordering: .acquiring) >= 2 })
+            let t0 = monotonicSeconds()
             let answer = get(port, "/metrics")
-            let took = now() - t0
+            let took = monotonicSeconds() - t0
             #expect(answer.hasPrefix("HTTP/1.1 200"))
             #expect(answer.contains("overlap_sessions 1"))
             #expect(took < 1, "the scrape took \(took) s")
@@ -166,15 +64,14 @@ extension MetricsTests {
         // Idle timeout 5 s, request deadline 1.5 s: only the deadline can close this one in time,
         // since every body byte resets Hummingbird's idle timer.
         try withMetrics(idle: .seconds(5), request: .milliseconds(1500)) { _, port in
-            let fd = connectLoopback(port)
-            defer { close(fd) }
-            let opened = now()
-            #expect(sendAll(fd, "GET /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n"))
-            #expect(readUntil(fd, contains: "\r\n\r\nok\n")?.hasPrefix("HTTP/1.1 200") == true)
+            let c = try TCPClient(port: port)
+            let opened = monotonicSeconds()
+            #expect(c.send("GET /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n"))
+            #expect(c.readUntil(contains: "\r\n\r\nok\n")?.hasPrefix("HTTP/1.1 200") == true)
             var closedAt: Double?
-            while closedAt == nil && now() - opened < 4.5 {
-                _ = sendAll(fd, "x")
-                closedAt = closeTimes([fd], deadline: now() + 0.25)[0]
+            while closedAt == nil && monotonicSeconds() - opened < 4.5 {
+                _ = c.send("x")
+                closedAt = closeTimes([c], deadline: monotonicSeconds() + 0.25)[0]
             }
             let life = closedAt.map { $0 - opened }
             #expect(life != nil, "a trickled body kept the connection open past 4.5 s")
@@ -220,7 +117,7 @@ extension MetricsTests {
     @Test("bounded requests: an oversized head gets 431, a declared big body 413, a long body a close, garbage 400")
     func boundedRequests() throws {
         try withMetrics { server, port in
-            let peer = Peer(port: server.address.port)
+            let peer = try TCPClient(port: server.address.port)
             let huge = "GET /metrics HTTP/1.1\r\nHost: x\r\nX: " + String(repeating: "a", count: 10_000) + "\r\n\r\n"
             #expect(http(port, Array(huge.utf8)).hasPrefix("HTTP/1.1 431"))
             let longURL = "GET /" + String(repeating: "a", count: MetricsHTTPServer.maxHeadBytes) + " HTTP/1.1\r\n\r\n"
@@ -231,16 +128,15 @@ extension MetricsTests {
             #expect(peer.echo(100))
 
             // A chunked body past the bound: answered (no route reads a body), then closed at once.
-            let fd = connectLoopback(port)
-            defer { close(fd) }
-            let t0 = now()
-            #expect(sendAll(fd, "GET /healthz HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"))
+            let c = try TCPClient(port: port)
+            let t0 = monotonicSeconds()
+            #expect(c.send("GET /healthz HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"))
             let chunk = String(repeating: "b", count: 4096)
             for _ in 0..<(MetricsHTTPServer.maxBodyBytes / 4096 + 2) {
-                _ = sendAll(fd, "1000\r\n" + chunk + "\r\n")
+                _ = c.send("1000\r\n" + chunk + "\r\n")
             }
-            #expect(readUntil(fd, contains: "\r\n\r\nok\n")?.hasPrefix("HTTP/1.1 200") == true)
-            let closed = closeTimes([fd], deadline: t0 + 2)[0]
+            #expect(c.readUntil(contains: "\r\n\r\nok\n")?.hasPrefix("HTTP/1.1 200") == true)
+            let closed = closeTimes([c], deadline: t0 + 2)[0]
             #expect(closed != nil, "a body past \(MetricsHTTPServer.maxBodyBytes) bytes did not close the connection")
             #expect(peer.echo(100))
         }
@@ -289,19 +185,18 @@ extension MetricsTests {
         let server = try EchoServer(config: config)
         let metrics = try MetricsHTTPServer(host: "127.0.0.1", port: 0, exposition: MetricsExposition(control: server))
         #expect(eventLoopThreads() == 1)
-        let fds = (0..<10).map { _ in connectLoopback(metrics.port) }
-        defer { for fd in fds where fd >= 0 { close(fd) } }
-        #expect(sendAll(fds[0], "GET /metr"))  // part of a head
-        #expect(sendAll(fds[1], "GET /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nabc"))  // in a body
-        #expect(readUntil(fds[1], contains: "ok\n") != nil)
+        let clients = try (0..<10).map { _ in try TCPClient(port: metrics.port) }
+        #expect(clients[0].send("GET /metr"))  // part of a head
+        #expect(clients[1].send("GET /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nabc"))  // in a body
+        #expect(clients[1].readUntil(contains: "ok\n") != nil)
         #expect(get(metrics.port, "/metrics").hasPrefix("HTTP/1.1 200"))
-        let t0 = now()
+        let t0 = monotonicSeconds()
         metrics.stop()
-        let took = now() - t0
+        let took = monotonicSeconds() - t0
         #expect(took < 1, "stop took \(took) s")
-        #expect(closeTimes(fds, deadline: now() + 1).allSatisfy { $0 != nil })
+        #expect(closeTimes(clients, deadline: monotonicSeconds() + 1).allSatisfy { $0 != nil })
         #expect(eventLoopThreads() == 0)
-        #expect(connectLoopback(metrics.port) == -1, "still listening after stop")
+        #expect((try? TCPClient(port: metrics.port)) == nil, "still listening after stop")
         metrics.stop()  // twice is fine
     }
 }

@@ -1,102 +1,11 @@
 import Glibc
-import Synchronization
 @testable import OverlapCore
 @testable import OverlapMetrics
 import OverlapModel
-import OverlapThreads
+import OverlapSystem
+import OverlapTestSupport
+import Synchronization
 import Testing
-
-/// A raw HTTP exchange: sends `request` as is, returns the whole response
-/// (empty if the server closed without answering).
-func http(_ port: Int, _ request: [UInt8]) -> String {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    defer { close(fd) }
-    var addr = sockaddr_in()
-    addr.sin_family = sa_family_t(AF_INET)
-    addr.sin_port = UInt16(port).bigEndian
-    addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-    let ok = withUnsafePointer(to: &addr) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-    }
-    guard ok == 0 else { return "" }
-    var tv = timeval(tv_sec: 5, tv_usec: 0)
-    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
-    var sent = 0
-    while sent < request.count {
-        let w = request.withUnsafeBytes { send(fd, $0.baseAddress! + sent, request.count - sent, Int32(MSG_NOSIGNAL)) }
-        if w < 0 && errno == EINTR { continue }
-        if w <= 0 { break }
-        sent += w
-    }
-    var out: [UInt8] = []
-    var buf = [UInt8](repeating: 0, count: 65536)
-    while true {
-        let n = recv(fd, &buf, buf.count, 0)
-        if n < 0 && errno == EINTR { continue }
-        if n <= 0 { break }
-        out += buf[0..<n]
-    }
-    return String(decoding: out, as: UTF8.self)
-}
-
-/// One GET on a connection of its own (`Connection: close`: the server ends it after the answer).
-func get(_ port: Int, _ path: String) -> String {
-    http(port, Array("GET \(path) HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".utf8))
-}
-
-/// The value of one series in an exposition, e.g. `overlap_sessions` or
-/// `overlap_mode{mode="port"}`.
-func value(_ text: String, _ series: String) -> Double? {
-    for line in text.split(separator: "\n") where line.hasPrefix(series + " ") {
-        return Double(line.dropFirst(series.count + 1))
-    }
-    return nil
-}
-
-/// Blocking loopback client for known traffic.
-final class Peer {
-    let fd: Int32
-    init(port: Int) {
-        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_port = UInt16(port).bigEndian
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        _ = withUnsafePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-    }
-    deinit { close(fd) }
-    func echo(_ n: Int) -> Bool {
-        let msg = [UInt8](repeating: 7, count: n)
-        var sent = 0
-        while sent < n {
-            let w = msg.withUnsafeBytes { send(fd, $0.baseAddress! + sent, n - sent, 0) }
-            if w < 0 && errno == EINTR { continue }
-            if w <= 0 { return false }
-            sent += w
-        }
-        var got = 0
-        var buf = [UInt8](repeating: 0, count: n)
-        while got < n {
-            let r = buf.withUnsafeMutableBytes { recv(fd, $0.baseAddress! + got, n - got, 0) }
-            if r < 0 && errno == EINTR { continue }
-            if r <= 0 { return false }
-            got += r
-        }
-        return buf == msg
-    }
-}
-
-func waitFor(_ seconds: Double = 5, _ cond: () -> Bool) -> Bool {
-    var waited = 0.0
-    while waited < seconds {
-        if cond() { return true }
-        usleep(10_000)
-        waited += 0.01
-    }
-    return cond()
-}
 
 @Suite(.serialized)
 struct MetricsTests {
@@ -126,9 +35,9 @@ struct MetricsTests {
     @Test("each metric matches the snapshot and the traffic")
     func figures() throws {
         try withMetrics { server, port in
-            let peers = (0..<5).map { _ in Peer(port: server.address.port) }
+            let peers = try (0..<5).map { _ in try TCPClient(port: server.address.port) }
             for p in peers { #expect(p.echo(1000)) }
-            #expect(waitFor { server.snapshot(sessions: false).pending[.recv, .port] == 5 })
+            #expect(waitUntil(5) { server.snapshot(sessions: false).pending[.recv, .port] == 5 })
             var text = get(port, "/metrics")
             #expect(text.hasPrefix("HTTP/1.1 200"))
             #expect(text.contains("Content-Type: text/plain; version=0.0.4"))
@@ -146,7 +55,7 @@ struct MetricsTests {
             #expect(value(text, "overlap_ring_overflow_total") == 0)
             let completions = text.split(separator: "\n").filter { $0.hasPrefix("overlap_completions_total{thread=") }
             #expect(completions.compactMap { Double($0.split(separator: " ").last!) }.reduce(0, +) >= 10)
-            #expect(waitFor { server.latestSample().sequence >= 1 }, "a sample with a window")
+            #expect(waitUntil(5) { server.latestSample().sequence >= 1 }, "a sample with a window")
             text = get(port, "/metrics")
             #expect(text.contains(#"overlap_thread_busy_ratio{thread="port-0",role="port_worker"}"#))
             #expect(text.contains(#"overlap_thread_cpu_seconds_total{thread="port-0",role="port_worker"}"#))
@@ -156,7 +65,7 @@ struct MetricsTests {
             try server.switchMode(to: .event)
             for p in peers { #expect(p.echo(10)) }
             // The echo reaches the peer before the session posts its next recv: wait for all five.
-            #expect(waitFor { server.snapshot(sessions: false).pending[.recv, .event] == 5 })
+            #expect(waitUntil(5) { server.snapshot(sessions: false).pending[.recv, .event] == 5 })
             text = get(port, "/metrics")
             #expect(value(text, "overlap_mode_switches_total") == 1)
             #expect(value(text, #"overlap_mode{mode="event"}"#) == 1)
@@ -169,11 +78,11 @@ struct MetricsTests {
     func latencyHistograms() throws {
         try withMetrics(refreshMs: 100, sampleEvery: 1) { server, port in
             func count(_ text: String, _ series: String) -> Double { value(text, series) ?? -1 }
-            let peer = Peer(port: server.address.port)
+            let peer = try TCPClient(port: server.address.port)
             for _ in 0..<10 { #expect(peer.echo(100)) }
             // Ten recvs and ten sends, all sampled, reach the next sample.
             let notify = #"overlap_notify_delay_seconds_count{mode="port"}"#
-            #expect(waitFor { count(get(port, "/metrics"), notify) >= 20 })
+            #expect(waitUntil(5) { count(get(port, "/metrics"), notify) >= 20 })
             let text = get(port, "/metrics")
             #expect(text.contains("# TYPE overlap_notify_delay_seconds histogram"))
             #expect(text.contains("# TYPE overlap_handler_duration_seconds histogram"))
@@ -192,7 +101,7 @@ struct MetricsTests {
             #expect(count(text, #"overlap_notify_delay_seconds_sum{mode="port"}"#) > 0)
             let before = count(text, notify)
             for _ in 0..<5 { #expect(peer.echo(100)) }
-            #expect(waitFor { count(get(port, "/metrics"), notify) >= before + 10 }, "the count grows with traffic")
+            #expect(waitUntil(5) { count(get(port, "/metrics"), notify) >= before + 10 }, "the count grows with traffic")
         }
     }
 
@@ -203,14 +112,14 @@ struct MetricsTests {
             let stop = Atomic<Bool>(false)
             let echoPort = server.address.port
             let load = OSThread(name: "steady-load") {
-                let peer = Peer(port: echoPort)
+                guard let peer = try? TCPClient(port: echoPort) else { return }
                 while !stop.load(ordering: .relaxed) && peer.echo(64) {}
             }
             defer {
                 stop.store(true, ordering: .relaxed)
                 load.join()
             }
-            #expect(waitFor { server.latestSample().sequence >= 2 })
+            #expect(waitUntil(5) { server.latestSample().sequence >= 2 })
             func ratios(_ text: String) -> [String: Double] {
                 var out: [String: Double] = [:]
                 for line in text.split(separator: "\n") where line.hasPrefix("overlap_thread_busy_ratio{") {

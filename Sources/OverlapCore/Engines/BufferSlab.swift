@@ -1,4 +1,6 @@
 import Glibc
+import OverlapSystem
+import SystemPackage
 
 /// The receive buffers' memory: `count` buffers of `size` bytes in one
 /// anonymous mapping, for the life of the engine.
@@ -17,7 +19,7 @@ final class BufferSlab: Sendable {
         let bytes = count * size
         guard let p = mmap(nil, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0),
               p != MAP_FAILED
-        else { throw EngineError.system("mmap of \(bytes) bytes of buffers", lastErrno()) }
+        else { throw EngineError.system("mmap of \(bytes) bytes of buffers", Errno.last) }
         base = p
         self.count = count
         self.size = size

@@ -1,8 +1,9 @@
 import CLinux
 import Glibc
 import OverlapModel
-import OverlapThreads
+import OverlapSystem
 import Synchronization
+import SystemPackage
 
 /// A socket registered with the epoll engine: the request waiting for each
 /// direction and whether that direction is known to be ready.
@@ -44,15 +45,15 @@ final class EpollEngine: IOEngine, @unchecked Sendable {
     init(bufferCount: Int, bufferSize: Int) throws(EngineError) {
         buffers = try BufferPool(count: bufferCount, size: bufferSize)
         epfd = epoll_create1(Int32(EPOLL_CLOEXEC))
-        if epfd < 0 { throw .system("epoll_create1", lastErrno()) }
+        if epfd < 0 { throw .system("epoll_create1", Errno.last) }
         wakeFd = eventfd(0, Int32(EFD_NONBLOCK | EFD_CLOEXEC))
         if wakeFd < 0 {
             close(epfd)
-            throw .system("eventfd", lastErrno())
+            throw .system("eventfd", Errno.last)
         }
         var ev = epoll_event(events: EPOLLIN.rawValue, data: epoll_data_t(ptr: nil))
         if epoll_ctl(epfd, EPOLL_CTL_ADD, wakeFd, &ev) != 0 {
-            let e = lastErrno()
+            let e = Errno.last
             close(epfd)
             close(wakeFd)
             throw .system("epoll_ctl(eventfd)", e)
@@ -81,7 +82,7 @@ final class EpollEngine: IOEngine, @unchecked Sendable {
         // The registration holds a reference, released by the engine thread after detach.
         var ev = epoll_event(events: bits, data: epoll_data_t(ptr: Unmanaged.passRetained(socket).toOpaque()))
         if epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) != 0 {
-            let e = lastErrno()
+            let e = Errno.last
             Unmanaged.passUnretained(socket).release()
             throw .system("epoll_ctl(ADD)", e)
         }
@@ -131,20 +132,16 @@ final class EpollEngine: IOEngine, @unchecked Sendable {
         let fd = r.socket.fd
         switch r.kind {
         case .accept:
-            while true {
-                let nfd = overlap_accept_nonblocking(fd)
-                if nfd >= 0 {
-                    r.result = nfd
-                    st.readReady = true  // more connections may be queued
-                    return true
-                }
-                let e = lastErrno()
-                if e == EINTR { continue }
-                if e == EAGAIN || e == EWOULDBLOCK {
-                    st.readReady = false
-                    return false
-                }
-                r.result = -e
+            switch systemCall({ overlap_accept_nonblocking(fd) }) {
+            case .success(let nfd):
+                r.result = nfd
+                st.readReady = true  // more connections may be queued
+                return true
+            case .failure(.wouldBlock):
+                st.readReady = false
+                return false
+            case .failure(let e):
+                r.result = -e.rawValue
                 return true
             }
         case .recv:
@@ -165,23 +162,25 @@ final class EpollEngine: IOEngine, @unchecked Sendable {
             // edge (measured: 25-45% more instructions per echo, in lock spins).
             var got = 0
             st.readReady = true  // until EAGAIN says otherwise (a full buffer, or an end or error still to read)
-            while got < buffers.size {
-                let n = recv(fd, buf.base + got, buffers.size - got, Int32(MSG_DONTWAIT))
-                if n > 0 {
+            reading: while got < buffers.size {
+                let end: Int32  // 0: end of stream, else -errno
+                switch systemCall({ recv(fd, buf.base + got, buffers.size - got, Int32(MSG_DONTWAIT)) }) {
+                case .success(let n) where n > 0:
                     got += n
                     continue
-                }
-                let e: Int32 = n == 0 ? 0 : lastErrno()
-                if e == EINTR { continue }
-                if e == EAGAIN || e == EWOULDBLOCK {
+                case .success:
+                    end = 0
+                case .failure(.wouldBlock):
                     st.readReady = false
-                    if got > 0 { break }
+                    if got > 0 { break reading }
                     if buffers.untake(buf) { shortageEnded = true }
                     return false
+                case .failure(let e):
+                    end = -e.rawValue
                 }
                 if got > 0 { break }  // end of stream or an error, after data: the next recv sees it at once
                 if buffers.untake(buf) { shortageEnded = true }
-                r.result = -e
+                r.result = end
                 return true
             }
             r.buffer = buf
@@ -189,22 +188,18 @@ final class EpollEngine: IOEngine, @unchecked Sendable {
             return true
         case .send:
             guard let buf = r.buffer else { preconditionFailure("send without a buffer") }
-            while true {
-                let n = send(fd, buf.base + r.offset, r.length, Int32(MSG_NOSIGNAL | MSG_DONTWAIT))
-                if n >= 0 {
-                    // Still ready: a short send does not prove the socket full (only
-                    // EAGAIN does); the rest is posted again and tried at once.
-                    r.result = Int32(n)
-                    st.writeReady = true
-                    return true
-                }
-                let e = lastErrno()
-                if e == EINTR { continue }
-                if e == EAGAIN || e == EWOULDBLOCK {
-                    st.writeReady = false
-                    return false
-                }
-                r.result = -e
+            switch systemCall({ send(fd, buf.base + r.offset, r.length, Int32(MSG_NOSIGNAL | MSG_DONTWAIT)) }) {
+            case .success(let n):
+                // Still ready: a short send does not prove the socket full (only
+                // EAGAIN does); the rest is posted again and tried at once.
+                r.result = Int32(n)
+                st.writeReady = true
+                return true
+            case .failure(.wouldBlock):
+                st.writeReady = false
+                return false
+            case .failure(let e):
+                r.result = -e.rawValue
                 return true
             }
         }
@@ -223,10 +218,11 @@ final class EpollEngine: IOEngine, @unchecked Sendable {
             releaseRetired()
             // While the slab holds pages, wake each idle second: it is given back
             // once a whole second passed with no buffer lent (BufferPool.trimIfUnused).
-            let n = epoll_wait(epfd, &events, maxEvents, buffers.touched ? BufferPool.idleTrimMillis : -1)
-            if n < 0 {
-                if lastErrno() == EINTR { continue }
-                fatalError("epoll_wait: \(errorText(lastErrno()))")
+            let timeout = buffers.touched ? BufferPool.idleTrimMillis : -1
+            let n: Int32
+            switch systemCall({ epoll_wait(epfd, &events, maxEvents, timeout) }) {
+            case .success(let ready): n = ready
+            case .failure(let e): fatalError("epoll_wait: \(e)")  // only a bad descriptor or argument: cannot happen
             }
             if n == 0 {
                 buffers.trimIfUnused(ringQuiet: true)  // no ring: only the lock lends

@@ -1,13 +1,15 @@
 import OverlapModel
+import SystemPackage
 
 /// Why an engine could not be set up or used.
 public enum EngineError: Error, CustomStringConvertible, Equatable {
-    case system(String, Int32)
+    /// A system call failed: what was being done, and why.
+    case system(String, Errno)
     case unavailable(String)
 
     public var description: String {
         switch self {
-        case .system(let what, let code): "\(what): \(errorText(code)) (errno \(code))"
+        case .system(let what, let e): "\(what): \(e) (errno \(e.rawValue))"
         case .unavailable(let why): why
         }
     }

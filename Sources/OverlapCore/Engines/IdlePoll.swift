@@ -1,4 +1,5 @@
 import Glibc
+import OverlapSystem
 import Synchronization
 
 /// Polling before sleeping, for the uring engine thread.

@@ -1,5 +1,7 @@
 import CLibURing
 import Glibc
+import OverlapSystem
+import SystemPackage
 
 /// io_uring's provided-buffer ring (liburing 2.3 has no
 /// `io_uring_setup_buf_ring`, so it is mapped and initialised by hand): the
@@ -25,7 +27,7 @@ final class ProvidedBufferRing: @unchecked Sendable {
         bytes = MemoryLayout<io_uring_buf>.stride * entries
         guard let mem = mmap(nil, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0),
               mem != MAP_FAILED
-        else { throw .system("mmap of the buffer ring", lastErrno()) }
+        else { throw .system("mmap of the buffer ring", Errno.last) }
         ring = mem.assumingMemoryBound(to: io_uring_buf_ring.self)
         mask = Int32(io_uring_buf_ring_mask(UInt32(entries)))
         io_uring_buf_ring_init(ring)

@@ -2,8 +2,9 @@ import CLibURing
 import CLinux
 import Glibc
 import OverlapModel
-import OverlapThreads
+import OverlapSystem
 import Synchronization
+import SystemPackage
 
 /// Real asynchronous I/O through io_uring (liburing 2.3).
 ///
@@ -51,7 +52,7 @@ final class UringEngine: IOEngine, @unchecked Sendable {
         // The pool starts the ring with buffers 0..<baseRingTarget; the rest are in its free list.
         ring.add((0..<pool.baseRingTarget).map { pool.ref(UInt16($0)) })
         wakeFd = eventfd(0, Int32(EFD_NONBLOCK | EFD_CLOEXEC))
-        if wakeFd < 0 { throw .system("eventfd", lastErrno()) }
+        if wakeFd < 0 { throw .system("eventfd", Errno.last) }
     }
 
     deinit {
@@ -96,7 +97,7 @@ final class UringEngine: IOEngine, @unchecked Sendable {
             params.cq_entries = ringEntries * 4
             rc = io_uring_queue_init_params(ringEntries, ring, &params)
         }
-        if rc < 0 { return .system("io_uring_queue_init", -rc) }
+        if rc < 0 { return .system("io_uring_queue_init", Errno(rawValue: -rc)) }
         var reg = io_uring_buf_reg()
         reg.ring_addr = UInt64(UInt(bitPattern: bufferRing.ring))
         reg.ring_entries = UInt32(buffers.count)
@@ -104,7 +105,7 @@ final class UringEngine: IOEngine, @unchecked Sendable {
         rc = io_uring_register_buf_ring(ring, &reg, 0)
         if rc < 0 {
             io_uring_queue_exit(ring)
-            return .system("io_uring_register_buf_ring", -rc)
+            return .system("io_uring_register_buf_ring", Errno(rawValue: -rc))
         }
         return nil
     }
@@ -119,16 +120,14 @@ final class UringEngine: IOEngine, @unchecked Sendable {
     /// True if the request completed (result set).
     private func trySendNow(_ r: Overlapped) -> Bool {
         guard let buf = r.buffer else { preconditionFailure("send without a buffer") }
-        while true {
-            let n = send(r.socket.fd, buf.base + r.offset, r.length, Int32(MSG_NOSIGNAL | MSG_DONTWAIT))
-            if n >= 0 {
-                r.result = Int32(n)
-                return true
-            }
-            let e = lastErrno()
-            if e == EINTR { continue }
-            if e == EAGAIN || e == EWOULDBLOCK { return false }
-            r.result = -e
+        switch systemCall({ send(r.socket.fd, buf.base + r.offset, r.length, Int32(MSG_NOSIGNAL | MSG_DONTWAIT)) }) {
+        case .success(let n):
+            r.result = Int32(n)
+            return true
+        case .failure(.wouldBlock):
+            return false
+        case .failure(let e):
+            r.result = -e.rawValue
             return true
         }
     }
@@ -306,7 +305,7 @@ final class UringEngine: IOEngine, @unchecked Sendable {
         defer { ring.deallocate() }
         let rc = io_uring_queue_init(8, ring, 0)
         if rc < 0 {
-            var why = "io_uring_setup failed: \(errorText(-rc))"
+            var why = "io_uring_setup failed: \(Errno(rawValue: -rc))"
             if let setting = readSmallFile("/proc/sys/kernel/io_uring_disabled"), setting != "0" {
                 why += " (kernel.io_uring_disabled=\(setting))"
             }
@@ -329,7 +328,7 @@ final class UringEngine: IOEngine, @unchecked Sendable {
         reg.ring_entries = 8
         reg.bgid = 0
         let r2 = io_uring_register_buf_ring(ring, &reg, 0)
-        if r2 < 0 { return "io_uring provided-buffer rings unavailable: \(errorText(-r2))" }
+        if r2 < 0 { return "io_uring provided-buffer rings unavailable: \(Errno(rawValue: -r2))" }
         _ = io_uring_unregister_buf_ring(ring, 0)
         return nil
     }

@@ -1,5 +1,5 @@
 import OverlapModel
-import OverlapThreads
+import OverlapSystem
 import Synchronization
 
 /// Callback mode: alertable I/O with completion routines.

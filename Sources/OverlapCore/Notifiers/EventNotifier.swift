@@ -1,5 +1,5 @@
 import OverlapModel
-import OverlapThreads
+import OverlapSystem
 import Synchronization
 
 /// Event mode: each pending request owns an event object, and waiter threads

@@ -1,5 +1,5 @@
 import OverlapModel
-import OverlapThreads
+import OverlapSystem
 import Synchronization
 
 /// Port mode: every completion goes to one shared `CompletionPort`, drained by

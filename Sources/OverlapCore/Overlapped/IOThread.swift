@@ -1,4 +1,5 @@
 import Glibc
+import OverlapSystem
 
 /// The thread that is running a handler or an engine loop, passed down the call
 /// chain so the hot path can count into its own `ThreadStats` without a

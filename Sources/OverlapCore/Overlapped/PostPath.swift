@@ -1,4 +1,5 @@
 import OverlapModel
+import OverlapSystem
 
 /// The one way a request is posted: the router gives it the ticket of the
 /// current mode, the request is counted as posted on the posting thread, and

@@ -1,3 +1,5 @@
+import OverlapSystem
+
 /// Counts a completion as delivered and runs its routine on `thread`. A
 /// sampled request takes the other branch (`runSampled`): unsampled ones pay
 /// one predictable branch for the latency stamps.

@@ -2,7 +2,9 @@ import CLinux
 import Glibc
 import Logging
 import OverlapModel
+import OverlapSystem
 import Synchronization
+import SystemPackage
 
 /// The overlapped echo server: a listener, sessions, an engine and the
 /// notifier of each mode, wired together. It is the `ServerControl` that
@@ -40,7 +42,7 @@ public final class EchoServer: ServerControl, SessionHost, ListenerHost, @unchec
     public init(config: ServerConfig, logger: Logger = Logger(label: "overlap")) throws(ServerError) {
         log = EventLog(logger: logger)
         registry = StatsRegistry(sampleEvery: config.sampleEvery, origin: startedAtNanos)
-        guard (0...65535).contains(config.port) else { throw .system("port \(config.port) out of range", EINVAL) }
+        guard (0...65535).contains(config.port) else { throw .system("port \(config.port) out of range", .invalidArgument) }
         guard let addr = SocketAddress(host: config.host, port: config.port) else { throw .badHost(config.host) }
         let resolved = try resolveEngine(config.engine)
         self.config = config
@@ -182,8 +184,9 @@ public final class EchoServer: ServerControl, SessionHost, ListenerHost, @unchec
         return clean
     }
 
-    /// Threads of this server still running (control thread excluded).
-    var liveThreads: Int { registry.live.filter { $0.id != control.id }.count }
+    /// Threads of this server still running (the control context excluded):
+    /// 0 once `stop` has returned.
+    public var runningThreads: Int { registry.live.filter { $0.id != control.id }.count }
 
     /// Makes `mode` the mode of every request posted from now on. Requests
     /// already pending finish in their own mode (DESIGN.md §1).

@@ -1,8 +1,9 @@
 import CLinux
 import Glibc
 import OverlapModel
-import OverlapThreads
+import OverlapSystem
 import Synchronization
+import SystemPackage
 
 /// The listening socket and its overlapped accept (`AcceptEx`): one accept is
 /// always posted while the server runs.
@@ -65,7 +66,7 @@ final class Listener: CompletionTarget, @unchecked Sendable {
             post(on: thread)  // the connection failed, not the listener
         case EMFILE, ENFILE, ENOBUFS, ENOMEM:
             thread.stats.add(ThreadStats.Slot.acceptErrors)
-            server.log.note(.error, "accept: \(errorText(-n)); refusing new connections until descriptors free up",
+            server.log.note(.error, "accept: \(Errno(rawValue: -n)); refusing new connections until descriptors free up",
                             key: "accept-\(-n)")
             if shedQueuedConnections(on: thread) {
                 post(on: thread)  // descriptors were free again: carry on
@@ -78,7 +79,7 @@ final class Listener: CompletionTarget, @unchecked Sendable {
             _ = scheduleRetry()
         default:
             thread.stats.add(ThreadStats.Slot.acceptErrors)
-            server.log.note(.error, "accept failed: \(errorText(-n)); no longer accepting")
+            server.log.note(.error, "accept failed: \(Errno(rawValue: -n)); no longer accepting")
             finish()
         }
     }

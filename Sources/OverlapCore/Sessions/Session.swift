@@ -1,6 +1,7 @@
 import CLinux
 import Glibc
 import OverlapModel
+import OverlapSystem
 import Synchronization
 
 /// One accepted connection, echoing what it receives.

@@ -1,6 +1,7 @@
 import DequeModule
 import Logging
 import OverlapModel
+import OverlapSystem
 import Synchronization
 
 /// The server's short log of mode switches, errors and refusals: the last

@@ -1,5 +1,5 @@
 import OverlapModel
-import OverlapThreads
+import OverlapSystem
 import Synchronization
 
 /// The server's own sampler: one snapshot every interval, on its own thread.

@@ -1,5 +1,6 @@
 import DequeModule
 import OverlapModel
+import OverlapSystem
 import Synchronization
 
 /// Every thread's counter block while it runs, and one accumulator for the

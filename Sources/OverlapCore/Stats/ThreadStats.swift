@@ -1,5 +1,6 @@
 import Glibc
 import OverlapModel
+import OverlapSystem
 import Synchronization
 
 /// The counters one thread keeps about its own work.

@@ -1,7 +1,8 @@
 import Glibc
 import OverlapModel
-import OverlapThreads
+import OverlapSystem
 import Synchronization
+import SystemPackage
 
 /// Why a trace capture could not start.
 public struct TraceError: Error, CustomStringConvertible, Equatable {
@@ -117,11 +118,11 @@ final class TraceRecorder: Sendable {
         if let running { throw TraceError(description: "a trace is already being written to \(running)") }
         let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         if fd < 0 {
-            let e = lastErrno()
+            let e = Errno.last
             state.withLock { $0.starting = false }
-            throw TraceError(description: "cannot write the trace file \(path): \(errorText(e))")
+            throw TraceError(description: "cannot write the trace file \(path): \(e)")
         }
-        let head = write(fd, TraceEvents.header + TraceEvents.processName("overlap"))
+        let head = writeAll(fd, TraceEvents.header + TraceEvents.processName("overlap")).written
         let previous: OSThread? = state.withLock { s in
             let previous = s.writer
             s = State()
@@ -214,7 +215,7 @@ final class TraceRecorder: Sendable {
                 text += TraceEvents.footer
                 ended = true
             }
-            let written = write(fd, text)
+            let written = writeAll(fd, text).written
             let finished: (TraceStatus, (@Sendable (TraceStatus) -> Void)?)? = state.withLock { s in
                 s.bytes += UInt64(written)
                 guard ended else { return nil }
@@ -230,23 +231,5 @@ final class TraceRecorder: Sendable {
 
     private static func seconds(_ s: Double) -> String {
         s == s.rounded() ? String(Int(s)) : String(s)
-    }
-
-    /// Writes all of `text`; returns the bytes written (fewer if the disk refused).
-    @discardableResult
-    private func write(_ fd: Int32, _ text: String) -> Int {
-        var bytes = Array(text.utf8)
-        var done = 0
-        while done < bytes.count {
-            let n = bytes.withUnsafeMutableBytes { Glibc.write(fd, $0.baseAddress! + done, $0.count - done) }
-            if n > 0 {
-                done += n
-            } else if n < 0 && lastErrno() == EINTR {
-                continue
-            } else {
-                break
-            }
-        }
-        return done
     }
 }

@@ -1,4 +1,4 @@
-import OverlapThreads
+import OverlapSystem
 
 /// The threads a component started, to join at shutdown.
 final class ThreadList: Sendable {

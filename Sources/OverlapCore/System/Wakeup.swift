@@ -1,5 +1,6 @@
 import CLinux
 import Glibc
+import OverlapSystem
 
 /// A counting semaphore one thread sleeps on and others signal (POSIX sem_t,
 /// futex-backed: no syscall when it need not sleep).
@@ -30,10 +31,10 @@ final class Wakeup: @unchecked Sendable {
         let total = UInt64(now.tv_nsec) + nanos % 1_000_000_000
         var deadline = timespec(tv_sec: now.tv_sec + Int(nanos / 1_000_000_000) + Int(total / 1_000_000_000),
                                 tv_nsec: Int(total % 1_000_000_000))
-        while sem_timedwait(sem, &deadline) != 0 {
-            if errno == ETIMEDOUT { return false }  // else EINTR: wait on
+        switch systemCall({ sem_timedwait(sem, &deadline) }) {
+        case .success: return true
+        case .failure: return false  // ETIMEDOUT (EINTR is retried by systemCall)
         }
-        return true
     }
 
     func signal() {

@@ -33,12 +33,12 @@ public struct SocketAddress: Sendable, CustomStringConvertible {
         storage = s
     }
 
-    init(storage: sockaddr_storage) {
+    public init(storage: sockaddr_storage) {
         self.storage = storage
         family = Int32(storage.ss_family)
     }
 
-    var length: socklen_t {
+    public var length: socklen_t {
         socklen_t(family == AF_INET6 ? MemoryLayout<sockaddr_in6>.size : MemoryLayout<sockaddr_in>.size)
     }
 
@@ -67,14 +67,15 @@ public struct SocketAddress: Sendable, CustomStringConvertible {
 
     public var description: String { family == AF_INET6 ? "[\(host)]:\(port)" : "\(host):\(port)" }
 
-    func withSockaddr<R>(_ body: (UnsafePointer<sockaddr>, socklen_t) -> R) -> R {
+    /// Calls `body` with the address as a `sockaddr` and its length (for bind, connect).
+    public func withSockaddr<R>(_ body: (UnsafePointer<sockaddr>, socklen_t) -> R) -> R {
         withUnsafeBytes(of: storage) { raw in
             body(raw.baseAddress!.assumingMemoryBound(to: sockaddr.self), length)
         }
     }
 
     /// The peer of a connected socket, or nil.
-    static func peer(of fd: Int32) -> SocketAddress? {
+    public static func peer(of fd: Int32) -> SocketAddress? {
         var s = sockaddr_storage()
         var len = socklen_t(MemoryLayout<sockaddr_storage>.size)
         let rc = withUnsafeMutableBytes(of: &s) { raw in
@@ -84,7 +85,7 @@ public struct SocketAddress: Sendable, CustomStringConvertible {
     }
 
     /// The local address of a bound socket, or nil.
-    static func local(of fd: Int32) -> SocketAddress? {
+    public static func local(of fd: Int32) -> SocketAddress? {
         var s = sockaddr_storage()
         var len = socklen_t(MemoryLayout<sockaddr_storage>.size)
         let rc = withUnsafeMutableBytes(of: &s) { raw in
@@ -92,31 +93,4 @@ public struct SocketAddress: Sendable, CustomStringConvertible {
         }
         return rc == 0 ? SocketAddress(storage: s) : nil
     }
-}
-
-/// Opens a non-blocking listening TCP socket on `address`.
-func openListener(_ address: SocketAddress, backlog: Int32 = 4096) throws(ServerError) -> Int32 {
-    let fd = socket(address.family, Int32(SOCK_STREAM.rawValue | SOCK_NONBLOCK.rawValue | SOCK_CLOEXEC.rawValue), 0)
-    if fd < 0 { throw .system("socket", lastErrno()) }
-    var one: Int32 = 1
-    _ = setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
-    let rc = address.withSockaddr { bind(fd, $0, $1) }
-    if rc != 0 {
-        let e = lastErrno()
-        close(fd)
-        if e == EADDRINUSE { throw .portInUse(address.port, what: "echo") }
-        throw .bind(address.description, e)
-    }
-    if listen(fd, backlog) != 0 {
-        let e = lastErrno()
-        close(fd)
-        throw .system("listen on \(address)", e)
-    }
-    return fd
-}
-
-/// Disables Nagle's algorithm: an echo must leave at once, not wait for more bytes.
-func setNoDelay(_ fd: Int32) {
-    var one: Int32 = 1
-    _ = setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
 }

@@ -1,20 +1,27 @@
-@testable import OverlapCore
+import OverlapCore
 import OverlapModel
 import Testing
 
 /// Skips the current test, with the reason, when it needs io_uring and this
 /// machine cannot give it (never passes it silently).
-func requireEngine(_ engine: EngineKind) throws {
+public func requireEngine(_ engine: EngineKind) throws {
     if engine == .uring, let why = uringUnavailableReason() {
         try Test.cancel("io_uring unavailable here: \(why)")
     }
 }
 
-/// Runs `body` against a real server on a free loopback port, then stops it
-/// and checks that it left nothing behind: no pending or queued request, no
-/// session, every thread joined, every descriptor closed.
-func withServer(_ engine: EngineKind, mode: NotificationMode = .port, configure: (inout ServerConfig) -> Void = { _ in },
-                _ body: (EchoServer) throws -> Void) throws {
+/// Every engine with every mode, for tests that must hold in all of them.
+public let engineModes: [(EngineKind, NotificationMode)] = EngineKind.allCases.flatMap { e in
+    NotificationMode.allCases.map { (e, $0) }
+}
+
+/// Runs `body` against a real server on a free loopback port (2 threads,
+/// concurrency 2), then stops it and checks that it left nothing behind: no
+/// pending or queued request, no session, every thread joined, every
+/// descriptor closed. The one way tests stand a server up.
+public func withServer(_ engine: EngineKind, mode: NotificationMode = .port,
+                       configure: (inout ServerConfig) -> Void = { _ in },
+                       _ body: (EchoServer) throws -> Void) throws {
     try requireEngine(engine)
     let descriptorsBefore = openDescriptorCount()
     do {
@@ -35,13 +42,8 @@ func withServer(_ engine: EngineKind, mode: NotificationMode = .port, configure:
         #expect(s.queued.allSatisfy { $0 == 0 }, "queued after stop: \(s.queued)")
         #expect(s.sessions == 0 && s.sessionRows.isEmpty)
         #expect(s.accepted == s.closed, "accepted \(s.accepted), closed \(s.closed)")
-        #expect(server.liveThreads == 0, "threads still running after stop")
+        #expect(server.runningThreads == 0, "threads still running after stop")
         if let failure { throw failure }
     }
     #expect(openDescriptorCount() == descriptorsBefore, "descriptors leaked")
-}
-
-/// Every engine with every mode, for tests that must hold in all of them.
-let engineModes: [(EngineKind, NotificationMode)] = EngineKind.allCases.flatMap { e in
-    NotificationMode.allCases.map { (e, $0) }
 }

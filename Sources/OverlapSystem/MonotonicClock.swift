@@ -1,5 +1,4 @@
 import CLinux
-import Glibc
 
 /// Monotonic nanoseconds (CLOCK_MONOTONIC), the one clock every figure uses.
 @inline(__always)

@@ -1,0 +1,54 @@
+import Glibc
+
+/// Open descriptors of this process.
+public func openDescriptorCount() -> Int {
+    guard let dir = opendir("/proc/self/fd") else { return -1 }
+    defer { closedir(dir) }
+    var n = 0
+    while readdir(dir) != nil { n += 1 }
+    return n - 3  // ".", "..", and the directory's own descriptor
+}
+
+/// The highest descriptor number open in this process.
+public func highestOpenDescriptor() -> Int32 {
+    guard let dir = opendir("/proc/self/fd") else { return -1 }
+    defer { closedir(dir) }
+    var high: Int32 = -1
+    while let e = readdir(dir) {
+        let name = withUnsafeBytes(of: e.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+        if let n = Int32(name) { high = max(high, n) }
+    }
+    return high
+}
+
+/// Names of this process's threads (`/proc/self/task/*/comm`).
+public func threadNames() -> [String] {
+    guard let dir = opendir("/proc/self/task") else { return [] }
+    defer { closedir(dir) }
+    var names: [String] = []
+    while let entry = readdir(dir) {
+        let tid = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+        guard tid.first?.isNumber == true, let f = fopen("/proc/self/task/\(tid)/comm", "r") else { continue }
+        var line = [CChar](repeating: 0, count: 64)
+        if fgets(&line, 64, f) != nil {
+            var name = String(decoding: line.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            if name.hasSuffix("\n") { name.removeLast() }
+            names.append(name)
+        }
+        fclose(f)
+    }
+    return names
+}
+
+/// Deterministic pseudo-random bytes (xorshift), so a failure can be replayed.
+public func randomBytes(_ count: Int, seed: UInt64) -> [UInt8] {
+    var x = seed | 1
+    var out = [UInt8](repeating: 0, count: count)
+    for i in 0..<count {
+        x ^= x << 13
+        x ^= x >> 7
+        x ^= x << 17
+        out[i] = UInt8(truncatingIfNeeded: x)
+    }
+    return out
+}
