@@ -194,5 +194,24 @@ extension CoreTests {
             #expect(waitUntil { rig.alive { $0 == .portWorker }.isEmpty }, "and the revived workers retire again")
             rig.router.stop()
         }
+
+        @Test("thread names are stable slots: after a mode retires and comes back, apc-K is queue K and port-K slot K")
+        func stableNames() throws {
+            let rig = try ModeRig(mode: .port, threads: 2)
+            #expect(rig.alive { $0 == .portWorker }.sorted() == ["port-0", "port-1"])
+            #expect(rig.router.switchMode(to: .callback))
+            #expect(waitUntil { rig.alive { $0 == .portWorker }.isEmpty }, "port mode had nothing pending: it retires")
+            #expect(rig.alive { if case .apcThread = $0 { true } else { false } }.sorted() == ["apc-0", "apc-1"])
+            #expect(rig.router.switchMode(to: .port))
+            #expect(waitUntil { rig.alive { if case .apcThread = $0 { true } else { false } }.isEmpty })
+            #expect(rig.alive { $0 == .portWorker }.sorted() == ["port-0", "port-1"], "the same names again")
+            #expect(rig.router.switchMode(to: .callback))
+            let target = LogTarget()
+            let r = rig.post(id: 7, home: 1, target: target)
+            rig.engine.complete([r])
+            #expect(waitUntil { target.entries.count == 1 })
+            #expect(target.entries.first?.thread == "apc-1", "queue 1's routine runs on apc-1")
+            rig.router.stop()
+        }
     }
 }

@@ -22,7 +22,6 @@ final class CallbackNotifier: Notifier {
     private let threads = ThreadList()
     private let lifecycle = Locked(())
     private let nextHome = Atomic<Int>(0)
-    private let nextName = Atomic<Int>(0)
     /// Live APC thread id → its queue, for the thread panel.
     private let owners = Locked<[Int: Int]>([:])
 
@@ -68,7 +67,8 @@ final class CallbackNotifier: Notifier {
     }
 
     private func spawn(_ q: Int) {
-        let stats = registry.register(name: "apc-\(nextName.wrappingAdd(1, ordering: .relaxed).oldValue)",
+        // A stable name: apc-K is APC queue K, whichever thread serves it now.
+        let stats = registry.register(name: "apc-\(q)",
                                       role: .apcThread(queueDepth: 0), mode: .callback)
         owners.withLock { $0[stats.id] = q }
         let worker = CompletionPort<Overlapped>.Worker(name: stats.name)
@@ -112,9 +112,9 @@ final class CallbackNotifier: Notifier {
         var batch: [Overlapped?] = []
         var exiting = false
         while !exiting {
-            let waitStart = thread.traceWaits ? monotonicNanos() : 0
+            worker.stampsWait = thread.traceWaits
             queue.dequeue(worker, into: &batch)
-            if waitStart != 0 { thread.stats.trace?.addWait("SleepEx (alertable)", thread: thread.id, from: waitStart) }
+            if worker.waitingSince != 0 { thread.stats.trace?.addWait("SleepEx (alertable)", thread: thread.id, from: worker.waitingSince) }
             thread.now = monotonicNanos()
             for packet in batch {
                 guard let request = packet else {

@@ -1,4 +1,5 @@
 import DequeModule
+import OverlapSystem
 import Synchronization
 
 /// An I/O completion port: the queue of `GetQueuedCompletionStatusEx`.
@@ -26,6 +27,14 @@ final class CompletionPort<Packet: Sendable>: Sendable {
         fileprivate let wakeup = Wakeup()
         fileprivate var mailbox: [Packet?] = []
         fileprivate var running = false
+        /// Set by the worker's thread before `dequeue` (a trace capture runs):
+        /// the port then stamps `waitingSince` when it puts the worker on the
+        /// waiting stack, under its lock, so a trace shows the true order of
+        /// the stack.
+        var stampsWait = false
+        /// When the worker last joined the waiting stack (monotonic ns; 0: it
+        /// took packets without waiting). Read by its own thread after `dequeue`.
+        fileprivate(set) var waitingSince: UInt64 = 0
 
         init(name: String) {
             self.name = name
@@ -121,6 +130,7 @@ final class CompletionPort<Packet: Sendable>: Sendable {
     /// Blocks until packets are available for `worker` and appends them to
     /// `batch` (`GetQueuedCompletionStatusEx`). A trailing `nil` means exit.
     func dequeue(_ worker: Worker, into batch: inout [Packet?]) {
+        worker.waitingSince = 0
         if tryTake(worker, into: &batch) { return }
         worker.wakeup.wait()
         // The waker reserved a running slot for us and filled the mailbox.
@@ -139,6 +149,7 @@ final class CompletionPort<Packet: Sendable>: Sendable {
             if claimShare(&s, for: worker, into: &batch, emptyPackets: true) > 0 {
                 return (true, Self.wakeWaiting(&s, concurrency: concurrency, maxBatch: maxBatch))
             }
+            worker.waitingSince = worker.stampsWait ? monotonicNanos() : 0
             s.waiting.append(worker)
             return (false, [])
         }

@@ -11,7 +11,6 @@ final class EventNotifier: Notifier {
     let mode = NotificationMode.event
     private struct State {
         var groups: [EventGroup] = []
-        var nextNumber = 0
     }
     private let state = Locked(State())
     private let registry: StatsRegistry
@@ -34,8 +33,9 @@ final class EventNotifier: Notifier {
             for g in s.groups {
                 if let slot = g.takeSlot() { return (g, slot, false) }
             }
-            let g = EventGroup(number: s.nextNumber)
-            s.nextNumber += 1
+            // The lowest number no open group has: event-K names group K while it exists.
+            let used = Set(s.groups.map(\.number))
+            let g = EventGroup(number: (0...).first { !used.contains($0) }!)
             s.groups.append(g)
             return (g, g.takeSlot()!, true)
         }

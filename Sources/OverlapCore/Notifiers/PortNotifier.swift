@@ -12,7 +12,8 @@ final class PortNotifier: Notifier {
     private let modes: ModeState
     private let threads = ThreadList()
     private let lifecycle = Locked(())
-    private let nextName = Atomic<Int>(0)
+    /// Worker slots in use (port-K is slot K), under `lifecycle`.
+    private let slots = Locked<Set<Int>>([])
 
     /// Whether an engine thread that delivers completions may run its share (`deliver`).
     private let engineJoins: Bool
@@ -51,12 +52,19 @@ final class PortNotifier: Notifier {
         }
     }
 
+    /// Starts a worker in the lowest free slot: port-K keeps naming slot K
+    /// across retirements, so a hazard or a reader can name a worker.
     private func spawn() {
-        let stats = registry.register(name: "port-\(nextName.wrappingAdd(1, ordering: .relaxed).oldValue)",
-                                      role: .portWorker, mode: .port)
+        let slot: Int = slots.withLock { used in
+            let k = (0...).first { !used.contains($0) }!
+            used.insert(k)
+            return k
+        }
+        let stats = registry.register(name: "port-\(slot)", role: .portWorker, mode: .port)
         let worker = CompletionPort<Overlapped>.Worker(name: stats.name)
         threads.add(OSThread(name: stats.name) { [self] in
             run(worker: worker, thread: IOThread(stats: stats))
+            slots.withLock { _ = $0.remove(slot) }
         })
     }
 
@@ -130,9 +138,9 @@ final class PortNotifier: Notifier {
         batch.reserveCapacity(port.maxBatch)
         var exiting = false
         while !exiting {
-            let waitStart = thread.traceWaits ? monotonicNanos() : 0
+            worker.stampsWait = thread.traceWaits
             port.dequeue(worker, into: &batch)
-            if waitStart != 0 { thread.stats.trace?.addWait("GetQueuedCompletionStatus", thread: thread.id, from: waitStart) }
+            if worker.waitingSince != 0 { thread.stats.trace?.addWait("GetQueuedCompletionStatus", thread: thread.id, from: worker.waitingSince) }
             thread.now = monotonicNanos()
             for packet in batch {
                 guard let request = packet else {
