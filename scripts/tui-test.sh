@@ -75,8 +75,16 @@ for k in 1:EVENT 2:CALLBACK 3:PORT m:EVENT e:EVENT c:CALLBACK p:PORT; do
     t send-keys -t ui "${k%%:*}"
     if wait_for " ${k#*:} " 5 && header | grep -qF " ${k#*:} "; then ok; else no "key ${k%%:*} should show ${k#*:}"; fi
 done
+t send-keys -t ui c
+check "callback mode says why its accept counts under event" "AcceptEx takes no routine"
+check "an APC thread row shows routines per alertable wait" "/wait"
+t send-keys -t ui p
 t send-keys -t ui '?'
 check "help opens" "at most 64 events"
+t send-keys -t ui NPage
+check "PgDn turns help to the glossary" "What the figures mean"
+t send-keys -t ui PPage
+check "PgUp turns back" "at most 64 events"
 t send-keys -t ui Escape
 if wait_gone "at most 64 events"; then ok; else no "Esc should close help"; fi
 

@@ -142,7 +142,8 @@ public final class CursesScreen: Screen {
     /// The key codes of the keys the dashboard uses; every other code
     /// (modified keys ncurses recognises, KEY_MOUSE) is ignored.
     private static var keyCodes: [Int32: Key] {
-        [KEY_RESIZE: .resize, KEY_UP: .up, KEY_DOWN: .down, KEY_PPAGE: .pageUp, KEY_NPAGE: .pageDown,
+        [KEY_RESIZE: .resize, KEY_UP: .up, KEY_DOWN: .down, KEY_LEFT: .left, KEY_RIGHT: .right,
+         KEY_PPAGE: .pageUp, KEY_NPAGE: .pageDown,
          KEY_HOME: .home, KEY_END: .end, KEY_BACKSPACE: .backspace, KEY_ENTER: .enter,
          overlap_key_f(1): .f1, overlap_key_f(10): .f10]
     }

@@ -71,6 +71,18 @@ public final class DashboardModel {
             return true
         }
         if key == .resize { return true }
+        if state.overlay == .help {
+            // The help pages turn with PgDn / PgUp and the arrows.
+            switch key {
+            case .pageDown, .right, .down:
+                state.helpPage = min(HelpPages.pages.count - 1, state.helpPage + 1)
+                return true
+            case .pageUp, .left, .up:
+                state.helpPage = max(0, state.helpPage - 1)
+                return true
+            default: break
+            }
+        }
         // Pasted text is never commands: it goes into the filter line when
         // that is open (above), and is dropped anywhere else.
         if case .paste = key { return false }
@@ -86,7 +98,9 @@ public final class DashboardModel {
         case .nextMode: switchMode(frame.snapshot.mode.next)
         case .quit:
             if state.overlay == .help { state.overlay = .none } else { state.quitting = true }
-        case .toggleHelp: state.overlay = state.overlay == .help ? .none : .help
+        case .toggleHelp:
+            state.overlay = state.overlay == .help ? .none : .help
+            state.helpPage = 0
         case .closeOverlay: state.overlay = .none
         case .scroll(let move): scroll(move)
         case .nextSort:

@@ -32,7 +32,8 @@ public enum DashboardView {
         y += 1
         pendingTable(frame, g, compact: compact, on: screen, y: &y)
         if compact {
-            if let line = LatencyPanel.summary(frame) {
+            // One line, when the smallest screens still have room for it.
+            if h >= 16, let line = LatencyPanel.summary(frame) {
                 screen.put(0, y, line)
                 y += 1
             }
@@ -41,10 +42,11 @@ public enum DashboardView {
         }
 
         // Threads, sessions, events and footer share what is left.
-        let eventLines = compact ? 1 : (h < 30 ? 2 : 3)
+        // At the smallest full size the threads panel keeps priority over the logs.
+        let eventLines = compact || h < 26 ? 1 : (h < 30 ? 2 : 3)
         let fixedBelow = 1 /* threads rule */ + 2 /* sessions rule + heading */ + (compact ? 0 : 1) + eventLines + 1
         let room = h - y - fixedBelow
-        let threadRows = min(s.threads.count, max(1, min(room - 3, 16)))
+        let threadRows = min(s.threads.count, max(1, min(room - (h < 26 ? 2 : 3), 16)))
         let sessionRows = max(0, room - threadRows)
 
         let hiddenThreads = s.threads.count - threadRows
@@ -73,7 +75,7 @@ public enum DashboardView {
         events(s, lines: eventLines, on: screen, y: y)
         footer(state, on: screen)
 
-        if state.overlay == .help { help(g, on: screen) }
+        if state.overlay == .help { help(page: state.helpPage, g, on: screen) }
         return sessionRows
     }
 
@@ -138,6 +140,12 @@ public enum DashboardView {
             }
         }
         y += 4
+        if s.mode == .callback && !compact {
+            // Callback mode's accept counts under event: say why, where it is seen.
+            screen.put(0, y, "the accept counts under event: AcceptEx takes no routine; apc-0 waits on it",
+                       .dim)
+            y += 1
+        }
         let ring = "ring \(s.ringDepth) overflow \(s.ringOverflow)"
         if compact {
             let q = modes.map { "\($0.rawValue.prefix(1)) \(s.queued[$0.index])" }.joined(separator: " ")
@@ -153,6 +161,19 @@ public enum DashboardView {
         y += 1
     }
 
+    /// A thread's role with what it waits on and how much each wait brought:
+    /// routines per alertable wait (APC), events per wake (event waiter).
+    static func roleLabel(_ t: ThreadRow, cps: Double, perWait: Double?) -> String {
+        let each = perWait.map { Format.fixed($0, 1) } ?? "-"
+        switch t.role {
+        // An engine that ran completions itself (port mode's engine visit) says so.
+        case .engine where cps > 0: return "engine + handlers"
+        case .apcThread(let depth, _): return "APC q\(depth), \(each)/wait"
+        case .eventWaiter(let n): return "\(n) events, \(each)/wake"
+        default: return t.role.label
+        }
+    }
+
     /// "peak 60s": the window the sampled peak covers.
     static func peakLabel(_ s: StatsSnapshot) -> String {
         s.queuedPeakWindowSeconds > 0 ? "peak \(Int(s.queuedPeakWindowSeconds))s" : "peak"
@@ -163,17 +184,17 @@ public enum DashboardView {
         let roleWidth = w >= 100 ? 22 : 18
         // A thread's own notify p99 (the wait before its handlers ran), when sampled.
         let showNotify = f.snapshot.latency != nil
-        let fixed = 9 + 1 + roleWidth + 1 + 8 + 1 + (showNotify ? 9 : 0) + 5
+        let fixed = 9 + 1 + roleWidth + 1 + 8 + 1 + (showNotify ? 10 : 0) + 5
         let barWidth = max(0, min(40, w - fixed - 1))
         for t in f.snapshot.threads.prefix(rows) {
             let share = f.rates.busyShare[t.id] ?? 0
             let cps = f.rates.completionsPerSecond[t.id] ?? 0
             // An engine that ran completions itself (port mode's engine visit) says so.
-            let role = t.role == .engine && cps > 0 ? "engine + handlers" : t.role.label
+            let role = roleLabel(t, cps: cps, perWait: f.rates.completionsPerWait[t.id])
             var line = fit(t.name, 9) + " " + fit(role, roleWidth) + " "
             line += fit(Format.count(cps) + "/s", 8, right: true) + " "
             if showNotify {
-                line += fit(t.notifyP99Nanos.map { "n99 " + Format.latency(nanos: $0) } ?? "", 8) + " "
+                line += fit(t.notifyP99Nanos.map { "n99 " + Format.latency(nanos: $0) } ?? "", 9) + " "
             }
             screen.put(0, y, line)
             screen.put(line.count, y, g.bar(share, width: barWidth), share > 0.9 ? .warning : .good)
@@ -221,35 +242,11 @@ public enum DashboardView {
 
     // MARK: - Overlays
 
-    static let helpLines: [String] = [
-        "overlap: one echo server, three ways to hear about completed I/O",
-        "",
-        "1 / e  event     Each pending request owns an event object. Waiter threads",
-        "                 block on at most 64 events each (WSA_MAXIMUM_WAIT_EVENTS),",
-        "                 so more requests mean more waiters: watch the groups grow.",
-        "2 / c  callback  Alertable I/O: a completion routine is queued to the APC",
-        "                 queue of the thread that posted it, and only that thread",
-        "                 runs it. Sessions stay on their thread: skew shows up.",
-        "3 / p  port      One completion port: FIFO queue, waiting workers woken",
-        "                 last-in first-out, at most 'concurrency' running at once;",
-        "                 the engine thread runs its share when a slot is free.",
-        "",
-        "Switching changes new requests only; pending ones finish in their old mode.",
-        "recv/s counts receive completions, not your messages: TCP has no message",
-        "boundaries, so one receive may carry part of one or several (load counts them).",
-        "Latency: notify = completed -> its handler starts (n99: a thread's p99).",
-        "The modes differ there: a waiter wakes and harvests, an APC thread drains",
-        "its own queue, the port wakes the most recently idle worker.",
-        "t starts / stops a trace of sampled requests (Perfetto, chrome://tracing).",
-        "",
-        "m next mode   s/S sort/reverse   / filter   space pause   +/- refresh",
-        "arrows PgUp PgDn Home End scroll   ? h F1 help   q F10 quit   Esc close",
-    ]
-
-    private static func help(_ g: Glyphs, on screen: Screen) {
-        let inner = helpLines.map(\.count).max() ?? 0
+    private static func help(page: Int, _ g: Glyphs, on screen: Screen) {
+        let helpLines = HelpPages.lines(page: page)
+        let inner = HelpPages.pages.flatMap { $0 }.map(\.count).max() ?? 0  // one box size for every page
         let w = min(screen.width, inner + 4)
-        let h = min(screen.height, helpLines.count + 2)
+        let h = min(screen.height, (HelpPages.pages.map(\.count).max() ?? 0) + 2)
         let x0 = max(0, (screen.width - w) / 2)
         let y0 = max(0, (screen.height - h) / 2)
         let corner: (String, String, String, String, String) = screen.unicode
@@ -262,6 +259,8 @@ public enum DashboardView {
         }
         screen.put(x0, y0 + h - 1, corner.2 + rule + corner.3, .bold)
         screen.put(x0 + 2, y0 + h - 1, " Esc, ? or q closes ", .dim)
+        let pageLabel = " page \(page + 1)/\(HelpPages.pages.count) "
+        screen.put(x0 + w - 2 - pageLabel.count, y0 + h - 1, pageLabel, .dim)
     }
 
     private static func tooSmall(on screen: Screen) {

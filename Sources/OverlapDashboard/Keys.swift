@@ -6,7 +6,7 @@ import OverlapModel
 public enum Key: Sendable, Equatable, Hashable {
     /// A printable character (any script: the filter takes non-ASCII text).
     case char(Character)
-    case up, down, pageUp, pageDown, home, end
+    case up, down, left, right, pageUp, pageDown, home, end
     case f1, f10
     case escape, enter, backspace
     case resize

@@ -15,6 +15,8 @@ public struct UIState: Sendable, Equatable {
     }
 
     public var overlay: Overlay = .none
+    /// The help overlay's page (`HelpPages`), 0 when it opens.
+    public var helpPage = 0
     public var sort: SessionColumn = .id
     public var descending = false
     /// Sessions whose id, peer, thread or state contain this (case-insensitive).

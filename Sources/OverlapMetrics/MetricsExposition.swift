@@ -58,6 +58,18 @@ public final class MetricsExposition: Sendable {
             counter("overlap_completions_total", "Completions handled, by thread.", [("thread", t.name)],
                     t.completions)
             let role = roleName(t.role)
+            switch t.role {
+            case .apcThread:
+                counter("overlap_alertable_waits_total",
+                        "Alertable waits an APC thread entered (SleepEx / WaitForMultipleObjectsEx); completions over this is routines per wait.",
+                        [("thread", t.name)], t.waits)
+            case .eventWaiter:
+                counter("overlap_event_wakes_total",
+                        "Times an event waiter's WSAWaitForMultipleEvents returned; completions over this is events harvested per wake.",
+                        [("thread", t.name)], t.waits)
+            default:
+                break
+            }
             counterSeconds("overlap_thread_cpu_seconds_total",
                            "CPU time the thread has used, in seconds (rate() of it is the busy ratio over your own window).",
                            [("thread", t.name), ("role", role)], Double(t.busyNanos) / 1e9)

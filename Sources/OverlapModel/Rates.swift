@@ -11,6 +11,10 @@ public struct SnapshotRates: Sendable, Equatable {
     public var completionsPerSecond: [Int: Double]
     /// Busy share 0...1 (CPU time over wall time in the window), by thread id.
     public var busyShare: [Int: Double]
+    /// Completions per wait in the window, by thread id, for threads that
+    /// waited in it (APC threads: routines per alertable wait; event
+    /// waiters: events harvested per wake).
+    public var completionsPerWait: [Int: Double]
 
     public init(from old: StatsSnapshot, to new: StatsSnapshot) {
         let dt = new.takenAtNanos > old.takenAtNanos ? Double(new.takenAtNanos - old.takenAtNanos) : 0
@@ -23,6 +27,7 @@ public struct SnapshotRates: Sendable, Equatable {
         bytesOutPerSecond = rate(old.bytesSent, new.bytesSent)
         var cps: [Int: Double] = [:]
         var busy: [Int: Double] = [:]
+        var perWait: [Int: Double] = [:]
         let before = Dictionary(old.threads.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
         for t in new.threads {
             let prev = before[t.id]
@@ -32,7 +37,10 @@ public struct SnapshotRates: Sendable, Equatable {
             let span = new.takenAtNanos > start ? Double(new.takenAtNanos - start) : 0
             let used = Double(t.busyNanos &- (prev?.busyNanos ?? 0))
             busy[t.id] = span > 0 ? min(1, max(0, used / span)) : 0
+            let waits = t.waits &- (prev?.waits ?? 0)
+            if waits > 0 { perWait[t.id] = Double(t.completions &- (prev?.completions ?? 0)) / Double(waits) }
         }
+        completionsPerWait = perWait
         completionsPerSecond = cps
         busyShare = busy
     }

@@ -7,8 +7,10 @@ public enum ThreadRole: Sendable, Equatable, Codable {
     case portWorker
     /// Waits on a group of up to 64 event objects; `groupSize` events are in use.
     case eventWaiter(groupSize: Int)
-    /// Runs completion routines from its own APC queue; `queueDepth` are queued.
-    case apcThread(queueDepth: Int)
+    /// Runs completion routines from its own APC queue; `queueDepth` are
+    /// queued. `waitsOnAccept`: its alertable wait also holds the listener's
+    /// AcceptEx event (AcceptEx takes no completion routine).
+    case apcThread(queueDepth: Int, waitsOnAccept: Bool = false)
     /// The thread that started the server (posts the first accepts, handles signals).
     case control
 
@@ -17,7 +19,7 @@ public enum ThreadRole: Sendable, Equatable, Codable {
         case .engine: "engine"
         case .portWorker: "port worker"
         case .eventWaiter(let n): "event waiter (\(n))"
-        case .apcThread(let n): "APC thread (q \(n))"
+        case .apcThread(let n, let accept): "APC thread (queue \(n))" + (accept ? " + accept event" : "")
         case .control: "control"
         }
     }
@@ -33,6 +35,10 @@ public struct ThreadRow: Sendable, Equatable, Codable {
     public var mode: NotificationMode?
     /// Completions this thread has handled (run the handler of), since it started.
     public var completions: UInt64
+    /// Waits this thread has entered since it started: alertable waits of an
+    /// APC thread (`SleepEx` / `WaitForMultipleObjectsEx`), wakes of an event
+    /// waiter (`WSAWaitForMultipleEvents` returning); 0 for other roles.
+    public var waits: UInt64 = 0
     /// CPU time this thread has used since it started, in nanoseconds (time it
     /// ran, not time it was preempted or asleep; an engine's idle polling counts).
     public var busyNanos: UInt64
@@ -224,9 +230,13 @@ public struct StatsSnapshot: Sendable, Equatable, Codable {
 
     public func closed(by reason: CloseReason) -> UInt64 { closedBy[reason.index] }
     /// Requests that still finish in a mode other than the current one (non-zero during a switch).
+    /// In callback mode the listener's accept counts under event (AcceptEx
+    /// takes no completion routine; its event waits in an APC thread's
+    /// alertable wait): that is callback mode's own way, not an old mode's.
     public var finishingInOtherModes: Int64 {
-        NotificationMode.allCases.filter { $0 != mode }
+        let others = NotificationMode.allCases.filter { $0 != mode }
             .reduce(0) { $0 + pending.total(mode: $1) + queued[$1.index] }
+        return mode == .callback ? others - min(1, pending[.accept, .event]) : others
     }
 }
 

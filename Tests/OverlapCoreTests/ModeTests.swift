@@ -215,3 +215,54 @@ extension CoreTests {
         }
     }
 }
+
+extension CoreTests {
+    /// Callback mode as the course teaches it: AcceptEx takes no completion
+    /// routine, so the accept's event waits in an APC thread's alertable wait.
+    @Suite
+    struct AcceptExTests {
+        @Test("callback mode: the accept is announced by an event apc-0 waits on, and routines queued meanwhile run first")
+        func acceptAfterRoutines() throws {
+            let rig = try ModeRig(mode: .callback, threads: 2)
+            let target = LogTarget(holdOn: [0])
+            let a = rig.post(id: 0, home: 0, target: target)
+            let b = rig.post(id: 1, home: 0, target: target)
+            let accept = Overlapped(kind: .accept, socket: rig.socket)
+            PostPath(router: rig.router, engine: rig.engine).post(accept, target: target, home: 1, from: rig.control)
+            accept.result = 2
+            let c = rig.post(id: 3, home: 0, target: target)
+            #expect(accept.mode == .event, "AcceptEx: an event object, not an APC")
+            #expect(rig.counts.pending[.accept, .event] == 1 && rig.counts.pending[.accept, .callback] == 0)
+            rig.engine.complete([a])
+            #expect(waitUntil { rig.counts.delivered.total == 1 })  // A runs on apc-0 and holds it
+            rig.engine.complete([b, accept, c])  // the event is set between two routines
+            target.gate.signal()
+            #expect(waitUntil { target.entries.count == 4 })
+            #expect(target.entries.map(\.id) == [0, 1, 3, 2], "B and C ran before the accept: \(target.entries.map(\.id))")
+            #expect(target.entries.allSatisfy { $0.thread == "apc-0" }, "apc-0 holds the accept event")
+            #expect(target.entries.first { $0.id == 2 }?.mode == .event)
+            // Waits: A's wait, then one that returned for B and C and went on to the event: three.
+            let apc0 = rig.registry.live.first { $0.name == "apc-0" }!
+            #expect(apc0.value(ThreadStats.Slot.waits) == 3)
+            rig.router.stop()
+        }
+
+        @Test("event wakes count what each waiter harvested")
+        func eventWakes() throws {
+            let rig = try ModeRig(mode: .event)
+            let target = LogTarget()
+            let requests = (0..<5).map { rig.post(id: Int32($0), target: target) }
+            rig.engine.complete(Array(requests[0..<3]))  // three events set at once: one wake
+            #expect(waitUntil { target.entries.count == 3 })
+            rig.engine.complete([requests[3]])
+            #expect(waitUntil { target.entries.count == 4 })
+            rig.engine.complete([requests[4]])
+            #expect(waitUntil { target.entries.count == 5 })
+            // The group emptied, so its waiter may have retired already.
+            let row = rig.registry.live.first { $0.name == "event-0" }?.row()
+                ?? rig.registry.retiredRows.first { $0.name == "event-0" }!
+            #expect(row.waits == 3 && row.completions == 5, "3 wakes harvested 3, 1 and 1 events: \(row.waits) wakes")
+            rig.router.stop()
+        }
+    }
+}

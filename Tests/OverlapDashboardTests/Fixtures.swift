@@ -51,6 +51,8 @@ enum Fixtures {
             threads: threads, sessionRows: rows, events: events)
         s.queuedPeakWindowSeconds = 60
         s.latency = latency
+        s.threads[2].waits = 30_000 * scale  // apc-0: 3 routines per alertable wait
+        s.threads[3].waits = 2_000 * scale   // apc-1: 1 per wait
         s.threads[2].notifyP99Nanos = 41_000_000  // apc-0, the busy one
         s.threads[3].notifyP99Nanos = 9_500
         return s

@@ -112,6 +112,24 @@ struct ModelTests {
         #expect(control.switches.isEmpty && !model.state.quitting)
     }
 
+    @Test("help: PgDn and the right arrow turn to the glossary, PgUp and the left arrow back; ? closes and reopens on page 1")
+    func helpPages() {
+        let model = DashboardModel(control: AdvancingControl())
+        model.handle(.char("?"))
+        #expect(model.state.overlay == .help && model.state.helpPage == 0)
+        model.handle(.pageDown)
+        #expect(model.state.helpPage == 1 && model.state.scroll == 0, "PgDn turns the page, it does not scroll the sessions")
+        model.handle(.right)
+        #expect(model.state.helpPage == 1, "the last page stays")
+        model.handle(.left)
+        #expect(model.state.helpPage == 0)
+        model.handle(.pageDown)
+        model.handle(.char("?"))
+        #expect(model.state.overlay == .none)
+        model.handle(.char("?"))
+        #expect(model.state.helpPage == 0, "help opens on its first page")
+    }
+
     @Test("+ and - step the server's sampling interval between 100 ms and 10 s; q closes help before it quits")
     func refreshAndQuit() {
         let control = AdvancingControl()

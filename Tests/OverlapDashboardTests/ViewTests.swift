@@ -25,7 +25,11 @@ struct ViewTests {
         #expect(screen.lines.contains { $0.hasPrefix("recv") && $0.contains("0       27        1     28") })
         // APC thread 0: 90k completions/s, 85% busy.
         #expect(screen.lines.contains { $0.hasPrefix("apc-0") && $0.contains("90.0k/s") && $0.contains("85%") })
-        #expect(text.contains("APC thread (q 3)"))
+        // Queue depth and routines per alertable wait (90k routines over 30k waits a second).
+        #expect(screen.lines.contains { $0.hasPrefix("apc-0") && $0.contains("APC q3, 3.0/wait") })
+        #expect(screen.lines.contains { $0.hasPrefix("apc-1") && $0.contains("APC q0, 1.0/wait") })
+        // Callback mode: the accept counts under event, and the panel says why.
+        #expect(text.contains("the accept counts under event: AcceptEx takes no routine; apc-0 waits on it"))
         #expect(text.contains("wait buf"))
     }
 
@@ -75,6 +79,22 @@ struct ViewTests {
         #expect(screen.text.contains("at most 64 events"))
         #expect(screen.text.contains("APC"))
         #expect(screen.text.contains("last-in first-out"))
+        #expect(screen.text.contains("AcceptEx takes no routine") && screen.text.contains("docs/WINDOWS.md"))
+        #expect(screen.text.contains("page 1/2"))
+    }
+
+    @Test("help pages: every line fits 76 columns and every page 22 lines, so each fits 80x24 whole")
+    func helpFits() {
+        for (i, page) in HelpPages.pages.enumerated() {
+            #expect(page.count <= 22, "page \(i + 1): \(page.count) lines")
+            for line in page { #expect(line.count <= 76, "page \(i + 1): \(line.count) columns: \(line)") }
+            let screen = GridScreen(width: 80, height: 24)
+            var state = UIState()
+            state.overlay = .help
+            state.helpPage = i
+            DashboardView.draw(Fixtures.frame, state, on: screen)
+            #expect(screen.text.contains(page.last!), "page \(i + 1)'s last line is on an 80x24 screen")
+        }
     }
 
     @Test("graphs and bars scale to their values")

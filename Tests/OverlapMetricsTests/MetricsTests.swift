@@ -14,8 +14,9 @@ struct MetricsTests {
     func withMetrics(refreshMs: Int = 1000, sampleEvery: Int = ServerConfig.defaultSampleEvery,
                      idle: Duration = .seconds(MetricsHTTPServer.idleTimeoutSeconds),
                      request: Duration = .seconds(MetricsHTTPServer.requestTimeoutSeconds),
-                     _ body: (EchoServer, Int) throws -> Void) throws {
+                     mode: NotificationMode = .port, _ body: (EchoServer, Int) throws -> Void) throws {
         var config = ServerConfig()
+        config.mode = mode
         config.sampleEvery = sampleEvery
         config.port = 0
         config.threads = 2
@@ -102,6 +103,25 @@ struct MetricsTests {
             let before = count(text, notify)
             for _ in 0..<5 { #expect(peer.echo(100)) }
             #expect(waitUntil(5) { count(get(port, "/metrics"), notify) >= before + 10 }, "the count grows with traffic")
+        }
+    }
+
+    @Test("callback mode: the pending AcceptEx counts under event; alertable waits and event wakes are counted per thread")
+    func acceptExAndWaits() throws {
+        try withMetrics(mode: .callback) { server, port in
+            let peers = try (0..<2).map { _ in try TCPClient(port: server.address.port) }
+            for p in peers { #expect(p.echo(100)) }
+            #expect(waitUntil(5) { server.snapshot(sessions: false).pending.total(op: .recv) == 2 })
+            var text = get(port, "/metrics")
+            #expect(value(text, #"overlap_pending_operations{op="accept",mode="event"}"#) == 1)
+            #expect(value(text, #"overlap_pending_operations{op="accept",mode="callback"}"#) == 0)
+            // apc-0 handled the two accepts and its sessions' routines, in alertable waits.
+            #expect((value(text, #"overlap_alertable_waits_total{thread="apc-0"}"#) ?? 0) >= 2)
+            try server.switchMode(to: .event)
+            for p in peers { #expect(p.echo(100)) }
+            #expect(waitUntil(5) { server.snapshot(sessions: false).pending[.recv, .event] == 2 })
+            text = get(port, "/metrics")
+            #expect((value(text, #"overlap_event_wakes_total{thread="event-0"}"#) ?? 0) >= 1)
         }
     }
 

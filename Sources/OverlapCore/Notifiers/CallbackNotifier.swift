@@ -12,11 +12,30 @@ import Synchronization
 /// a thread when accepted (round-robin), so uneven traffic loads threads
 /// unevenly: the lesson of this mode.
 ///
+/// AcceptEx takes no completion routine, so the listener's accept cannot be
+/// announced through an APC queue. As the course teaches it, its OVERLAPPED
+/// carries an event object instead (the ticket is `.event`, so the pending
+/// accept counts under event mode) and APC thread `acceptQueue` holds that
+/// event in its alertable wait (`WSAWaitForMultipleEvents(..., fAlertable =
+/// TRUE)`): a wait returns for the routines queued to the thread, which run
+/// first (WSA_WAIT_IO_COMPLETION), or for the event (its index), and then the
+/// thread runs the accept's handler itself.
+///
 /// A queue is a `CompletionPort` with concurrency 1 and one member: FIFO,
 /// one consumer, the thread exits on an empty packet.
 final class CallbackNotifier: Notifier {
     let mode = NotificationMode.callback
-    private let queues: [CompletionPort<Overlapped>]
+    /// What an APC queue holds: a completion routine, or word that the
+    /// AcceptEx event in the thread's alertable wait has been set.
+    enum Packet: Sendable {
+        case routine(Overlapped)
+        case acceptEventSet
+    }
+    /// The APC thread whose alertable wait holds the AcceptEx event.
+    static let acceptQueue = 0
+    private let queues: [CompletionPort<Packet>]
+    /// The listener's AcceptEx event object (slot 0; one accept is pending at a time).
+    private let acceptEvent: EventGroup
     private let registry: StatsRegistry
     private let modes: ModeState
     private let threads = ThreadList()
@@ -26,9 +45,16 @@ final class CallbackNotifier: Notifier {
     private let owners = Locked<[Int: Int]>([:])
 
     init(threads: Int, registry: StatsRegistry, modes: ModeState) {
-        queues = (0..<max(1, threads)).map { _ in CompletionPort(concurrency: 1, maxBatch: 256) }
+        let queues = (0..<max(1, threads)).map { _ in CompletionPort<Packet>(concurrency: 1, maxBatch: 256) }
+        self.queues = queues
         self.registry = registry
         self.modes = modes
+        let revive = Locked<(@Sendable () -> Void)?>(nil)
+        acceptEvent = EventGroup(number: -1) {
+            // The event is set: the waiting APC thread's wait returns for it.
+            if !queues[Self.acceptQueue].post(.acceptEventSet) { revive.withLock { $0 }?() }
+        }
+        revive.withLock { $0 = { [weak self] in self?.revive(Self.acceptQueue) } }
     }
 
     var threadCount: Int { queues.count }
@@ -38,8 +64,16 @@ final class CallbackNotifier: Notifier {
         nextHome.wrappingAdd(1, ordering: .relaxed).oldValue % queues.count
     }
 
-    /// The routine goes to the APC queue of the posting session's thread.
-    func ticket(for request: Overlapped, home: Int, from thread: IOThread) -> Ticket { .apc(queue: home) }
+    /// The routine goes to the APC queue of the posting session's thread;
+    /// an accept (which takes no routine) gets the AcceptEx event that APC
+    /// thread `acceptQueue` waits on alertably.
+    func ticket(for request: Overlapped, home: Int, from thread: IOThread) -> Ticket {
+        if request.kind == .accept {
+            guard let slot = acceptEvent.takeSlot() else { preconditionFailure("two accepts pending") }
+            return .event(acceptEvent, slot: slot)
+        }
+        return .apc(queue: home)
+    }
 
     func engineThreadStarted(_ thread: IOThread) {}
 
@@ -71,9 +105,9 @@ final class CallbackNotifier: Notifier {
         let stats = registry.register(name: "apc-\(q)",
                                       role: .apcThread(queueDepth: 0), mode: .callback)
         owners.withLock { $0[stats.id] = q }
-        let worker = CompletionPort<Overlapped>.Worker(name: stats.name)
+        let worker = CompletionPort<Packet>.Worker(name: stats.name)
         threads.add(OSThread(name: stats.name) { [self] in
-            run(queue: queues[q], worker: worker, thread: IOThread(stats: stats))
+            run(queue: queues[q], holdsAcceptEvent: q == Self.acceptQueue, worker: worker, thread: IOThread(stats: stats))
             owners.withLock { _ = $0.removeValue(forKey: stats.id) }
         })
     }
@@ -85,7 +119,7 @@ final class CallbackNotifier: Notifier {
             let q = Self.queue(of: requests[i])
             var j = i + 1
             while j < requests.endIndex && Self.queue(of: requests[j]) == q { j += 1 }
-            if !queues[q].post(contentsOf: requests[i..<j]) { revive(q) }
+            if !queues[q].post(contentsOf: requests[i..<j].lazy.map { .routine($0) }) { revive(q) }
             i = j
         }
         return 0
@@ -105,25 +139,46 @@ final class CallbackNotifier: Notifier {
         threads.joinAll()
     }
 
-    /// An APC thread: wait alertably, then run every queued routine in order.
-    private func run(queue: CompletionPort<Overlapped>, worker: CompletionPort<Overlapped>.Worker,
+    /// An APC thread: wait alertably, then run every queued routine in order;
+    /// the thread holding the AcceptEx event then runs the accept if its
+    /// event was set. Each dequeue is one alertable wait entered; a wait that
+    /// returned with routines to run and the event set counts as two (the
+    /// routines run first, then the next wait returns the event at once).
+    private func run(queue: CompletionPort<Packet>, holdsAcceptEvent: Bool, worker: CompletionPort<Packet>.Worker,
                      thread: IOThread) {
         thread.stats.bindCPUClock()  // busy share is this thread's CPU time
-        var batch: [Overlapped?] = []
+        var batch: [Packet?] = []
+        var accepts: [Overlapped] = []
         var exiting = false
         while !exiting {
             worker.stampsWait = thread.traceWaits
             queue.dequeue(worker, into: &batch)
             if worker.waitingSince != 0 { thread.stats.trace?.addWait("SleepEx (alertable)", thread: thread.id, from: worker.waitingSince) }
             thread.now = monotonicNanos()
+            thread.stats.add(ThreadStats.Slot.waits)
+            var routines = 0
+            var eventSet = false
             for packet in batch {
-                guard let request = packet else {
+                switch packet {
+                case .routine(let request):
+                    routines += 1
+                    runCompletion(request, on: thread)
+                case .acceptEventSet:
+                    eventSet = true  // handled below, after every routine of this wait
+                case nil:
                     exiting = true
-                    break
                 }
-                runCompletion(request, on: thread)
+                if exiting { break }
             }
             batch.removeAll(keepingCapacity: true)
+            // Only when this wait returned for the event: an event set while the
+            // routines above ran is seen by the next wait, after the routines
+            // queued meanwhile (APCs are delivered before a wait looks at objects).
+            if eventSet && holdsAcceptEvent && acceptEvent.takeSignalled(into: &accepts) > 0 {
+                if routines > 0 { thread.stats.add(ThreadStats.Slot.waits) }
+                for accept in accepts { runCompletion(accept, on: thread) }
+                accepts.removeAll(keepingCapacity: true)
+            }
             if !exiting && modes.current != .callback { retireIfDrained() }
         }
         queue.leave(worker)
@@ -132,7 +187,7 @@ final class CallbackNotifier: Notifier {
 
     /// Each live APC thread with the depth of its queue.
     func roles() -> [Int: ThreadRole] {
-        owners.withLock { $0 }.mapValues { .apcThread(queueDepth: queues[$0].depth) }
+        owners.withLock { $0 }.mapValues { .apcThread(queueDepth: queues[$0].depth, waitsOnAccept: $0 == Self.acceptQueue) }
     }
 
 }

@@ -32,8 +32,14 @@ final class EventGroup: @unchecked Sendable {
     private let signals = Locked(Signals())
     private let wakeup = Wakeup()
 
-    init(number: Int) {
+    /// Set when the group's waiter is not a thread of its own but another
+    /// thread's alertable wait (the AcceptEx event of callback mode): a
+    /// signal calls it instead of waking a waiter.
+    private let onSignal: (@Sendable () -> Void)?
+
+    init(number: Int, onSignal: (@Sendable () -> Void)? = nil) {
         self.number = number
+        self.onSignal = onSignal
     }
 
     /// Takes the lowest free slot, or nil if the group is full or removed.
@@ -69,7 +75,33 @@ final class EventGroup: @unchecked Sendable {
             defer { s.sleeping = false }
             return s.sleeping
         }
-        if wake { wakeup.signal() }
+        if let onSignal {
+            onSignal()
+        } else if wake {
+            wakeup.signal()
+        }
+    }
+
+    /// Takes the completed request of every set event without waiting
+    /// (`WaitForMultipleObjectsEx` returning an event's index to a thread that
+    /// holds the group in its alertable wait), resets them and frees their
+    /// slots. Returns how many.
+    @discardableResult
+    func takeSignalled(into batch: inout [Overlapped]) -> Int {
+        let bits: UInt64 = signals.withLock { s in
+            var bits = s.set
+            let all = bits
+            s.set = 0
+            while bits != 0 {
+                let i = bits.trailingZeroBitCount
+                batch.append(s.requests[i]!)
+                s.requests[i] = nil
+                bits &= bits - 1
+            }
+            return all
+        }
+        if bits != 0 { freeSlots(bits) }
+        return bits.nonzeroBitCount
     }
 
     /// Waits until at least one event is set, then takes the completed

@@ -78,6 +78,7 @@ final class EventNotifier: Notifier {
         while true {
             let waitStart = thread.traceWaits ? monotonicNanos() : 0
             guard group.harvest(into: &batch) else { break }
+            thread.stats.add(ThreadStats.Slot.waits)  // one wake, batch.count events harvested
             if waitStart != 0 { thread.stats.trace?.addWait("WSAWaitForMultipleEvents", thread: thread.id, from: waitStart) }
             wakes.wrappingAdd(1, ordering: .relaxed)
             thread.now = monotonicNanos()

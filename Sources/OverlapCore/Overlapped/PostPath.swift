@@ -25,7 +25,9 @@ struct PostPath: Sendable {
         thread.assertOnOwner()
         request.ticket = router.notifier(mode).ticket(for: request, home: home, from: thread)
         request.target = target
-        thread.stats.countPosted(request.kind, mode)
+        // Counted in the mode its ticket announces it in: in callback mode an
+        // accept is announced by an event object (AcceptEx takes no routine).
+        thread.stats.countPosted(request.kind, request.mode)
         if thread.shouldSample() {
             request.postedBy = thread.id
             request.postedAt = monotonicNanos()

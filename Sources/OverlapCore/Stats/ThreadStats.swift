@@ -26,7 +26,9 @@ final class ThreadStats: Sendable {
         static let closedBase = 34  // + CloseReason.index (4 slots)
         static let acceptErrors = 38
         static let bufferWaits = 39
-        static let count = 40
+        /// Alertable waits entered (APC threads), wakes (event waiters).
+        static let waits = 40
+        static let count = 41
     }
 
     let id: Int
@@ -42,7 +44,7 @@ final class ThreadStats: Sendable {
     /// What the thread does; its live details (group size, queue depth)
     /// come from its notifier at snapshot time (`ModeRouter.roles`).
     let role: ThreadRole
-    private let slots: InlineArray<40, Atomic<UInt64>> = InlineArray { _ in Atomic(0) }
+    private let slots: InlineArray<41, Atomic<UInt64>> = InlineArray { _ in Atomic(0) }
     private let isAlive = Atomic<Bool>(true)
     /// The owning thread's CPU-time clock (`pthread_getcpuclockid`), or
     /// `unbound`: readers get the thread's CPU time from the kernel, so the
@@ -126,7 +128,9 @@ final class ThreadStats: Sendable {
     }
 
     func row() -> ThreadRow {
-        ThreadRow(id: id, name: name, role: role, mode: mode, completions: value(Slot.handled),
-                  busyNanos: cpuNanos, startedAtNanos: startedAtNanos, alive: alive)
+        var row = ThreadRow(id: id, name: name, role: role, mode: mode, completions: value(Slot.handled),
+                            busyNanos: cpuNanos, startedAtNanos: startedAtNanos, alive: alive)
+        row.waits = value(Slot.waits)
+        return row
     }
 }
