@@ -166,8 +166,6 @@ public enum DashboardView {
     static func roleLabel(_ t: ThreadRow, cps: Double, perWait: Double?) -> String {
         let each = perWait.map { Format.fixed($0, 1) } ?? "-"
         switch t.role {
-        // An engine that ran completions itself (port mode's engine visit) says so.
-        case .engine where cps > 0: return "engine + handlers"
         case .apcThread(let depth, _): return "APC q\(depth), \(each)/wait"
         case .eventWaiter(let n): return "\(n) events, \(each)/wake"
         default: return t.role.label
@@ -189,7 +187,6 @@ public enum DashboardView {
         for t in f.snapshot.threads.prefix(rows) {
             let share = f.rates.busyShare[t.id] ?? 0
             let cps = f.rates.completionsPerSecond[t.id] ?? 0
-            // An engine that ran completions itself (port mode's engine visit) says so.
             let role = roleLabel(t, cps: cps, perWait: f.rates.completionsPerWait[t.id])
             var line = fit(t.name, 9) + " " + fit(role, roleWidth) + " "
             line += fit(Format.count(cps) + "/s", 8, right: true) + " "

@@ -107,7 +107,7 @@ public final class MetricsExposition: Sendable {
     static func roleName(_ role: ThreadRole) -> String {
         switch role {
         case .engine: "engine"
-        case .portWorker: "port_worker"
+        case .portWorker, .portVisits: "port_worker"
         case .eventWaiter: "event_waiter"
         case .apcThread: "apc_thread"
         case .control: "control"

@@ -1,10 +1,16 @@
 /// What a thread does for the server, as the per-thread load panel shows it.
 public enum ThreadRole: Sendable, Equatable, Codable {
     /// Owns a kernel queue (io_uring ring or epoll set): submits and reaps. On
-    /// io_uring it also runs port-mode completions itself when a worker slot is free.
+    /// io_uring it also runs port-mode completions itself when a worker slot
+    /// is free: that work shows on its `portVisits` row.
     case engine
     /// Drains the completion port.
     case portWorker
+    /// An engine thread's visits to the completion port (io_uring, port
+    /// mode): the completions it ran as a worker would, and the time they
+    /// took, on a row of their own so the engine's row keeps only its
+    /// kernel work.
+    case portVisits
     /// Waits on a group of up to 64 event objects; `groupSize` events are in use.
     case eventWaiter(groupSize: Int)
     /// Runs completion routines from its own APC queue; `queueDepth` are
@@ -18,6 +24,7 @@ public enum ThreadRole: Sendable, Equatable, Codable {
         switch self {
         case .engine: "engine"
         case .portWorker: "port worker"
+        case .portVisits: "engine as worker"
         case .eventWaiter(let n): "event waiter (\(n))"
         case .apcThread(let n, let accept): "APC thread (queue \(n))" + (accept ? " + accept event" : "")
         case .control: "control"

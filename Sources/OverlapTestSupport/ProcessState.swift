@@ -40,6 +40,31 @@ public func threadNames() -> [String] {
     return names
 }
 
+/// Times this process's threads whose name passes `select` went to sleep on
+/// their own (`voluntary_ctxt_switches` in `/proc/self/task/*/status`):
+/// each is one wake-up later. Threads that exited are not counted.
+public func voluntarySwitches(ofThreadsNamed select: (String) -> Bool) -> UInt64 {
+    guard let dir = opendir("/proc/self/task") else { return 0 }
+    defer { closedir(dir) }
+    var total: UInt64 = 0
+    while let entry = readdir(dir) {
+        let tid = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+        guard tid.first?.isNumber == true, let f = fopen("/proc/self/task/\(tid)/status", "r") else { continue }
+        defer { fclose(f) }
+        var line = [CChar](repeating: 0, count: 256)
+        var name = ""
+        while fgets(&line, 256, f) != nil {
+            let text = String(decoding: line.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            if text.hasPrefix("Name:") {
+                name = String(text.dropFirst(5).filter { !$0.isWhitespace })  // thread names have no spaces here
+            } else if text.hasPrefix("voluntary_ctxt_switches:"), select(name) {
+                total += UInt64(String(text.dropFirst(24).filter { !$0.isWhitespace })) ?? 0
+            }
+        }
+    }
+    return total
+}
+
 /// Deterministic pseudo-random bytes (xorshift), so a failure can be replayed.
 public func randomBytes(_ count: Int, seed: UInt64) -> [UInt8] {
     var x = seed | 1

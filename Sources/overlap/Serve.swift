@@ -45,7 +45,7 @@ struct Serve: ParsableCommand {
     @Option(help: "Completion-port concurrency value: most workers running at once. Default: number of cores.")
     var concurrency = onlineCores()
     @Flag(inversion: .prefixedNo,
-          help: "Port mode: the engine thread runs its share of completions when a worker slot is free (--no-engine-joins-port: only port workers do, as in the textbook pool).")
+          help: "Port mode: one thread wake per completion. On epoll the port workers wait in the kernel and do the I/O themselves; on io_uring the engine thread runs its share when a worker slot is free. --no-engine-joins-port: the textbook pool (the engine thread reaps and posts, the port wakes a worker).")
     var engineJoinsPort = true
     @Option(help: "Connections beyond this many are refused (and counted).")
     var maxSessions = 10_000

@@ -33,21 +33,22 @@ struct ViewTests {
         #expect(text.contains("wait buf"))
     }
 
-    @Test("an engine thread that runs completions itself is labelled so, with its rate")
-    func engineRunsHandlers() {
-        func snapshot(_ t: UInt64, _ engineCompletions: UInt64) -> StatsSnapshot {
+    @Test("the engine's port visits have a worker row of their own: its rate and busy time, the engine's apart")
+    func engineVisitRow() {
+        func snapshot(_ t: UInt64) -> StatsSnapshot {
             var s = Fixtures.snapshot(at: t * Fixtures.second, scale: t)
-            s.threads[0].completions = engineCompletions
+            // 5k handlers a second taking 40% of a core, lent by the engine thread.
+            s.threads.append(ThreadRow(id: 9, name: "port-v", role: .portVisits, mode: .port, completions: 5_000 * t,
+                                       busyNanos: 400_000_000 * t, startedAtNanos: 0, alive: true))
             return s
         }
         let screen = GridScreen(width: 100, height: 30)
-        let (a, b) = (snapshot(100, 0), snapshot(101, 5_000))
+        let (a, b) = (snapshot(100), snapshot(101))
         DashboardView.draw(Frame(snapshot: b, rates: SnapshotRates(from: a, to: b)), UIState(), on: screen)
-        #expect(screen.lines.contains { $0.hasPrefix("uring-0") && $0.contains("engine + handlers") && $0.contains("5.00k/s") },
-                "\(screen.lines.filter { $0.hasPrefix("uring-0") })")
-        // An engine that ran none is just the engine.
-        DashboardView.draw(Frame(snapshot: a, rates: SnapshotRates(from: a, to: a)), UIState(), on: screen)
-        #expect(screen.lines.contains { $0.hasPrefix("uring-0") && $0.contains("engine") && !$0.contains("handlers") })
+        let visit = screen.lines.first { $0.hasPrefix("port-v") } ?? ""
+        #expect(visit.contains("engine as worker") && visit.contains("5.00k/s") && visit.contains("40%"), "\(visit)")
+        let engine = screen.lines.first { $0.hasPrefix("uring-0") } ?? ""
+        #expect(engine.contains("engine") && engine.contains(" 0/s") && engine.contains("30%"), "\(engine)")
     }
 
     @Test("ASCII graphs and rules when the terminal is not UTF-8")

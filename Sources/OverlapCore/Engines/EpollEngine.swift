@@ -5,24 +5,6 @@ import OverlapSystem
 import Synchronization
 import SystemPackage
 
-/// A socket registered with the epoll engine: the request waiting for each
-/// direction and whether that direction is known to be ready.
-final class EpollSocket: EngineSocket, @unchecked Sendable {
-    struct State {
-        /// The pending accept or recv, waiting for readability.
-        var reader: Overlapped?
-        /// The pending send, waiting for writability.
-        var writer: Overlapped?
-        /// False only once an attempt got EAGAIN; set again by the next edge.
-        /// Never inferred from a count (see `perform`).
-        var readReady = true
-        var writeReady = true
-        var detached = false
-    }
-
-    let state = Locked(State())
-}
-
 /// A proactor emulated on readiness, as Boost.Asio does on Linux: a posted
 /// operation is tried at once on the posting thread; if the socket is not
 /// ready, the engine thread performs it, into the posted buffer, when epoll
@@ -31,16 +13,28 @@ final class EpollSocket: EngineSocket, @unchecked Sendable {
 final class EpollEngine: IOEngine, @unchecked Sendable {
     let kind = EngineKind.epoll
     let buffers: BufferPool
-    private let epfd: Int32
+    let epfd: Int32
     private let wakeFd: Int32
     private let stopping = Atomic<Bool>(false)
-    private let depth = Atomic<Int64>(0)
-    /// Detached sockets, kept alive until the engine thread is past every
-    /// event that could still name them (it releases them before its next wait).
-    private let retired = Locked<[EpollSocket]>([])
+    let depth = Atomic<Int64>(0)
+    /// Detached sockets, kept alive until every thread that waits on `epfd`
+    /// is past the events that could still name them.
+    let reclaimer = EpochReclaimer<EpollSocket> { Unmanaged.passUnretained($0).release() }
+    /// Rung (written) to wake one thread in the shared wait: the port's doorbell.
+    let doorbellFd: Int32
+    /// Port workers waiting in `epfd` now (see `EpollSharedWait.swift`).
+    let helpersWaiting = Atomic<Int>(0)
+    /// Port workers that joined the shared wait (`joinKernelWait`): while
+    /// any has, the engine thread stays out of it, so the kernel's wakes go
+    /// to the workers.
+    let kernelMembers = Atomic<Int>(0)
+    /// Signalled when the last worker leaves the shared wait, and by `stop`.
+    let engineResume = Wakeup()
+    static let wakeTag: UInt64 = 0
+    static let doorbellTag: UInt64 = 1
     private let threads = ThreadList()
     // Written once by `start`, before any thread can read it.
-    private var sink: CompletionSink?
+    private(set) var sink: CompletionSink?
 
     init(bufferCount: Int, bufferSize: Int) throws(EngineError) {
         buffers = try BufferPool(count: bufferCount, size: bufferSize)
@@ -51,19 +45,25 @@ final class EpollEngine: IOEngine, @unchecked Sendable {
             close(epfd)
             throw .system("eventfd", Errno.last)
         }
-        var ev = epoll_event(events: EPOLLIN.rawValue, data: epoll_data_t(ptr: nil))
-        if epoll_ctl(epfd, EPOLL_CTL_ADD, wakeFd, &ev) != 0 {
+        doorbellFd = eventfd(0, Int32(EFD_NONBLOCK | EFD_CLOEXEC))
+        var ev = epoll_event(events: EPOLLIN.rawValue, data: epoll_data_t(u64: Self.wakeTag))
+        // The doorbell is edge-triggered: each ring wakes one waiter (the most recent).
+        var bell = epoll_event(events: EPOLLIN.rawValue | EPOLLET.rawValue, data: epoll_data_t(u64: Self.doorbellTag))
+        if doorbellFd < 0 || epoll_ctl(epfd, EPOLL_CTL_ADD, wakeFd, &ev) != 0
+            || epoll_ctl(epfd, EPOLL_CTL_ADD, doorbellFd, &bell) != 0 {
             let e = Errno.last
             close(epfd)
             close(wakeFd)
-            throw .system("epoll_ctl(eventfd)", e)
+            if doorbellFd >= 0 { close(doorbellFd) }
+            throw .system("eventfd in the epoll set", e)
         }
     }
 
     deinit {
-        releaseRetired()  // sockets detached after the engine thread stopped (the listener)
+        reclaimer.releaseAll()  // sockets detached after the engine thread stopped (the listener)
         close(epfd)
         close(wakeFd)
+        close(doorbellFd)
     }
 
     func start(sink: CompletionSink, registry: StatsRegistry) throws(EngineError) {
@@ -78,8 +78,9 @@ final class EpollEngine: IOEngine, @unchecked Sendable {
 
     func attach(fd: Int32) throws(EngineError) -> EngineSocket {
         let socket = EpollSocket(fd: fd)
-        let bits = EPOLLIN.rawValue | EPOLLOUT.rawValue | EPOLLRDHUP.rawValue | EPOLLET.rawValue
+        let bits = Self.readBits
         // The registration holds a reference, released by the engine thread after detach.
+        // EPOLLOUT is added by the first send that finds the socket full (`watchWritable`).
         var ev = epoll_event(events: bits, data: epoll_data_t(ptr: Unmanaged.passRetained(socket).toOpaque()))
         if epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) != 0 {
             let e = Errno.last
@@ -96,7 +97,7 @@ final class EpollEngine: IOEngine, @unchecked Sendable {
             st.detached = true
         }
         _ = epoll_ctl(epfd, EPOLL_CTL_DEL, s.fd, nil)
-        retired.withLock { $0.append(s) }
+        reclaimer.retire(s)
     }
 
     func post(_ request: Overlapped, from thread: IOThread) {
@@ -106,6 +107,13 @@ final class EpollEngine: IOEngine, @unchecked Sendable {
             if request.kind == .send {
                 if st.writeReady && perform(request, &st, &shortageEnded) { return true }
                 precondition(st.writer == nil, "two sends in flight on one socket")
+                if !st.watchesWritable {
+                    if let failed = watchWritable(s) {
+                        request.result = -failed.rawValue  // completes now, with the error
+                        return true
+                    }
+                    st.watchesWritable = true
+                }
                 st.writer = request
             } else {
                 if st.readReady && perform(request, &st, &shortageEnded) { return true }
@@ -125,151 +133,36 @@ final class EpollEngine: IOEngine, @unchecked Sendable {
         thread.scratch.removeAll(keepingCapacity: true)
     }
 
-    /// Tries the operation now. True if it completed (result set); false if the
-    /// socket was not ready (the ready flag is cleared and an edge will come).
-    /// `shortageEnded` is set if a buffer given back unused ended a shortage.
-    private func perform(_ r: Overlapped, _ st: inout EpollSocket.State, _ shortageEnded: inout Bool) -> Bool {
-        let fd = r.socket.fd
-        switch r.kind {
-        case .accept:
-            switch systemCall({ overlap_accept_nonblocking(fd) }) {
-            case .success(let nfd):
-                r.result = nfd
-                st.readReady = true  // more connections may be queued
-                return true
-            case .failure(.wouldBlock):
-                st.readReady = false
-                return false
-            case .failure(let e):
-                r.result = -e.rawValue
-                return true
-            }
-        case .recv:
-            guard let buf = buffers.take() else {
-                // Nothing was read: the data (and its spent edge) are still there,
-                // so the retry after a buffer comes back must try at once.
-                st.readReady = true
-                r.result = -ENOBUFS
-                return true
-            }
-            // Read until the buffer is full or the socket says EAGAIN: only EAGAIN
-            // proves it empty. A short read does not (the kernel stops a read at
-            // a TCP urgent mark with more queued behind it), and edge-triggered
-            // epoll sends no new edge for data already there. Reading on here,
-            // under the lock this thread already holds, costs the one extra recv
-            // that learns it; retrying at the next post instead made that post
-            // take the lock while the engine thread handled the same socket's
-            // edge (measured: 25-45% more instructions per echo, in lock spins).
-            var got = 0
-            st.readReady = true  // until EAGAIN says otherwise (a full buffer, or an end or error still to read)
-            reading: while got < buffers.size {
-                let end: Int32  // 0: end of stream, else -errno
-                switch systemCall({ recv(fd, buf.base + got, buffers.size - got, Int32(MSG_DONTWAIT)) }) {
-                case .success(let n) where n > 0:
-                    got += n
-                    continue
-                case .success:
-                    end = 0
-                case .failure(.wouldBlock):
-                    st.readReady = false
-                    if got > 0 { break reading }
-                    if buffers.untake(buf) { shortageEnded = true }
-                    return false
-                case .failure(let e):
-                    end = -e.rawValue
-                }
-                if got > 0 { break }  // end of stream or an error, after data: the next recv sees it at once
-                if buffers.untake(buf) { shortageEnded = true }
-                r.result = end
-                return true
-            }
-            r.buffer = buf
-            r.result = Int32(got)
-            return true
-        case .send:
-            guard let buf = r.buffer else { preconditionFailure("send without a buffer") }
-            switch systemCall({ send(fd, buf.base + r.offset, r.length, Int32(MSG_NOSIGNAL | MSG_DONTWAIT)) }) {
-            case .success(let n):
-                // Still ready: a short send does not prove the socket full (only
-                // EAGAIN does); the rest is posted again and tried at once.
-                r.result = Int32(n)
-                st.writeReady = true
-                return true
-            case .failure(.wouldBlock):
-                st.writeReady = false
-                return false
-            case .failure(let e):
-                r.result = -e.rawValue
-                return true
-            }
-        }
-    }
-
     private func run(thread: IOThread, sink: CompletionSink, registry: StatsRegistry) {
         thread.stats.bindCPUClock()  // busy share is this thread's CPU time
-        let maxEvents: Int32 = 256
-        var events = [epoll_event](repeating: epoll_event(), count: Int(maxEvents))
+        let slot = KernelWaitSlot(capacity: 256)
+        reclaimer.register(slot.epoch)
         var batch: [Overlapped] = []
-        batch.reserveCapacity(Int(maxEvents))
-        var shortageEnded = false
-        let readBits = EPOLLIN.rawValue | EPOLLRDHUP.rawValue | EPOLLHUP.rawValue | EPOLLERR.rawValue
-        let writeBits = EPOLLOUT.rawValue | EPOLLHUP.rawValue | EPOLLERR.rawValue
+        batch.reserveCapacity(slot.capacity)
         while true {
-            releaseRetired()
+            reclaimer.announce(slot.epoch)
+            if kernelMembers.load(ordering: .acquiring) > 0 {
+                // Port workers wait in the kernel: the engine thread steps aside.
+                // It still gives idle buffers back: a look each idle-trim period.
+                if !engineResume.wait(timeoutNanos: UInt64(BufferPool.idleTrimMillis) * 1_000_000) {
+                    buffers.trimIfUnused(ringQuiet: true)
+                }
+                if stopping.load(ordering: .acquiring) { break }
+                continue
+            }
             // While the slab holds pages, wake each idle second: it is given back
             // once a whole second passed with no buffer lent (BufferPool.trimIfUnused).
-            let timeout = buffers.touched ? BufferPool.idleTrimMillis : -1
-            let n: Int32
-            switch systemCall({ epoll_wait(epfd, &events, maxEvents, timeout) }) {
-            case .success(let ready): n = ready
-            case .failure(let e): fatalError("epoll_wait: \(e)")  // only a bad descriptor or argument: cannot happen
-            }
+            let n = wait(slot, timeoutMs: buffers.touched ? BufferPool.idleTrimMillis : -1)
             if n == 0 {
                 buffers.trimIfUnused(ringQuiet: true)  // no ring: only the lock lends
                 continue
             }
             thread.now = monotonicNanos()
-            var wake = false
-            for i in 0..<Int(n) {
-                guard let ptr = events[i].data.ptr else {
-                    wake = true
-                    continue
-                }
-                let bits = events[i].events
-                let s = Unmanaged<EpollSocket>.fromOpaque(ptr).takeUnretainedValue()
-                s.state.withLock { st in
-                    if st.detached { return }
-                    if bits & readBits != 0 {
-                        if let r = st.reader {
-                            if perform(r, &st, &shortageEnded) {
-                                r.stampCompleted(at: monotonicNanos())
-                                st.reader = nil
-                                batch.append(r)
-                            }
-                        } else {
-                            st.readReady = true
-                        }
-                    }
-                    if bits & writeBits != 0 {
-                        if let w = st.writer {
-                            if perform(w, &st, &shortageEnded) {
-                                w.stampCompleted(at: monotonicNanos())
-                                st.writer = nil
-                                batch.append(w)
-                            }
-                        } else {
-                            st.writeReady = true
-                        }
-                    }
-                }
-            }
-            if shortageEnded {
-                shortageEnded = false
-                buffers.endShortage(on: thread)
-            }
+            let (wake, doorbell) = process(slot, count: n, thread: thread, into: &batch)
+            // The engine is no port member: a doorbell it caught goes on to one that is.
+            if doorbell && helpersWaiting.load(ordering: .acquiring) > 0 { ringDoorbell() }
             if !batch.isEmpty {
                 depth.store(Int64(batch.count), ordering: .relaxed)
-                for r in batch { thread.stats.countCompleted(r.kind, r.mode) }
                 sink.deliver(&batch, from: thread)
                 batch.removeAll(keepingCapacity: true)
                 depth.store(0, ordering: .relaxed)
@@ -280,22 +173,94 @@ final class EpollEngine: IOEngine, @unchecked Sendable {
                 if stopping.load(ordering: .acquiring) { break }
             }
         }
-        releaseRetired()
+        reclaimer.unregister(slot.epoch)
+        sink.engineThreadStopped(thread)
         registry.retire(thread.stats)
     }
 
-    private func releaseRetired() {
-        let list = retired.withLock { r in
-            defer { r.removeAll() }
-            return r
+    static let readBits = EPOLLIN.rawValue | EPOLLRDHUP.rawValue | EPOLLET.rawValue
+
+    /// Adds EPOLLOUT to `s`'s registration (called under its lock): its
+    /// first send that did not fit now waits for writability. EPOLL_CTL_MOD
+    /// reports the socket at once if it became writable meanwhile, so no
+    /// edge is missed. Returns the error if the registration could not change.
+    private func watchWritable(_ s: EpollSocket) -> Errno? {
+        var ev = epoll_event(events: Self.readBits | EPOLLOUT.rawValue,
+                             data: epoll_data_t(ptr: Unmanaged.passUnretained(s).toOpaque()))
+        return epoll_ctl(epfd, EPOLL_CTL_MOD, s.fd, &ev) == 0 ? nil : Errno.last
+    }
+
+    /// Blocks in `epoll_wait` on the shared instance; returns the events in `slot`.
+    func wait(_ slot: KernelWaitSlot, timeoutMs: Int32) -> Int {
+        switch systemCall({ epoll_wait(epfd, slot.events, Int32(slot.capacity), timeoutMs) }) {
+        case .success(let ready): return Int(ready)
+        case .failure(let e): fatalError("epoll_wait: \(e)")  // only a bad descriptor or argument: cannot happen
         }
-        for s in list { Unmanaged.passUnretained(s).release() }
+    }
+
+    /// Performs the operations `count` events of `slot` made ready (on this
+    /// thread, into the posted buffers), stamps and counts each completion on
+    /// `thread`, and appends the completed requests to `batch`. Returns
+    /// whether the engine's wake-up and the port's doorbell were among the
+    /// events (the doorbell is consumed here).
+    func process(_ slot: KernelWaitSlot, count n: Int, thread: IOThread, into batch: inout [Overlapped])
+        -> (wake: Bool, doorbell: Bool) {
+        let readBits = EPOLLIN.rawValue | EPOLLRDHUP.rawValue | EPOLLHUP.rawValue | EPOLLERR.rawValue
+        let writeBits = EPOLLOUT.rawValue | EPOLLHUP.rawValue | EPOLLERR.rawValue
+        var wake = false
+        var doorbell = false
+        var shortageEnded = false
+        let first = batch.count
+        for i in 0..<n {
+            let tag = slot.events[i].data.u64
+            if tag == Self.wakeTag {
+                wake = true
+                continue
+            }
+            if tag == Self.doorbellTag {
+                var v: UInt64 = 0
+                _ = read(doorbellFd, &v, 8)
+                doorbell = true
+                continue
+            }
+            let bits = slot.events[i].events
+            let s = Unmanaged<EpollSocket>.fromOpaque(UnsafeRawPointer(bitPattern: UInt(tag))!).takeUnretainedValue()
+            s.state.withLock { st in
+                if st.detached { return }
+                if bits & readBits != 0 {
+                    if let r = st.reader {
+                        if perform(r, &st, &shortageEnded) {
+                            r.stampCompleted(at: monotonicNanos())
+                            st.reader = nil
+                            batch.append(r)
+                        }
+                    } else {
+                        st.readReady = true
+                    }
+                }
+                if bits & writeBits != 0 {
+                    if let w = st.writer {
+                        if perform(w, &st, &shortageEnded) {
+                            w.stampCompleted(at: monotonicNanos())
+                            st.writer = nil
+                            batch.append(w)
+                        }
+                    } else {
+                        st.writeReady = true
+                    }
+                }
+            }
+        }
+        if shortageEnded { buffers.endShortage(on: thread) }
+        for r in batch[first...] { thread.stats.countCompleted(r.kind, r.mode) }
+        return (wake, doorbell)
     }
 
     func stop() {
         stopping.store(true, ordering: .releasing)
         var one: UInt64 = 1
         _ = write(wakeFd, &one, 8)
+        engineResume.signal()
         threads.joinAll()
     }
 

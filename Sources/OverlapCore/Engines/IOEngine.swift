@@ -25,6 +25,8 @@ protocol CompletionSink: AnyObject, Sendable {
     /// Called on each engine thread when it starts, before it delivers
     /// anything (the port keeps its visit there: `PortNotifier.deliver`).
     func engineThreadStarted(_ thread: IOThread)
+    /// Called on each engine thread as it stops, after its last delivery.
+    func engineThreadStopped(_ thread: IOThread)
 }
 
 /// The kernel side: performs posted operations and reports their completion.

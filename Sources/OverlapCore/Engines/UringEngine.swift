@@ -285,6 +285,7 @@ final class UringEngine: IOEngine, @unchecked Sendable {
             }
             depth.store(0, ordering: .relaxed)
         }
+        sink.engineThreadStopped(thread)
         registry.retire(thread.stats)
     }
 

@@ -46,16 +46,49 @@ final class CompletionPort<Packet: Sendable>: Sendable {
         var waiting: [Worker] = []  // a stack: the last to wait is woken first
         var running = 0
         var members = 0
+        /// Members blocked in the kernel's wait instead of on the port
+        /// (`takeOrWaitInKernel`): a packet for them rings the doorbell.
+        var kernelWaiting = 0
+    }
+
+    /// What to wake once the lock is released.
+    private struct Wakes {
+        var workers: [Worker] = []
+        var ring = false
     }
 
     let concurrency: Int
     let maxBatch: Int
     private let state = Locked(State())
 
+    /// Wakes one member waiting in the kernel (an eventfd in the engine's
+    /// epoll set: the kernel wakes the most recent waiter, LIFO as the port
+    /// does). Set once, before any member waits in the kernel.
+    nonisolated(unsafe) private(set) var doorbell: (@Sendable () -> Void)?
+
     init(concurrency: Int, maxBatch: Int = 64) {
         precondition(concurrency > 0 && maxBatch > 0)
         self.concurrency = concurrency
         self.maxBatch = maxBatch
+    }
+
+    /// Members may wait in the kernel from now on (`takeOrWaitInKernel`);
+    /// `ring` wakes one of them. Call before the first such member starts.
+    func useDoorbell(_ ring: @escaping @Sendable () -> Void) { doorbell = ring }
+
+    /// Who to wake: waiting workers, most recent first (`wakeWaiting`), then,
+    /// if packets are still queued with a running slot free and members
+    /// wait in the kernel, one of those (each woken member that takes
+    /// packets and leaves more behind rings again).
+    private func wake(_ s: inout State) -> Wakes {
+        var w = Wakes(workers: Self.wakeWaiting(&s, concurrency: concurrency, maxBatch: maxBatch))
+        w.ring = doorbell != nil && !s.queue.isEmpty && s.running < concurrency && s.kernelWaiting > 0
+        return w
+    }
+
+    private func signal(_ w: Wakes) {
+        for worker in w.workers { worker.wakeup.signal() }
+        if w.ring { doorbell?() }
     }
 
     /// Queues packets (`PostQueuedCompletionStatus`, or the kernel completing
@@ -78,11 +111,11 @@ final class CompletionPort<Packet: Sendable>: Sendable {
 
     private func enqueue(count: Int, _ append: (inout Deque<Packet?>) -> Void) -> Bool {
         if count == 0 { return true }
-        let (served, toWake): (Bool, [Worker]) = state.withLock { s in
+        let (served, toWake): (Bool, Wakes) = state.withLock { s in
             append(&s.queue)
-            return (s.members > 0, Self.wakeWaiting(&s, concurrency: concurrency, maxBatch: maxBatch))
+            return (s.members > 0, wake(&s))
         }
-        for w in toWake { w.wakeup.signal() }
+        signal(toWake)
         return served
     }
 
@@ -114,13 +147,13 @@ final class CompletionPort<Packet: Sendable>: Sendable {
     /// Decides how many empty packets to post and posts them, in one step so
     /// that two retirers never send the same members away twice.
     private func shutdown(_ count: (_ members: Int) -> Int) -> Int {
-        let (n, toWake): (Int, [Worker]) = state.withLock { s in
+        let (n, toWake): (Int, Wakes) = state.withLock { s in
             let n = count(s.members)
             s.members = max(0, s.members - n)
             for _ in 0..<n { s.queue.append(nil) }
-            return (n, Self.wakeWaiting(&s, concurrency: concurrency, maxBatch: maxBatch))
+            return (n, wake(&s))
         }
-        for w in toWake { w.wakeup.signal() }
+        signal(toWake)
         return n
     }
 
@@ -141,19 +174,19 @@ final class CompletionPort<Packet: Sendable>: Sendable {
     /// Takes this worker's share of the queue if it may run now. Otherwise
     /// puts the worker on the waiting stack and returns false.
     private func tryTake(_ worker: Worker, into batch: inout [Packet?]) -> Bool {
-        let (took, toWake): (Bool, [Worker]) = state.withLock { s in
+        let (took, toWake): (Bool, Wakes) = state.withLock { s in
             if worker.running {
                 worker.running = false
                 s.running -= 1
             }
             if claimShare(&s, for: worker, into: &batch, emptyPackets: true) > 0 {
-                return (true, Self.wakeWaiting(&s, concurrency: concurrency, maxBatch: maxBatch))
+                return (true, wake(&s))
             }
             worker.waitingSince = worker.stampsWait ? monotonicNanos() : 0
             s.waiting.append(worker)
-            return (false, [])
+            return (false, Wakes())
         }
-        for w in toWake { w.wakeup.signal() }
+        signal(toWake)
         return took
     }
 
@@ -167,12 +200,12 @@ final class CompletionPort<Packet: Sendable>: Sendable {
     func postAndVisit<C: Collection>(contentsOf packets: C, visitor: Worker, into batch: inout [Packet?])
         -> (served: Bool, took: Int) where C.Element == Packet {
         if packets.isEmpty { return (true, 0) }
-        let (served, took, toWake): (Bool, Int, [Worker]) = state.withLock { s in
+        let (served, took, toWake): (Bool, Int, Wakes) = state.withLock { s in
             for p in packets { s.queue.append(p) }
             let took = claimShare(&s, for: visitor, into: &batch, emptyPackets: false)
-            return (s.members > 0, took, Self.wakeWaiting(&s, concurrency: concurrency, maxBatch: maxBatch))
+            return (s.members > 0, took, wake(&s))
         }
-        for w in toWake { w.wakeup.signal() }
+        signal(toWake)
         return (served, took)
     }
 
@@ -182,7 +215,7 @@ final class CompletionPort<Packet: Sendable>: Sendable {
     /// members. Returns how many packets it took.
     private func claimShare(_ s: inout State, for worker: Worker, into batch: inout [Packet?], emptyPackets: Bool) -> Int {
         guard s.running < concurrency else { return 0 }
-        let slots = 1 + min(s.waiting.count, concurrency - s.running - 1)
+        let slots = 1 + min(s.waiting.count + s.kernelWaiting, concurrency - s.running - 1)
         let took = Self.take(&s.queue, upTo: Self.share(s, slots: slots, maxBatch: maxBatch), into: &batch,
                              emptyPackets: emptyPackets)
         if took > 0 {
@@ -197,14 +230,55 @@ final class CompletionPort<Packet: Sendable>: Sendable {
     /// waiting worker if packets are queued (else the next empty packets could
     /// never reach the other workers under the cap).
     func leave(_ worker: Worker) {
-        let toWake: [Worker] = state.withLock { s in
+        let toWake: Wakes = state.withLock { s in
             if worker.running {
                 worker.running = false
                 s.running -= 1
             }
-            return Self.wakeWaiting(&s, concurrency: concurrency, maxBatch: maxBatch)
+            return wake(&s)
         }
-        for w in toWake { w.wakeup.signal() }
+        signal(toWake)
+    }
+
+    /// `GetQueuedCompletionStatusEx` for a member that waits in the kernel
+    /// (the epoll engine's shared instance) rather than on the port: queues
+    /// `packets` (what its last handlers completed at once), gives
+    /// back its running slot, takes its share of the queue if it may run now
+    /// (true), or else counts it as waiting in the kernel (false: the caller
+    /// then waits there, and a packet queued meanwhile rings the doorbell).
+    func takeOrWaitInKernel<C: Collection>(_ worker: Worker, posting packets: C, into batch: inout [Packet?]) -> Bool
+        where C.Element == Packet {
+        let (took, toWake): (Bool, Wakes) = state.withLock { s in
+            for p in packets { s.queue.append(p) }
+            if worker.running {
+                worker.running = false
+                s.running -= 1
+            }
+            if claimShare(&s, for: worker, into: &batch, emptyPackets: true) > 0 {
+                return (true, wake(&s))
+            }
+            s.kernelWaiting += 1
+            return (false, Wakes())
+        }
+        signal(toWake)
+        return took
+    }
+
+    /// A member is back from the kernel's wait.
+    func leftKernelWait(_ worker: Worker) {
+        state.withLock { $0.kernelWaiting -= 1 }
+    }
+
+    /// A member back from the kernel with completions of its own (the kernel
+    /// woke it, as IOCP wakes a waiting thread): takes a running slot if one
+    /// is free. False at the cap: the caller queues them instead.
+    func claimRunning(_ worker: Worker) -> Bool {
+        state.withLock { s in
+            guard !worker.running, s.running < concurrency else { return worker.running }
+            s.running += 1
+            worker.running = true
+            return true
+        }
     }
 
     /// Wakes waiting workers, most recent first, while packets and running

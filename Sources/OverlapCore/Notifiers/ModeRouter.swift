@@ -28,7 +28,8 @@ final class ModeRouter: CompletionSink {
     ///   - threads: APC threads (callback mode) and port workers (port mode).
     ///   - concurrency: the port's concurrency value.
     ///   - engineJoinsPort: whether an engine thread runs its share of port completions.
-    init(mode: NotificationMode, threads: Int, concurrency: Int, engineJoinsPort: Bool = true, registry: StatsRegistry) {
+    init(mode: NotificationMode, threads: Int, concurrency: Int, engineJoinsPort: Bool = true,
+         registry: StatsRegistry) {
         modes = ModeState(mode, registry: registry)
         callback = CallbackNotifier(threads: threads, registry: registry, modes: modes)
         notifiers = [
@@ -85,8 +86,17 @@ final class ModeRouter: CompletionSink {
         return ranHere
     }
 
+    /// Tells every notifier which engine it works with (before `start`).
+    func engineCreated(_ engine: any IOEngine) {
+        for n in notifiers { n.engineCreated(engine) }
+    }
+
     func engineThreadStarted(_ thread: IOThread) {
         for n in notifiers { n.engineThreadStarted(thread) }
+    }
+
+    func engineThreadStopped(_ thread: IOThread) {
+        for n in notifiers { n.engineThreadStopped(thread) }
     }
 
     /// The role of each live notifier thread, with its group size or queue depth.

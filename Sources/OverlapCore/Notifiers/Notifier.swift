@@ -36,8 +36,20 @@ protocol Notifier: AnyObject, Sendable {
     /// it waits on (group size, APC queue depth).
     func roles() -> [Int: ThreadRole]
 
+    /// Called once the engine exists, before any thread starts (a notifier
+    /// that uses what an engine offers beyond posting finds it here).
+    func engineCreated(_ engine: any IOEngine)
+
     /// Called on an engine thread when it starts, before it delivers
     /// anything: a notifier that works with the engine thread keeps its
     /// state in `thread.notifierState[mode.index]`.
     func engineThreadStarted(_ thread: IOThread)
+
+    /// Called on an engine thread as it stops: a notifier clears what it kept there.
+    func engineThreadStopped(_ thread: IOThread)
+}
+
+extension Notifier {
+    func engineCreated(_ engine: any IOEngine) {}
+    func engineThreadStopped(_ thread: IOThread) {}
 }

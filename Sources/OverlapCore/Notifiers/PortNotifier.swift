@@ -17,7 +17,14 @@ final class PortNotifier: Notifier {
 
     /// Whether an engine thread that delivers completions may run its share (`deliver`).
     private let engineJoins: Bool
+    /// The engine threads' visits (io_uring), whose rows live with the workers.
+    private let visits = Locked<[PortVisit]>([])
 
+
+    /// The engine whose wait the workers share (epoll, when the engine
+    /// joins the port: `EpollSharedWait.swift`); set by `engineCreated`,
+    /// before any worker starts. Weak: the engine holds the router.
+    nonisolated(unsafe) private weak var kernelWait: EpollEngine?
 
     init(threads: Int, concurrency: Int, engineJoins: Bool = true, registry: StatsRegistry, modes: ModeState) {
         self.engineJoins = engineJoins
@@ -31,24 +38,65 @@ final class PortNotifier: Notifier {
 
     func ticket(for request: Overlapped, home: Int, from thread: IOThread) -> Ticket { .port }
 
-    /// An engine thread gets a place at the port for its visits (`deliver`),
-    /// unless `--no-engine-joins-port`.
-    func engineThreadStarted(_ thread: IOThread) {
-        if engineJoins { thread.notifierState[mode.index] = PortVisit(name: thread.name) }
+    /// On epoll (unless `--no-engine-joins-port`), workers wait in the
+    /// engine's shared wait and the port rings its doorbell for them.
+    func engineCreated(_ engine: any IOEngine) {
+        guard engineJoins, let epoll = engine as? EpollEngine else { return }
+        kernelWait = epoll
+        port.useDoorbell { [weak epoll] in epoll?.ringDoorbell() }
     }
 
-    /// Starts workers until the pool is full.
+    /// An engine thread gets a place at the port for its visits (`deliver`),
+    /// unless `--no-engine-joins-port` or the workers wait in the kernel.
+    func engineThreadStarted(_ thread: IOThread) {
+        guard engineJoins && kernelWait == nil else { return }
+        let visit = PortVisit(engineThreadName: thread.name)
+        thread.notifierState[mode.index] = visit
+        lifecycle.withLock { _ in
+            visits.withLock { $0.append(visit) }
+            if port.members > 0 { openRow(visit) }  // the workers started first
+        }
+    }
+
+    /// The visit's row retires with the engine thread.
+    func engineThreadStopped(_ thread: IOThread) {
+        guard let state = thread.notifierState[mode.index] else { return }
+        let visit = unsafeDowncast(state, to: PortVisit.self)
+        lifecycle.withLock { _ in
+            retireRow(visit)
+            visits.withLock { $0.removeAll { $0 === visit } }
+        }
+        thread.notifierState[mode.index] = nil
+    }
+
+    /// Starts workers until the pool is full, and the visits' rows with them.
     func activate() {
         lifecycle.withLock { _ in
             for _ in 0..<port.enlist(upTo: threadCount) { spawn() }
+            for visit in visits.withLock({ $0 }) { openRow(visit) }
         }
+    }
+
+    /// Under `lifecycle`.
+    private func openRow(_ visit: PortVisit) {
+        visit.row.withLock { row in
+            if row == nil { row = registry.register(name: PortVisit.rowName, role: .portVisits, mode: .port) }
+        }
+    }
+
+    /// Under `lifecycle`.
+    private func retireRow(_ visit: PortVisit) {
+        if let row = visit.row.withLock({ r in defer { r = nil }; return r }) { registry.retire(row) }
     }
 
     /// Sends the workers away (one empty packet each, behind any queued
     /// completion) if port mode is not current and nothing is left in it.
     func retireIfDrained() {
         lifecycle.withLock { _ in
-            if port.members > 0 && modes.drained(.port) { port.retireMembers() }
+            if port.members > 0 && modes.drained(.port) {
+                port.retireMembers()
+                for visit in visits.withLock({ $0 }) { retireRow(visit) }
+            }
         }
     }
 
@@ -63,7 +111,11 @@ final class PortNotifier: Notifier {
         let stats = registry.register(name: "port-\(slot)", role: .portWorker, mode: .port)
         let worker = CompletionPort<Overlapped>.Worker(name: stats.name)
         threads.add(OSThread(name: stats.name) { [self] in
-            run(worker: worker, thread: IOThread(stats: stats))
+            if let engine = kernelWait {
+                runInKernel(worker: worker, thread: IOThread(stats: stats), engine: engine)
+            } else {
+                run(worker: worker, thread: IOThread(stats: stats))
+            }
             slots.withLock { _ = $0.remove(slot) }
         })
     }
@@ -82,7 +134,16 @@ final class PortNotifier: Notifier {
             if !port.post(contentsOf: requests) { activate() }  // a late completion after the workers retired
             return 0
         }
+        if let member = state as? PortKernelMember {
+            member.deferred.append(contentsOf: requests)
+            return 0
+        }
         let visit = unsafeDowncast(state, to: PortVisit.self)
+        guard let context = visit.currentContext() else {
+            // The workers retired: a late completion brings them back.
+            if !port.post(contentsOf: requests) { activate() }
+            return 0
+        }
         if visit.active {
             // A request its handler posted completed at once (epoll engine):
             // queued after the visit's packets, not run inside the handler.
@@ -90,13 +151,17 @@ final class PortNotifier: Notifier {
             return 0
         }
         visit.active = true
-        var ran = runShare(of: requests, visit, on: thread)
+        context.now = thread.now
+        let start = monotonicNanos()
+        var ran = runShare(of: requests, visit, on: context)
         // A few more rounds at most, so the engine gets back to its own work.
         for _ in 1..<4 where !visit.deferred.isEmpty {
             swap(&visit.deferred, &visit.posting)
-            ran += runShare(of: visit.posting, visit, on: thread)
+            ran += runShare(of: visit.posting, visit, on: context)
             visit.posting.removeAll(keepingCapacity: true)
         }
+        // The handlers' time is the visit row's; a visit that ran nothing took a lock and left.
+        if ran > 0 { thread.stats.lend(monotonicNanos() - start, to: context.stats) }
         if !visit.deferred.isEmpty {
             if !port.post(contentsOf: visit.deferred) { activate() }
             visit.deferred.removeAll(keepingCapacity: true)
@@ -152,6 +217,57 @@ final class PortNotifier: Notifier {
             batch.removeAll(keepingCapacity: true)
             if !exiting && modes.current != .port { retireIfDrained() }
         }
+        port.leave(worker)
+        registry.retire(thread.stats)
+    }
+
+    /// A worker that waits in the kernel (epoll's shared wait) instead of on
+    /// the port: packets queued in the port first (`GetQueuedCompletionStatusEx`
+    /// returning at once), else the kernel's wait, which wakes it for the
+    /// readiness a pending request needs; it performs the operation and runs
+    /// the handler itself if a running slot is free, or queues it in the port
+    /// at the cap. Empty packets reach it through the doorbell.
+    private func runInKernel(worker: CompletionPort<Overlapped>.Worker, thread: IOThread, engine: EpollEngine) {
+        thread.stats.bindCPUClock()  // busy share is this thread's CPU time
+        let slot = engine.joinKernelWait()
+        let member = PortKernelMember(worker: worker)
+        thread.notifierState[mode.index] = member
+        var completed: [Overlapped] = []
+        var others: [Overlapped] = []
+        var exiting = false
+        while !exiting {
+            let took = port.takeOrWaitInKernel(worker, posting: member.deferred, into: &member.batch)
+            if !member.deferred.isEmpty { member.deferred.removeAll(keepingCapacity: true) }
+            if took {
+                thread.now = monotonicNanos()
+                for packet in member.batch {
+                    guard let request = packet else {
+                        exiting = true
+                        break
+                    }
+                    runCompletion(request, on: thread)
+                }
+                member.batch.removeAll(keepingCapacity: true)
+            } else {
+                let waitStart = thread.traceWaits ? monotonicNanos() : 0
+                _ = engine.waitInKernel(slot, thread: thread, keep: { $0.mode == .port }, into: &completed,
+                                        scratch: &others)
+                port.leftKernelWait(worker)
+                if waitStart != 0 { thread.stats.trace?.addWait("GetQueuedCompletionStatus", thread: thread.id, from: waitStart) }
+                if !completed.isEmpty {
+                    if port.claimRunning(worker) {
+                        for request in completed { runCompletion(request, on: thread) }
+                    } else if !port.post(contentsOf: completed) {
+                        activate()  // cannot happen: this worker is a member
+                    }
+                    completed.removeAll(keepingCapacity: true)
+                }
+            }
+            if !exiting && modes.current != .port { retireIfDrained() }
+        }
+        thread.notifierState[mode.index] = nil
+        if !member.deferred.isEmpty && !port.post(contentsOf: member.deferred) { activate() }
+        engine.leaveKernelWait(slot)
         port.leave(worker)
         registry.retire(thread.stats)
     }

@@ -1,8 +1,22 @@
+import OverlapModel
+
 /// An engine thread's place at the port, for the visits of
-/// `PortNotifier.deliver`. Owned by that thread; the arrays are reused, not
-/// allocated per visit.
-final class PortVisit {
+/// `PortNotifier.deliver`. Owned by that thread (but `row`); the arrays are
+/// reused, not allocated per visit.
+///
+/// The visits count as a port worker of their own (`port-v`, role
+/// `portVisits`): the handlers they run are counted on that row, with the
+/// time they took, which the engine's row leaves out (`ThreadStats.lend`).
+/// The row lives while the port has members, like the workers' rows.
+final class PortVisit: @unchecked Sendable {
+    static let rowName = "port-v"
     let worker: CompletionPort<Overlapped>.Worker
+    /// The visits' row: registered when the port's workers start, retired
+    /// with them (`PortNotifier.activate`, `retireRows`); any thread.
+    let row = Locked<ThreadStats?>(nil)
+    /// The engine thread's context for the current row: the engine thread
+    /// running handlers, counting into the row.
+    private var context: IOThread?
     /// True while the thread runs port completions: what its handlers
     /// complete at once meanwhile waits in `deferred`.
     var active = false
@@ -10,7 +24,19 @@ final class PortVisit {
     var deferred: [Overlapped] = []
     var posting: [Overlapped] = []
 
-    init(name: String) {
-        worker = CompletionPort<Overlapped>.Worker(name: name)
+    init(engineThreadName: String) {
+        worker = CompletionPort<Overlapped>.Worker(name: engineThreadName)
+    }
+
+    /// The context to run this visit's handlers in, or nil while the port
+    /// has no members (no row). Call on the engine thread.
+    func currentContext() -> IOThread? {
+        guard let stats = row.withLock({ $0 }) else { return nil }
+        if let context, context.stats === stats { return context }
+        let fresh = IOThread(stats: stats)
+        // What its handlers complete at once comes back to the visit, as on the engine.
+        fresh.notifierState[NotificationMode.port.index] = self
+        context = fresh
+        return fresh
     }
 }

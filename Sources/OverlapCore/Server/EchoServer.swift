@@ -64,6 +64,7 @@ public final class EchoServer: ServerControl, SessionHost, ListenerHost, @unchec
         router = ModeRouter(mode: config.mode, threads: config.threads, concurrency: config.concurrency,
                             engineJoinsPort: config.engineJoinsPort,
                             registry: registry)
+        router.engineCreated(engine)
         posting = PostPath(router: router, engine: engine)
         control = IOThread(stats: registry.register(name: "control", role: .control, mode: nil), anyThread: true)
         do {

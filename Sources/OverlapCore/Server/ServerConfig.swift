@@ -11,9 +11,13 @@ public struct ServerConfig: Sendable, Equatable {
     public var threads = onlineCores()
     /// The completion port's concurrency value: most workers running at once.
     public var concurrency = onlineCores()
-    /// Port mode: the engine thread runs its share of the completions it
-    /// posts when a worker slot is free (see `PortNotifier.deliver`). Off
-    /// shows the textbook pool, where only port workers run completions.
+    /// Port mode: whether the engine thread's wake may also run completions,
+    /// saving a second thread wake per message. On epoll the port workers
+    /// then wait in the kernel themselves and perform the ready I/O (the
+    /// engine thread steps aside: `EpollSharedWait.swift`); on io_uring the
+    /// engine thread runs its share when a worker slot is free
+    /// (`PortNotifier.deliver`). Off shows the textbook pool on both engines:
+    /// the engine thread reaps and posts, the port wakes a worker.
     public var engineJoinsPort = true
     public var maxSessions = 10_000
     /// Milliseconds between the sampler's samples (`RefreshInterval.range`).

@@ -28,7 +28,10 @@ final class ThreadStats: Sendable {
         static let bufferWaits = 39
         /// Alertable waits entered (APC threads), wakes (event waiters).
         static let waits = 40
-        static let count = 41
+        /// Time an engine thread spent on another row's work (port mode's
+        /// visits, counted on the visit's row): left out of its own busy time.
+        static let lentNanos = 41
+        static let count = 42
     }
 
     let id: Int
@@ -44,7 +47,7 @@ final class ThreadStats: Sendable {
     /// What the thread does; its live details (group size, queue depth)
     /// come from its notifier at snapshot time (`ModeRouter.roles`).
     let role: ThreadRole
-    private let slots: InlineArray<41, Atomic<UInt64>> = InlineArray { _ in Atomic(0) }
+    private let slots: InlineArray<42, Atomic<UInt64>> = InlineArray { _ in Atomic(0) }
     private let isAlive = Atomic<Bool>(true)
     /// The owning thread's CPU-time clock (`pthread_getcpuclockid`), or
     /// `unbound`: readers get the thread's CPU time from the kernel, so the
@@ -107,14 +110,25 @@ final class ThreadStats: Sendable {
 
     /// CPU time the thread has used, in nanoseconds: time it ran, not time it
     /// was preempted or asleep, as `top -H` counts it (busy share is this
-    /// over wall time). After retirement, the figure it had then.
+    /// over wall time), less the time it lent to another row (`lend`).
+    /// After retirement, the figure it had then. A row that is not a thread
+    /// of its own (port mode's visits) reports the time added to it.
     var cpuNanos: UInt64 {
         let clock = cpuClock.load(ordering: .acquiring)
         var ts = timespec()
         if clock != Self.unbound && clock_gettime(clock, &ts) == 0 {
-            return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
+            let own = UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
+            let lent = value(Slot.lentNanos)
+            return own > lent ? own - lent : 0
         }
         return value(Slot.busyNanos)  // retired (or never bound): the final figure
+    }
+
+    /// `nanos` of this thread's time went to `row`'s work: counted there, not
+    /// here. Only the owning thread calls this (it owns `row` too).
+    func lend(_ nanos: UInt64, to row: ThreadStats) {
+        add(Slot.lentNanos, nanos)
+        row.add(Slot.busyNanos, nanos)
     }
 
     /// Marks the thread retired, keeping its CPU time (the clock dies with the thread).
