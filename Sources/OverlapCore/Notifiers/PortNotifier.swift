@@ -82,11 +82,13 @@ final class PortNotifier: Notifier {
         visit.row.withLock { row in
             if row == nil { row = registry.register(name: PortVisit.rowName, role: .portVisits, mode: .port) }
         }
+        visit.rowVersion.wrappingAdd(1, ordering: .releasing)
     }
 
     /// Under `lifecycle`.
     private func retireRow(_ visit: PortVisit) {
         if let row = visit.row.withLock({ r in defer { r = nil }; return r }) { registry.retire(row) }
+        visit.rowVersion.wrappingAdd(1, ordering: .releasing)
     }
 
     /// Sends the workers away (one empty packet each, behind any queued

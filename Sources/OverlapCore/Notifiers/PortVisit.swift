@@ -1,4 +1,5 @@
 import OverlapModel
+import Synchronization
 
 /// An engine thread's place at the port, for the visits of
 /// `PortNotifier.deliver`. Owned by that thread (but `row`); the arrays are
@@ -14,9 +15,12 @@ final class PortVisit: @unchecked Sendable {
     /// The visits' row: registered when the port's workers start, retired
     /// with them (`PortNotifier.activate`, `retireRows`); any thread.
     let row = Locked<ThreadStats?>(nil)
+    /// Bumped whenever `row` changes: the engine thread takes the lock only then.
+    let rowVersion = Atomic<Int>(0)
     /// The engine thread's context for the current row: the engine thread
     /// running handlers, counting into the row.
     private var context: IOThread?
+    private var contextVersion = -1
     /// True while the thread runs port completions: what its handlers
     /// complete at once meanwhile waits in `deferred`.
     var active = false
@@ -30,8 +34,15 @@ final class PortVisit: @unchecked Sendable {
 
     /// The context to run this visit's handlers in, or nil while the port
     /// has no members (no row). Call on the engine thread.
+    @inline(__always)
     func currentContext() -> IOThread? {
-        guard let stats = row.withLock({ $0 }) else { return nil }
+        let version = rowVersion.load(ordering: .acquiring)
+        if version == contextVersion { return context }
+        contextVersion = version
+        guard let stats = row.withLock({ $0 }) else {
+            context = nil
+            return nil
+        }
         if let context, context.stats === stats { return context }
         let fresh = IOThread(stats: stats)
         // What its handlers complete at once comes back to the visit, as on the engine.
