@@ -74,7 +74,7 @@ if [ $rc -eq 0 ]; then ok; else no "input while stopped: $(grep -v '^ok' <<<"$ou
 tf=$(mktemp --suffix .json); log=$(mktemp)
 "$bin" serve --headless --port 0 --sample 1 --trace "$tf" --trace-seconds 1 --refresh-ms 200 >"$log" 2>&1 &
 pid=$!
-for _ in $(seq 100); do grep -q "listening" "$log" && break; sleep 0.05; done
+for _ in $(seq 100); do grep -q "^overlap: listening" "$log" && break; sleep 0.05; done
 tport=$(sed -n 's/^overlap: listening on 127.0.0.1:\([0-9]*\) .*/\1/p' "$log" | head -1)
 python3 -c 'import socket,sys; s=socket.create_connection(("127.0.0.1", int(sys.argv[1]))); [ (s.sendall(b"x"), s.recv(1)) for _ in range(20) ]' "${tport:-1}"
 for _ in $(seq 100); do grep -q "sampled requests in" "$log" && break; sleep 0.05; done
@@ -134,7 +134,7 @@ expect_error "load: nothing listening" "connect" load --port 1 --duration 1
 log=$(mktemp)
 "$bin" serve --headless --port 0 --refresh-ms 1000 >"$log" 2>&1 &
 pid=$!
-for _ in $(seq 100); do grep -q "listening" "$log" && break; sleep 0.05; done
+for _ in $(seq 100); do grep -q "^overlap: listening" "$log" && break; sleep 0.05; done
 lport=$(sed -n 's/^overlap: listening on 127.0.0.1:\([0-9]*\) .*/\1/p' "$log" | head -1)
 out=$(timeout 30 "$bin" load --port "${lport:-1}" --connections 4 --depth 2 --duration 1 --warmup 0.2 --json 2>/dev/null); rc=$?
 if [ $rc -eq 0 ] && python3 -c 'import json,sys; d=json.loads(sys.argv[1]); l=d["latency_us"]; assert d["ok"] and d["msgs_per_s"] > 0 and l["p50"] <= l["p99"] <= l["max"]' "$out"; then ok
@@ -147,7 +147,7 @@ kill -INT $pid 2>/dev/null; wait $pid; rm -f "$log"
 log=$(mktemp); res=$(mktemp)
 "$bin" serve --headless --port 0 --refresh-ms 1000 >"$log" 2>&1 &
 pid=$!
-for _ in $(seq 100); do grep -q "listening" "$log" && break; sleep 0.05; done
+for _ in $(seq 100); do grep -q "^overlap: listening" "$log" && break; sleep 0.05; done
 lport=$(sed -n 's/^overlap: listening on 127.0.0.1:\([0-9]*\) .*/\1/p' "$log" | head -1)
 timeout 20 "$bin" load --port "${lport:-1}" --rate 200 --connections 1 --duration 3 --warmup 0.5 --json >"$res" 2>/dev/null &
 lpid=$!

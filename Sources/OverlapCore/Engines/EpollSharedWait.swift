@@ -41,7 +41,7 @@ final class KernelWaitSlot: @unchecked Sendable {
 /// waiter for nothing and put it back on top of the wait queue.
 ///
 /// Measured against the engine visit (port mode on epoll, 3 pairs, one run):
-/// throughput 1.00 / 0.98 / 0.99 / 1.10 at s1-s4, port workers running
+/// throughput 1.00 / 1.09 / 1.03 / 1.07 at s1-s4, port workers running
 /// 100% of completions instead of 0-61%, one wake per message at one
 /// connection (docs/PERFORMANCE.md, `scripts/port-share.sh`).
 extension EpollEngine {
