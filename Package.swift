@@ -120,7 +120,8 @@ let package = Package(
             swiftSettings: strict),
         .testTarget(
             name: "OverlapLoadTests",
-            dependencies: ["OverlapLoad", "OverlapCore", "OverlapModel", "OverlapSystem", "OverlapTestSupport"],
+            dependencies: ["OverlapLoad", "OverlapCore", "OverlapModel", "OverlapSystem", "OverlapTestSupport",
+                           "OverlapHarness"],
             swiftSettings: strict),
         .testTarget(
             name: "OverlapMetricsTests",

@@ -101,6 +101,10 @@ public final class MetricsExposition: Sendable {
                 s.ringOverflow)
         counter("overlap_buffer_waits_total", "Receives that found no free buffer and waited for one.", [],
                 s.bufferWaits)
+        for h in HazardKind.allCases {
+            gauge("overlap_hazard_active", "1 while the hazard lab has this hazard switched on (serve --hazard, key l), else 0.",
+                  [("hazard", h.rawValue)], s.hazards.isOn(h) ? 1 : 0)
+        }
         return r.emitToString() + LatencyExposition.text(window.snapshot.latency)
     }
 

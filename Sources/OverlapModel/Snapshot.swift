@@ -197,6 +197,13 @@ public struct StatsSnapshot: Sendable, Equatable, Codable {
     public var latency: LatencyFigures?
     /// The current or last trace capture (nil: none started).
     public var trace: TraceStatus?
+    /// The hazard lab's switches that are on (all off by default).
+    public var hazards = HazardSettings()
+    /// The completion port's concurrency value now, and how many of its
+    /// workers run at this instant (a blocked worker does not count; after a
+    /// blocked one comes back, running may exceed the value, as on Windows).
+    public var portConcurrency = 0
+    public var portRunning = 0
 
     public init(takenAtNanos: UInt64 = 0, startedAtNanos: UInt64 = 0, mode: NotificationMode = .port,
                 engine: EngineKind = .epoll, engineReason: String = "", listenAddress: String = "",

@@ -63,6 +63,8 @@ struct Serve: ParsableCommand {
     var trace: String?
     @Option(help: "How long a trace capture runs before it stops itself, in seconds (1-3600).")
     var traceSeconds = 10.0
+    @Option(help: ArgumentHelp("Hazard lab: provoke a model's classic failure (repeatable; the key l switches them live): slow-handler=MS@THREAD, lowest-index, skip-on-success, stall=MS/EVERY_S, buffers=N, concurrency=N.", valueName: "NAME[=VALUE]"))
+    var hazard: [String] = []
     @Option(help: "Headless stats: text (one line) or json (one object per line, the dashboard's figures).")
     var statsFormat = StatsFormat.text
     @Option(help: "Least severe log record kept: trace, debug, info, notice, warning, error or critical.")
@@ -100,13 +102,28 @@ struct Serve: ParsableCommand {
         guard SocketAddress(host: metricsHost, port: 0) != nil else {
             throw ValidationError("--metrics-host '\(metricsHost)' is not a numeric IPv4 or IPv6 address")
         }
+        _ = try hazardSettings()
         if !headless && isatty(STDOUT_FILENO) == 0 {
             throw ValidationError("stdout is not a terminal, so the dashboard cannot start; use --headless for a stats line instead")
         }
     }
 
+    /// The `--hazard` values, checked (a bad one names what to change).
+    func hazardSettings() throws -> HazardSettings {
+        var settings = HazardSettings()
+        for spec in hazard {
+            do {
+                try settings.apply(spec, threads: HazardSettings.threadNames(threads: threads))
+            } catch {
+                throw ValidationError("--hazard \(spec): \(error)")
+            }
+        }
+        return settings
+    }
+
     func run() throws {
         var config = ServerConfig()
+        config.hazards = try hazardSettings()
         config.host = host
         config.port = port
         config.mode = mode

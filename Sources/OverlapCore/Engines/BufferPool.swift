@@ -33,6 +33,8 @@ final class BufferPool: Sendable {
         var ringTarget = 0
         /// A take found nothing free (or a waiter was told to wait) since the last return.
         var shortage = false
+        /// At most this many lent or in the ring (the `buffers` hazard; else `count`).
+        var limit: Int
     }
     /// The ring's working set after the slab is given back (io_uring).
     let baseRingTarget: Int
@@ -55,7 +57,7 @@ final class BufferPool: Sendable {
         let inRing = kernelRing == nil ? 0 : min(count, ringTarget)
         baseRingTarget = inRing
         // LIFO: the lowest free index is lent (or put in the ring) first.
-        var s = State(free: (inRing..<count).reversed().map { UInt16($0) })
+        var s = State(free: (inRing..<count).reversed().map { UInt16($0) }, limit: count)
         s.inRing = inRing
         s.ringTarget = inRing
         state = SleepingLock(s)
@@ -73,7 +75,7 @@ final class BufferPool: Sendable {
     /// Lends a buffer from the free list (epoll engine), or nil if all are lent.
     func take() -> BufferRef? {
         let index: UInt16? = state.withLock { s in
-            guard let i = s.free.popLast() else {
+            guard s.held < s.limit, let i = s.free.popLast() else {
                 s.shortage = true
                 return nil
             }
@@ -108,7 +110,7 @@ final class BufferPool: Sendable {
     /// Returns a buffer; if that ends a shortage, tells whoever waits, on `thread`.
     func release(_ buffer: BufferRef, on thread: IOThread) {
         let ended: Bool = state.withLock { s in
-            if let give = kernelRing, s.inRing < s.ringTarget {
+            if let give = kernelRing, s.inRing < s.ringTarget, s.inRing + s.held <= s.limit {
                 give(buffer)
                 s.inRing += 1
             } else {
@@ -132,11 +134,16 @@ final class BufferPool: Sendable {
     /// return cannot slip between this answer and its wait.
     func shortage() -> Bool {
         state.withLock { s in
-            if kernelRing != nil && !s.free.isEmpty {
-                s.ringTarget = min(count, max(1, s.ringTarget) * 2)
-                topUp(&s)
+            if kernelRing != nil {
+                if !s.free.isEmpty {
+                    s.ringTarget = min(count, max(1, s.ringTarget) * 2)
+                    topUp(&s)
+                }
+                // Only the ring can lend now: try again if it holds any.
+                if s.inRing > 0 { return false }
+            } else if s.held < s.limit {
+                return false
             }
-            if s.held < count { return false }
             s.shortage = true
             return true
         }
@@ -152,7 +159,7 @@ final class BufferPool: Sendable {
     /// (most recently returned) buffers first.
     private func topUp(_ s: inout State) {
         guard let give = kernelRing else { return }
-        while s.inRing < s.ringTarget, let i = s.free.popLast() {
+        while s.inRing < s.ringTarget, s.inRing + s.held < s.limit, let i = s.free.popLast() {
             give(ref(i))
             s.inRing += 1
         }
@@ -196,6 +203,22 @@ final class BufferPool: Sendable {
             }
         }
     }
+
+    /// Lends at most `limit` buffers at once from now on (the `buffers`
+    /// hazard; nil: all of them). On io_uring, buffers already in the ring
+    /// stay there until used, so the limit holds once they have been. Raising
+    /// it ends a shortage: whoever waits is told, on `thread`.
+    func setLimit(_ limit: Int?, on thread: IOThread) {
+        let ended: Bool = state.withLock { s in
+            let old = s.limit
+            s.limit = min(count, max(1, limit ?? count))
+            topUp(&s)
+            return s.limit > old && Self.endsShortage(&s)
+        }
+        if ended { endShortage(on: thread) }
+    }
+
+    var limit: Int { state.withLock { $0.limit } }
 
     var residentBytes: Int { slab.residentBytes }
     var lent: Int { state.withLock { $0.held } }

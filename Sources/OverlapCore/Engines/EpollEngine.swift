@@ -128,6 +128,9 @@ final class EpollEngine: IOEngine, @unchecked Sendable {
         // Completed at once: still announced through its mode.
         request.stampCompleted(at: monotonicNanos())
         thread.stats.countCompleted(request.kind, request.mode)
+        if request.mode == .port && thread.stats.hazards.skipOnSuccess.load(ordering: .relaxed) {
+            return runInline(request, on: thread)
+        }
         thread.scratch.append(request)
         sink!.deliver(&thread.scratch, from: thread)
         thread.scratch.removeAll(keepingCapacity: true)

@@ -27,6 +27,7 @@ final class CompletionPort<Packet: Sendable>: Sendable {
         fileprivate let wakeup = Wakeup()
         fileprivate var mailbox: [Packet?] = []
         fileprivate var running = false
+        fileprivate var blocked = false
         /// Set by the worker's thread before `dequeue` (a trace capture runs):
         /// the port then stamps `waitingSince` when it puts the worker on the
         /// waiting stack, under its lock, so a trace shows the true order of
@@ -49,6 +50,8 @@ final class CompletionPort<Packet: Sendable>: Sendable {
         /// Members blocked in the kernel's wait instead of on the port
         /// (`takeOrWaitInKernel`): a packet for them rings the doorbell.
         var kernelWaiting = 0
+        /// The concurrency value (`concurrency`), changeable while it runs.
+        var concurrency: Int
     }
 
     /// What to wake once the lock is released.
@@ -57,9 +60,12 @@ final class CompletionPort<Packet: Sendable>: Sendable {
         var ring = false
     }
 
-    let concurrency: Int
+    /// The concurrency value: most workers running at once (1...). Set with
+    /// `setConcurrency`; running may exceed it for a while after it is
+    /// lowered, or while a worker that blocked is back (`unblocked`).
+    var concurrency: Int { state.withLock { $0.concurrency } }
     let maxBatch: Int
-    private let state = Locked(State())
+    private let state: Locked<State>
 
     /// Wakes one member waiting in the kernel (an eventfd in the engine's
     /// epoll set: the kernel wakes the most recent waiter, LIFO as the port
@@ -68,7 +74,7 @@ final class CompletionPort<Packet: Sendable>: Sendable {
 
     init(concurrency: Int, maxBatch: Int = 64) {
         precondition(concurrency > 0 && maxBatch > 0)
-        self.concurrency = concurrency
+        state = Locked(State(concurrency: concurrency))
         self.maxBatch = maxBatch
     }
 
@@ -81,8 +87,8 @@ final class CompletionPort<Packet: Sendable>: Sendable {
     /// wait in the kernel, one of those (each woken member that takes
     /// packets and leaves more behind rings again).
     private func wake(_ s: inout State) -> Wakes {
-        var w = Wakes(workers: Self.wakeWaiting(&s, concurrency: concurrency, maxBatch: maxBatch))
-        w.ring = doorbell != nil && !s.queue.isEmpty && s.running < concurrency && s.kernelWaiting > 0
+        var w = Wakes(workers: Self.wakeWaiting(&s, maxBatch: maxBatch))
+        w.ring = doorbell != nil && !s.queue.isEmpty && s.running < s.concurrency && s.kernelWaiting > 0
         return w
     }
 
@@ -214,8 +220,8 @@ final class CompletionPort<Packet: Sendable>: Sendable {
     /// (`emptyPackets` false) stops before an empty packet: those are for
     /// members. Returns how many packets it took.
     private func claimShare(_ s: inout State, for worker: Worker, into batch: inout [Packet?], emptyPackets: Bool) -> Int {
-        guard s.running < concurrency else { return 0 }
-        let slots = 1 + min(s.waiting.count + s.kernelWaiting, concurrency - s.running - 1)
+        guard s.running < s.concurrency else { return 0 }
+        let slots = 1 + min(s.waiting.count + s.kernelWaiting, s.concurrency - s.running - 1)
         let took = Self.take(&s.queue, upTo: Self.share(s, slots: slots, maxBatch: maxBatch), into: &batch,
                              emptyPackets: emptyPackets)
         if took > 0 {
@@ -264,6 +270,45 @@ final class CompletionPort<Packet: Sendable>: Sendable {
         return took
     }
 
+    /// Changes the concurrency value while workers run (the `concurrency`
+    /// hazard). Raised: waiting workers are woken for queued packets at once.
+    /// Lowered: running workers finish what they hold; no new one starts
+    /// until running is below the new value.
+    func setConcurrency(_ value: Int) {
+        precondition(value > 0)
+        let toWake: Wakes = state.withLock { s in
+            s.concurrency = value
+            return wake(&s)
+        }
+        signal(toWake)
+    }
+
+    /// `worker`, running, blocks in its handler (a wait the kernel sees, as
+    /// IOCP sees a worker block): it gives its running slot up, and a
+    /// waiting worker may take it for queued packets.
+    func blocked(_ worker: Worker) {
+        let toWake: Wakes = state.withLock { s in
+            guard worker.running else { return Wakes() }
+            worker.running = false
+            worker.blocked = true
+            s.running -= 1
+            return wake(&s)
+        }
+        signal(toWake)
+    }
+
+    /// `worker` is back from blocking in its handler: it runs again, even if
+    /// that puts running above the concurrency value (as on Windows, until
+    /// it next asks for packets).
+    func unblocked(_ worker: Worker) {
+        state.withLock { s in
+            guard worker.blocked else { return }
+            worker.blocked = false
+            worker.running = true
+            s.running += 1
+        }
+    }
+
     /// A member is back from the kernel's wait.
     func leftKernelWait(_ worker: Worker) {
         state.withLock { $0.kernelWaiting -= 1 }
@@ -274,7 +319,7 @@ final class CompletionPort<Packet: Sendable>: Sendable {
     /// is free. False at the cap: the caller queues them instead.
     func claimRunning(_ worker: Worker) -> Bool {
         state.withLock { s in
-            guard !worker.running, s.running < concurrency else { return worker.running }
+            guard !worker.running, s.running < s.concurrency else { return worker.running }
             s.running += 1
             worker.running = true
             return true
@@ -283,10 +328,10 @@ final class CompletionPort<Packet: Sendable>: Sendable {
 
     /// Wakes waiting workers, most recent first, while packets and running
     /// slots remain, handing each its share of the queue.
-    private static func wakeWaiting(_ s: inout State, concurrency: Int, maxBatch: Int) -> [Worker] {
+    private static func wakeWaiting(_ s: inout State, maxBatch: Int) -> [Worker] {
         var woken: [Worker] = []
-        while !s.queue.isEmpty, s.running < concurrency, let w = s.waiting.popLast() {
-            let slots = 1 + min(s.waiting.count, concurrency - s.running - 1)
+        while !s.queue.isEmpty, s.running < s.concurrency, let w = s.waiting.popLast() {
+            let slots = 1 + min(s.waiting.count, s.concurrency - s.running - 1)
             s.running += 1
             w.running = true
             take(&s.queue, upTo: share(s, slots: slots, maxBatch: maxBatch), into: &w.mailbox, emptyPackets: true)

@@ -107,7 +107,11 @@ final class EventGroup: @unchecked Sendable {
     /// Waits until at least one event is set, then takes the completed
     /// request of every set event, lowest slot first, and resets them.
     /// Returns false if told to stop instead.
-    func harvest(into batch: inout [Overlapped]) -> Bool {
+    ///
+    /// - Parameter lowestOnly: the `lowest-index` hazard: take only the
+    ///   lowest set event, as a loop does that handles just the index
+    ///   `WSAWaitForMultipleEvents` returns (the others stay set).
+    func harvest(into batch: inout [Overlapped], lowestOnly: Bool = false) -> Bool {
         while true {
             let got: Bool? = signals.withLock { s in
                 if s.set == 0 {
@@ -115,8 +119,8 @@ final class EventGroup: @unchecked Sendable {
                     s.sleeping = true
                     return false
                 }
-                var bits = s.set
-                s.set = 0
+                var bits = lowestOnly ? s.set & (~s.set &+ 1) : s.set
+                s.set &= ~bits
                 while bits != 0 {
                     let i = bits.trailingZeroBitCount
                     batch.append(s.requests[i]!)

@@ -77,7 +77,8 @@ final class EventNotifier: Notifier {
         var batch: [Overlapped] = []
         while true {
             let waitStart = thread.traceWaits ? monotonicNanos() : 0
-            guard group.harvest(into: &batch) else { break }
+            guard group.harvest(into: &batch, lowestOnly: thread.stats.hazards.lowestIndex.load(ordering: .relaxed))
+            else { break }
             thread.stats.add(ThreadStats.Slot.waits)  // one wake, batch.count events harvested
             if waitStart != 0 { thread.stats.trace?.addWait("WSAWaitForMultipleEvents", thread: thread.id, from: waitStart) }
             wakes.wrappingAdd(1, ordering: .relaxed)

@@ -48,6 +48,16 @@ final class ModeRouter: CompletionSink {
     @inline(__always)
     func notifier(_ mode: NotificationMode) -> any Notifier { notifiers[mode.index] }
 
+    private var port: CompletionPort<Overlapped> {
+        unsafeDowncast(notifiers[NotificationMode.port.index] as AnyObject, to: PortNotifier.self).port
+    }
+
+    /// The port's concurrency value and its running workers now.
+    var portLoad: (concurrency: Int, running: Int) { (port.concurrency, port.running) }
+
+    /// Changes the port's concurrency value live (the `concurrency` hazard).
+    func setPortConcurrency(_ value: Int) { port.setConcurrency(value) }
+
     /// The APC thread a new session is pinned to (round-robin): its requests
     /// posted in callback mode queue their routines there.
     func homeThread() -> Int { callback.nextHomeThread() }

@@ -20,6 +20,16 @@ final class IOThread: @unchecked Sendable {
     /// read by that notifier only (an event waiter's own group, the port's
     /// visit on an engine thread). Not a dictionary: read per completion.
     var notifierState: InlineArray<3, AnyObject?> = .init(repeating: nil)
+    /// This thread's copy of the hazard lab's delays (`HazardSwitches.view`).
+    var hazardView = HazardView()
+    /// Set by a notifier whose threads can block as the kernel sees it (a
+    /// port worker): called with true before a hazard makes the handler
+    /// sleep, false after, so the port can give the running slot away.
+    var onBlocking: ((Bool) -> Void)?
+    /// skip-on-success: requests completed at once by a handler that itself
+    /// runs inline, run in turn by the outermost (a loop, not recursion).
+    var inlineRuns: [Overlapped] = []
+    var runningInline = false
 
     /// Posts left until the next sampled one (`shouldSample`); never reaches
     /// 0 when sampling is off.

@@ -26,7 +26,9 @@ public final class EchoServer: ServerControl, SessionHost, ListenerHost, @unchec
     private let listenFd: Int32
     // Set in init right after the server exists; the listener needs `self`.
     private var listener: Listener!
-    private let control: IOThread
+    /// The control context: whoever starts, stops or sets hazards (those serialized by `hazardChanges`).
+    let control: IOThread
+    let hazardChanges = Locked(())
     private let stopping = Atomic<Bool>(false)
     /// Signalled while stopping, when the last session closes or the listener finishes.
     private let quiesced = Wakeup()
@@ -97,6 +99,7 @@ public final class EchoServer: ServerControl, SessionHost, ListenerHost, @unchec
         }
         log.note(.info, "listening on \(address), \(engineKind.rawValue) engine (\(engineReason)), \(mode.rawValue) mode")
         listener.post(on: control)
+        if config.hazards.anyOn { setHazards(config.hazards) }
         sampler.start()
     }
 
@@ -269,6 +272,8 @@ public final class EchoServer: ServerControl, SessionHost, ListenerHost, @unchec
                 events: log.events)
         }
         s.trace = registry.trace.status
+        s.hazards = registry.hazards.settings
+        (s.portConcurrency, s.portRunning) = router.portLoad
         if includeRows {
             let known = s.threads + registry.retiredRows
             let names = Dictionary(known.map { ($0.id, $0.name) }, uniquingKeysWith: { a, _ in a })

@@ -35,6 +35,8 @@ public struct ServerConfig: Sendable, Equatable {
     /// Receive buffers shared by all sessions (a power of two) and their size.
     public var bufferCount = 512
     public var bufferSize = 64 * 1024
+    /// The hazard lab's switches on at start (`serve --hazard`); off by default.
+    public var hazards = HazardSettings()
 
     public init() {}
 }

@@ -28,6 +28,8 @@ final class StatsRegistry: Sendable {
 
     /// Where sampled requests go while a trace capture runs.
     let trace: TraceRecorder
+    /// The hazard lab's switches, given to every thread registered.
+    let hazards = HazardSwitches()
 
     /// - Parameters:
     ///   - sampleEvery: one request in this many is stamped (0: none).
@@ -51,7 +53,8 @@ final class StatsRegistry: Sendable {
 
     func register(name: String, role: ThreadRole, mode: NotificationMode?) -> ThreadStats {
         let id = nextID.wrappingAdd(1, ordering: .relaxed).oldValue
-        let stats = ThreadStats(id: id, name: name, role: role, mode: mode, sampleEvery: sampleEvery, trace: trace)
+        let stats = ThreadStats(id: id, name: name, role: role, mode: mode, sampleEvery: sampleEvery, trace: trace,
+                                hazards: hazards)
         state.withLock { $0.live.append(stats) }
         return stats
     }

@@ -58,8 +58,12 @@ final class ThreadStats: Sendable {
     /// The server's trace capture (sampled requests go there while it runs).
     let trace: TraceRecorder?
 
+    /// The server's hazard lab switches (read by the hot path).
+    let hazards: HazardSwitches
+
     init(id: Int, name: String, role: ThreadRole, mode: NotificationMode?, sampleEvery: Int = 0,
-         trace: TraceRecorder? = nil) {
+         trace: TraceRecorder? = nil, hazards: HazardSwitches = .off) {
+        self.hazards = hazards
         self.sampleEvery = sampleEvery
         self.trace = trace
         self.id = id

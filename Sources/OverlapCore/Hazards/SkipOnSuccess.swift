@@ -1,0 +1,23 @@
+/// The `skip-on-success` hazard (FILE_SKIP_COMPLETION_PORT_ON_SUCCESS): a
+/// port-mode request the epoll engine completes at once runs its handler
+/// here, on the posting thread, instead of through the port. A handler that
+/// posts a request that also completes at once does not recurse: the
+/// outermost call runs them in turn (DESIGN §7: the one allowed exception to
+/// "handlers run where the mode says", and it loops).
+///
+/// Only the epoll engine completes requests at once; io_uring always goes
+/// through its completion queue, so the hazard changes nothing there.
+@inline(never)
+func runInline(_ request: Overlapped, on thread: IOThread) {
+    thread.inlineRuns.append(request)
+    if thread.runningInline { return }
+    thread.runningInline = true
+    var i = 0
+    while i < thread.inlineRuns.count {
+        let next = thread.inlineRuns[i]
+        i += 1
+        runCompletion(next, on: thread)
+    }
+    thread.inlineRuns.removeAll(keepingCapacity: true)
+    thread.runningInline = false
+}

@@ -1,0 +1,47 @@
+import OverlapModel
+
+/// The hazard lab on a running server (DESIGN §7): switches set from
+/// `serve --hazard`, the dashboard's lab overlay or a test.
+extension EchoServer {
+    /// The hazards on now.
+    public var hazards: HazardSettings { registry.hazards.settings }
+
+    /// The thread names `slow-handler` may name on this server.
+    public var hazardThreadNames: [String] { HazardSettings.threadNames(threads: config.threads) }
+
+    /// Switches the hazard lab to `new`: each change takes effect for the
+    /// next handler run (`buffers` for the next receive, `concurrency` for
+    /// the next worker wake) and is written to the events log with what it
+    /// imitates. Any thread; callers are serialized.
+    public func setHazards(_ new: HazardSettings) {
+        hazardChanges.withLock { _ in
+            let old = registry.hazards.settings
+            guard old != new else { return }
+            registry.hazards.set(new)
+            if old.buffers != new.buffers { buffers.setLimit(new.buffers, on: control) }
+            if old.concurrency != new.concurrency { router.setPortConcurrency(new.concurrency ?? config.concurrency) }
+            for kind in HazardKind.allCases where old.spec(kind) != new.spec(kind) {
+                if let spec = new.spec(kind) {
+                    log.note(.warning, "hazard on: \(spec), imitating \(kind.imitates)")
+                } else {
+                    log.note(.info, "hazard off: \(kind.rawValue)")
+                }
+            }
+        }
+    }
+
+    /// Switches on one hazard written as `--hazard` takes it (`stall=200/1`).
+    /// - Throws: `HazardError` naming what to change and what is valid.
+    public func setHazard(_ spec: String) throws(HazardError) {
+        var s = hazards
+        try s.apply(spec, threads: hazardThreadNames)
+        setHazards(s)
+    }
+
+    /// Switches one hazard off.
+    public func clearHazard(_ kind: HazardKind) {
+        var s = hazards
+        s.clear(kind)
+        setHazards(s)
+    }
+}

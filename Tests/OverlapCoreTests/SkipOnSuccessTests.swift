@@ -1,0 +1,45 @@
+@testable import OverlapCore
+import OverlapModel
+import OverlapSystem
+import OverlapTestSupport
+import Testing
+
+extension CoreTests {
+    /// The skip-on-success hazard (FILE_SKIP_COMPLETION_PORT_ON_SUCCESS).
+    @Suite(.serialized)
+    struct SkipOnSuccessTests {
+        /// Handlers that start before the previous one on the same thread has
+        /// returned: a handler run inside the handler that posted its request.
+        static func nested(_ trace: ParsedTrace) -> Int {
+            var n = 0
+            for (_, handlers) in Dictionary(grouping: trace.handlers, by: \.tid) {
+                var end = -Double.infinity
+                for h in handlers.sorted(by: { $0.pickedUp < $1.pickedUp }) {
+                    if h.pickedUp < end { n += 1 }
+                    end = max(end, h.pickedUp + h.duration)
+                }
+            }
+            return n
+        }
+
+        @Test("epoll: a request that completes at once runs inside the handler that posted it; uring: unchanged; nothing lost",
+              arguments: EngineKind.allCases)
+        func inlineOnPostingThread(engine: EngineKind) throws {
+            for skip in [false, true] {
+                let trace = try tracedRun(engine, .port, configure: {
+                    $0.hazards.skipOnSuccess = skip
+                    $0.engineJoinsPort = false
+                }) { server in
+                    let clients = try (0..<4).map { _ in try TCPClient(port: server.address.port) }
+                    try exchange(clients, clients.indices.map { randomBytes(200_000, seed: UInt64(40 + $0)) })
+                }
+                let n = Self.nested(trace)
+                if skip && engine == .epoll {
+                    #expect(n > 0, "no handler ran inside the one that posted it")
+                } else {
+                    #expect(n == 0, "\(n) handlers ran nested (skip-on-success \(skip), \(engine))")
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,134 @@
+@testable import OverlapCore
+import OverlapLoad
+import OverlapModel
+import OverlapSystem
+import OverlapTestSupport
+import Synchronization
+import Testing
+
+/// The hazard lab's switches against a real server under the verifying load
+/// generator: each provokes its model's failure, and nothing is lost.
+@Suite(.serialized)
+struct HazardTests {
+    /// Pipelined verifying load for `seconds`; the report must show no error.
+    static func load(_ server: EchoServer, connections: Int, depth: Int, seconds: Double,
+                     threads: Int = 1) -> LoadReport {
+        var c = LoadConfig()
+        c.threads = threads
+        c.port = server.address.port
+        c.connections = connections
+        c.depth = depth
+        c.size = 64
+        c.duration = seconds
+        c.warmup = 0
+        let report = LoadRunner.run(c)
+        #expect(report.ok, "load errors: \(report.errors.prefix(3))")
+        return report
+    }
+
+    /// Jain's index of the bytes each session received between two
+    /// snapshots, sessions that received nothing included: (Σx)² / (n·Σx²).
+    static func fairness(from a: StatsSnapshot, to b: StatsSnapshot) -> Double {
+        let before = Dictionary(a.sessionRows.map { ($0.id, $0.bytesIn) }, uniquingKeysWith: { x, _ in x })
+        let xs = b.sessionRows.map { Double($0.bytesIn - (before[$0.id] ?? 0)) }
+        let sum = xs.reduce(0, +), squares = xs.reduce(0) { $0 + $1 * $1 }
+        return squares == 0 ? 0 : sum * sum / (Double(xs.count) * squares)
+    }
+
+    /// With `connections` pipelined sessions all open and flowing, switches
+    /// `hazards` on (live, as the lab overlay does) and returns how fairly
+    /// the sessions were served over the next second.
+    static func fairnessUnder(_ hazards: HazardSettings, _ server: EchoServer, connections: Int, depth: Int) -> Double {
+        #expect(waitUntil { server.snapshot(sessions: false).sessions == 0 }, "the last run's sessions are still open")
+        let load = OSThread(name: "test-load") { _ = Self.load(server, connections: connections, depth: depth, seconds: 3) }
+        defer { load.join() }
+        #expect(waitUntil { server.snapshot(sessions: false).sessions == connections })
+        server.setHazards(hazards)
+        func samples(_ n: UInt64) {
+            let start = server.latestSample().sequence
+            #expect(waitUntil { server.latestSample().sequence >= start + n })
+        }
+        samples(2)
+        let a = server.snapshot(sessions: true)
+        samples(10)
+        let b = server.snapshot(sessions: true)
+        server.setHazards(HazardSettings())
+        #expect(b.sessions == connections, "a session closed during the measurement")
+        return fairness(from: a, to: b)
+    }
+
+    /// The naive loop starves the high indexes when the waiter cannot keep
+    /// up (events stay signalled): the waiter is made the bottleneck in both
+    /// runs with `slow-handler=1@event-0`, and only `lowest-index` differs.
+    @Test("lowest-index: a full, saturated event group of pipelined sessions turns unfair; without it, fair",
+          arguments: EngineKind.allCases)
+    func lowestIndexStarves(engine: EngineKind) throws {
+        var saturated = HazardSettings()
+        saturated.slowHandler = SlowHandler(millis: 1, thread: "event-0")
+        var naive = saturated
+        naive.lowestIndex = true
+        var fair = 0.0, starved = 0.0
+        // 60 sessions and the listener's accept: one group, one waiter (event-0).
+        try withServer(engine, mode: .event, configure: { $0.refreshMs = 100 }) { server in
+            fair = Self.fairnessUnder(saturated, server, connections: 60, depth: 8)
+            starved = Self.fairnessUnder(naive, server, connections: 60, depth: 8)
+        }
+        #expect(fair >= 0.95, "every signalled event per wake: Jain \(fair)")
+        #expect(starved < 0.8, "lowest-index: Jain \(starved)")
+    }
+
+    @Test("slow-handler=5@apc-0 in callback mode: apc-0's notify p99 is at least 10x apc-1's", arguments: EngineKind.allCases)
+    func slowHandlerStallsItsQueue(engine: EngineKind) throws {
+        try withServer(engine, mode: .callback, configure: {
+            $0.sampleEvery = 1
+            $0.refreshMs = 250
+        }) { server in
+            try server.setHazard("slow-handler=5@apc-0")
+            let load = OSThread(name: "test-load") { _ = Self.load(server, connections: 8, depth: 2, seconds: 2) }
+            defer { load.join() }
+            // A sample whose window lies inside the load (per-thread p99 is per window).
+            let start = server.latestSample().sequence
+            #expect(waitUntil { server.latestSample().sequence >= start + 4 })
+            let rows = server.latestSample().snapshot.threads
+            let p99 = { (name: String) in rows.first { $0.name == name }?.notifyP99Nanos ?? 0 }
+            #expect(p99("apc-1") > 0 && p99("apc-0") >= 10 * p99("apc-1"),
+                    "notify p99: apc-0 \(p99("apc-0")) ns, apc-1 \(p99("apc-1")) ns")
+        }
+    }
+
+    @Test("buffers=4 with 50 sessions: receives wait for buffers, every byte still echoes in order", arguments: EngineKind.allCases)
+    func fewBuffers(engine: EngineKind) throws {
+        try withServer(engine, mode: .port) { server in
+            try server.setHazard("buffers=4")
+            #expect(server.buffers.limit == 4)
+            let clients = try (0..<50).map { _ in try TCPClient(port: server.address.port) }
+            try exchange(clients, clients.indices.map { randomBytes(100_000, seed: UInt64(700 + $0)) })
+            #expect(server.snapshot(sessions: false).bufferWaits > 0, "no receive waited for a buffer")
+            server.clearHazard(.buffers)
+            #expect(server.buffers.limit == server.buffers.count)
+        }
+    }
+
+    @Test("concurrency=1 live in port mode: sampled running workers never exceed 1", arguments: EngineKind.allCases)
+    func concurrencyLive(engine: EngineKind) throws {
+        try withServer(engine, mode: .port) { server in
+            try server.setHazard("concurrency=1")
+            #expect(server.snapshot(sessions: false).portConcurrency == 1)
+            let done = Atomic<Bool>(false)
+            let most = Atomic<Int>(0)
+            let sampler = OSThread(name: "test-sampler") {
+                while !done.load(ordering: .acquiring) {
+                    let r = server.snapshot(sessions: false).portRunning
+                    if r > most.load(ordering: .relaxed) { most.store(r, ordering: .relaxed) }
+                }
+            }
+            let report = Self.load(server, connections: 20, depth: 4, seconds: 1)
+            done.store(true, ordering: .releasing)
+            sampler.join()
+            #expect(report.messages > 1000)
+            #expect(most.load(ordering: .relaxed) <= 1, "running reached \(most.load(ordering: .relaxed))")
+            server.clearHazard(.concurrency)
+            #expect(server.snapshot(sessions: false).portConcurrency == 2)
+        }
+    }
+}
