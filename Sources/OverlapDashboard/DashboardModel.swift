@@ -71,6 +71,15 @@ public final class DashboardModel {
             return true
         }
         if key == .resize { return true }
+        if state.overlay == .lab {
+            switch key {
+            case .up: state.labCursor = max(0, state.labCursor - 1); return true
+            case .down: state.labCursor = min(HazardKind.allCases.count - 1, state.labCursor + 1); return true
+            case .enter, .char(" "): toggleHazard(HazardKind.allCases[state.labCursor]); return true
+            case .char("q"): state.overlay = .none; return true
+            default: break
+            }
+        }
         if state.overlay == .help {
             // The help pages turn with PgDn / PgUp and the arrows.
             switch key {
@@ -113,6 +122,29 @@ public final class DashboardModel {
             state.refreshMs = control.refreshMs
         case .togglePause: state.paused.toggle()
         case .toggleTrace: toggleTrace()
+        case .toggleLab: state.overlay = state.overlay == .lab ? .none : .lab
+        }
+    }
+
+    /// Switches one hazard on (with the lab's value, `HazardKind.labSpec`) or off.
+    private func toggleHazard(_ kind: HazardKind) {
+        var h = frame.snapshot.hazards
+        if h.isOn(kind) {
+            h.clear(kind)
+        } else {
+            do {
+                try h.apply(kind.labSpec(mode: frame.snapshot.mode), threads: control.hazardThreadNames)
+            } catch {
+                state.notice = "hazard lab: \(error)"
+                return
+            }
+        }
+        do {
+            try control.setHazards(h)
+            frame.snapshot.hazards = h  // shown at once; the next sample confirms it
+            state.notice = h.isOn(kind) ? "hazard on: \(h.spec(kind)!)" : "hazard off: \(kind.rawValue)"
+        } catch {
+            state.notice = "hazard lab: \(error)"
         }
     }
 

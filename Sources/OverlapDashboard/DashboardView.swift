@@ -44,7 +44,10 @@ public enum DashboardView {
         // Threads, sessions, events and footer share what is left.
         // At the smallest full size the threads panel keeps priority over the logs.
         let eventLines = compact || h < 26 ? 1 : (h < 30 ? 2 : 3)
+        // Raised lints take lines from the sessions table (a rule and one line each).
+        let warningLines = LabPanels.warningLines(s, max: compact ? 1 : 3)
         let fixedBelow = 1 /* threads rule */ + 2 /* sessions rule + heading */ + (compact ? 0 : 1) + eventLines + 1
+            + (warningLines > 0 ? warningLines + 1 : 0)
         let room = h - y - fixedBelow
         let threadRows = min(s.threads.count, max(1, min(room - (h < 26 ? 2 : 3), 16)))
         let sessionRows = max(0, room - threadRows)
@@ -68,6 +71,7 @@ public enum DashboardView {
         SessionsTable.draw(visible, state: state, top: top, rowCount: sessionRows, x: 0, y: y, width: w, on: screen)
         y += 1 + sessionRows
 
+        LabPanels.warnings(s, lines: warningLines, g, on: screen, y: &y)
         if !compact {
             rule("Events", at: y, g, on: screen)
             y += 1
@@ -76,6 +80,7 @@ public enum DashboardView {
         footer(state, on: screen)
 
         if state.overlay == .help { help(page: state.helpPage, g, on: screen) }
+        if state.overlay == .lab { LabPanels.overlay(s, cursor: state.labCursor, g, on: screen) }
         return sessionRows
     }
 
@@ -92,6 +97,8 @@ public enum DashboardView {
         put(" \(s.mode.rawValue.uppercased()) ", .badge)
         if state.paused { put(" PAUSED", .warning) }
         if s.trace?.running == true { put(" TRACE", .warning) }
+        let hazards = s.hazards.active
+        if !hazards.isEmpty { put(" HAZARD " + hazards.map(\.rawValue).joined(separator: ","), .warning) }
         let finishing = s.finishingInOtherModes
         if finishing > 0 { put(" \(finishing) finishing in old modes", .warning) }
         put(g.separator + s.engine.rawValue + g.separator + s.listenAddress + g.separator

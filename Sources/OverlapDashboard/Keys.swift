@@ -30,6 +30,7 @@ public enum Command: Sendable, Equatable {
     case slower
     case togglePause
     case toggleTrace
+    case toggleLab
     case closeOverlay
 
     public enum ScrollMove: Sendable, Equatable {
@@ -54,6 +55,7 @@ public enum KeyMap {
         .char("+"): .faster, .char("="): .faster, .char("-"): .slower,
         .char(" "): .togglePause,
         .char("t"): .toggleTrace,
+        .char("l"): .toggleLab,
         .escape: .closeOverlay,
     ]
 

@@ -12,7 +12,12 @@ public struct UIState: Sendable, Equatable {
         case help
         /// The filter line is open, with the text typed so far.
         case filter(String)
+        /// The hazard lab (key l): switch each hazard on and off.
+        case lab
     }
+
+    /// The hazard the lab overlay's cursor is on (`HazardKind.allCases` index).
+    public var labCursor = 0
 
     public var overlay: Overlay = .none
     /// The help overlay's page (`HelpPages`), 0 when it opens.

@@ -105,6 +105,11 @@ public final class MetricsExposition: Sendable {
             gauge("overlap_hazard_active", "1 while the hazard lab has this hazard switched on (serve --hazard, key l), else 0.",
                   [("hazard", h.rawValue)], s.hazards.isOn(h) ? 1 : 0)
         }
+        let raised = Set(window.snapshot.lints.map(\.kind))
+        for l in LintKind.allCases {
+            gauge("overlap_lint_active", "1 while this lint is raised (it held for 2 s; it clears after 5 s of not holding), else 0.",
+                  [("lint", l.rawValue)], raised.contains(l) ? 1 : 0)
+        }
         return r.emitToString() + LatencyExposition.text(window.snapshot.latency)
     }
 

@@ -25,6 +25,19 @@ public enum HazardKind: String, CaseIterable, Sendable, Codable, Comparable {
         }
     }
 
+    /// The value the lab overlay (key l) and `lab --check` switch it on
+    /// with, in `mode`: a slowed thread is that mode's first thread.
+    public func labSpec(mode: NotificationMode) -> String {
+        switch self {
+        case .slowHandler:
+            "slow-handler=5@" + (mode == .callback ? "apc-0" : mode == .event ? "event-0" : "port-0")
+        case .lowestIndex, .skipOnSuccess: rawValue
+        case .stall: "stall=200/1"
+        case .buffers: "buffers=4"
+        case .concurrency: "concurrency=1"
+        }
+    }
+
     /// What it imitates, in one line: the Windows behaviour or the naive code.
     public var imitates: String {
         switch self {

@@ -204,6 +204,12 @@ public struct StatsSnapshot: Sendable, Equatable, Codable {
     /// blocked one comes back, running may exceed the value, as on Windows).
     public var portConcurrency = 0
     public var portRunning = 0
+    /// Times a port worker came back from blocking with running already at
+    /// the concurrency value (so running exceeded it), since start.
+    public var portOverConcurrency: UInt64 = 0
+    /// The lints raised at this sample (empty in a fresh snapshot: the
+    /// sampler raises them).
+    public var lints: [Lint] = []
 
     public init(takenAtNanos: UInt64 = 0, startedAtNanos: UInt64 = 0, mode: NotificationMode = .port,
                 engine: EngineKind = .epoll, engineReason: String = "", listenAddress: String = "",
@@ -279,6 +285,19 @@ public protocol ServerControl: Sendable {
     func startTrace(path: String?) throws -> String
     /// Stops a running trace capture; its status shows in the snapshot.
     func stopTrace()
+    /// Switches the hazard lab to `hazards` (DESIGN §7); the next samples
+    /// show them in `StatsSnapshot.hazards`. Throws an error worded for the
+    /// user where the lab is not available (an attached server).
+    func setHazards(_ hazards: HazardSettings) throws
+    /// Thread names `slow-handler` may name (`apc-0`, `port-1`, ...).
+    var hazardThreadNames: [String] { get }
+}
+
+extension ServerControl {
+    public func setHazards(_ hazards: HazardSettings) throws {
+        throw HazardError("the hazard lab is not available here")
+    }
+    public var hazardThreadNames: [String] { [] }
 }
 
 /// One sample of the server's sampler.

@@ -113,8 +113,16 @@ final class AdvancingControl: ServerControl, Sendable {
         var mode = NotificationMode.port
         var switches: [NotificationMode] = []
         var refreshMs = 1000
+        var hazards = HazardSettings()
+        var lints: [Lint] = []
     }
     private let state = Mutex(State())
+
+    /// Lints the next samples carry.
+    func raise(_ lints: [Lint]) { state.withLock { $0.lints = lints } }
+    var hazards: HazardSettings { state.withLock { $0.hazards } }
+    func setHazards(_ hazards: HazardSettings) throws { state.withLock { $0.hazards = hazards } }
+    var hazardThreadNames: [String] { HazardSettings.threadNames(threads: 2) }
 
     /// The sampler takes its next sample.
     func tick() {
@@ -122,6 +130,8 @@ final class AdvancingControl: ServerControl, Sendable {
             let n = s.sample.sequence + 1
             var snap = Fixtures.snapshot(at: (100 + n) * Fixtures.second, scale: 100 + n)
             snap.mode = s.mode
+            snap.hazards = s.hazards
+            snap.lints = s.lints
             s.sample = s.sample.followed(by: snap)
         }
     }

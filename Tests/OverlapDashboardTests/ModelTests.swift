@@ -147,4 +147,50 @@ struct ModelTests {
         model.handle(.char("q"))
         #expect(model.state.quitting)
     }
+
+    @Test("l opens the hazard lab: arrows choose, Enter switches a hazard on and off through ServerControl; the header says so")
+    func hazardLab() {
+        let control = AdvancingControl()
+        let model = DashboardModel(control: control)
+        model.handle(.char("l"))
+        #expect(model.state.overlay == .lab)
+        model.handle(.enter)  // slow-handler, on the first thread of the mode shown (the fixture: callback)
+        #expect(control.hazards.slowHandler == SlowHandler(millis: 5, thread: "apc-0"))
+        model.handle(.down)
+        model.handle(.down)
+        model.handle(.down)
+        model.handle(.char(" "))  // stall
+        #expect(control.hazards.stall == Stall(millis: 200, everySeconds: 1))
+        let screen = GridScreen(width: 100, height: 30)
+        DashboardView.draw(model.frame, model.state, on: screen)
+        let text = screen.lines.joined(separator: "\n")
+        #expect(text.contains("[on] slow-handler=5@apc-0") && text.contains("> [on] stall=200/1"), "\(text)")
+        #expect(text.contains("[  ] buffers=4") && text.contains("FILE_SKIP_COMPLETION_PORT_ON_SUCCESS"))
+        #expect(screen.lines[0].contains("HAZARD slow-handler,stall"))
+        model.handle(.enter)
+        #expect(control.hazards.stall == nil && control.hazards.slowHandler != nil)
+        model.handle(.escape)
+        #expect(model.state.overlay == .none)
+        model.handle(.char("l"))
+        model.handle(.char("l"))
+        #expect(model.state.overlay == .none, "l closes it too")
+    }
+
+    @Test("raised lints show in a Warnings panel, one line each, and the sessions give up the room")
+    func warningsPanel() {
+        let control = AdvancingControl()
+        control.raise([Lint(kind: .apcImbalance, message: "APC thread apc-0 waits 40 ms at p99", sinceNanos: 0),
+                       Lint(kind: .bufferStarved, message: "12 receives waited for a free buffer", sinceNanos: 0)])
+        control.tick()
+        let model = DashboardModel(control: control)
+        let screen = GridScreen(width: 100, height: 30)
+        DashboardView.draw(model.frame, model.state, on: screen)
+        let rule = screen.lines.firstIndex { $0.contains(" Warnings (2) ") }
+        #expect(rule != nil, "\(screen.lines.joined(separator: "\n"))")
+        if let rule {
+            #expect(screen.lines[rule + 1].hasPrefix("apc_imbalance APC thread apc-0 waits 40 ms at p99"))
+            #expect(screen.lines[rule + 2].hasPrefix("buffer_starved 12 receives waited"))
+            #expect(screen.lines[rule + 3].contains(" Events "))
+        }
+    }
 }

@@ -98,12 +98,18 @@ struct HazardTests {
 
     @Test("buffers=4 with 50 sessions: receives wait for buffers, every byte still echoes in order", arguments: EngineKind.allCases)
     func fewBuffers(engine: EngineKind) throws {
-        try withServer(engine, mode: .port) { server in
+        try withServer(engine, mode: .port, configure: { $0.refreshMs = 250 }) { server in
             try server.setHazard("buffers=4")
             #expect(server.buffers.limit == 4)
             let clients = try (0..<50).map { _ in try TCPClient(port: server.address.port) }
             try exchange(clients, clients.indices.map { randomBytes(100_000, seed: UInt64(700 + $0)) })
             #expect(server.snapshot(sessions: false).bufferWaits > 0, "no receive waited for a buffer")
+            // Keep them starved for the lint: it is raised once it held 2 s.
+            let load = OSThread(name: "test-load") { _ = Self.load(server, connections: 50, depth: 4, seconds: 4) }
+            defer { load.join() }
+            #expect(waitUntil(6) { server.latestSample().snapshot.lints.contains { $0.kind == .bufferStarved } },
+                    "buffer_starved was not raised")
+            #expect(server.snapshot(sessions: false).events.contains { $0.message.hasPrefix("lint buffer_starved: ") })
             server.clearHazard(.buffers)
             #expect(server.buffers.limit == server.buffers.count)
         }

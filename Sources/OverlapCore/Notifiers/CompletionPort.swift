@@ -52,6 +52,8 @@ final class CompletionPort<Packet: Sendable>: Sendable {
         var kernelWaiting = 0
         /// The concurrency value (`concurrency`), changeable while it runs.
         var concurrency: Int
+        /// Times `unblocked` put running above the value.
+        var overConcurrency: UInt64 = 0
     }
 
     /// What to wake once the lock is released.
@@ -306,6 +308,7 @@ final class CompletionPort<Packet: Sendable>: Sendable {
             worker.blocked = false
             worker.running = true
             s.running += 1
+            if s.running > s.concurrency { s.overConcurrency += 1 }
         }
     }
 
@@ -364,6 +367,8 @@ final class CompletionPort<Packet: Sendable>: Sendable {
     var depth: Int { state.withLock { $0.queue.count } }
     /// Workers currently running (given packets and not yet back).
     var running: Int { state.withLock { $0.running } }
+    /// Times a worker back from blocking made running exceed the concurrency value.
+    var overConcurrency: UInt64 { state.withLock { $0.overConcurrency } }
     /// Names of waiting workers, the next to be woken last.
     var waitingWorkers: [String] { state.withLock { $0.waiting.map(\.name) } }
 }

@@ -52,8 +52,11 @@ final class ModeRouter: CompletionSink {
         unsafeDowncast(notifiers[NotificationMode.port.index] as AnyObject, to: PortNotifier.self).port
     }
 
-    /// The port's concurrency value and its running workers now.
-    var portLoad: (concurrency: Int, running: Int) { (port.concurrency, port.running) }
+    /// The port's concurrency value, its running workers now, and how often
+    /// running went above the value.
+    var portLoad: (concurrency: Int, running: Int, overConcurrency: UInt64) {
+        (port.concurrency, port.running, port.overConcurrency)
+    }
 
     /// Changes the port's concurrency value live (the `concurrency` hazard).
     func setPortConcurrency(_ value: Int) { port.setConcurrency(value) }

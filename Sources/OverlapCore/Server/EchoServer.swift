@@ -76,7 +76,11 @@ public final class EchoServer: ServerControl, SessionHost, ListenerHost, @unchec
             throw .engine(error)
         }
         let rows = config.sampleSessionRows
-        sampler = Sampler(intervalMs: config.refreshMs, registry: registry) { [unowned self] in snapshot(sessions: rows) }
+        let log = log
+        sampler = Sampler(intervalMs: config.refreshMs, registry: registry, lints: { change in
+            for lint in change.raised { log.note(.warning, "lint \(lint.kind.rawValue): \(lint.message)") }
+            for lint in change.cleared { log.note(.info, "lint \(lint.kind.rawValue) cleared: it has not held for 5 s") }
+        }) { [unowned self] in snapshot(sessions: rows) }
     }
 
     deinit {
@@ -273,7 +277,7 @@ public final class EchoServer: ServerControl, SessionHost, ListenerHost, @unchec
         }
         s.trace = registry.trace.status
         s.hazards = registry.hazards.settings
-        (s.portConcurrency, s.portRunning) = router.portLoad
+        (s.portConcurrency, s.portRunning, s.portOverConcurrency) = router.portLoad
         if includeRows {
             let known = s.threads + registry.retiredRows
             let names = Dictionary(known.map { ($0.id, $0.name) }, uniquingKeysWith: { a, _ in a })

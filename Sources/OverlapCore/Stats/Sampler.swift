@@ -29,14 +29,21 @@ final class Sampler: Sendable {
     /// Written only by the sampler thread (and `start`, before it exists).
     nonisolated(unsafe) private var latency: LatencyCollector
     private let registry: StatsRegistry?
+    /// Written only by the sampler thread (and `start`, before it exists).
+    nonisolated(unsafe) private var lintEngine = LintEngine()
+    private let lints: (@Sendable (LintEngine.Change) -> Void)?
 
     /// - Parameters:
     ///   - intervalMs: milliseconds between samples (clamped to `RefreshInterval.range`).
     ///   - registry: where each sample collects the threads' latency
     ///     histograms (nil: samples carry no latency figures).
     ///   - take: reads one snapshot; called on the sampler thread (and once here, for the first sample).
-    init(intervalMs: Int, registry: StatsRegistry? = nil, take: @escaping @Sendable () -> StatsSnapshot) {
+    ///   - lints: told of the lints each sample raises and clears (the
+    ///     samples carry the raised ones); nil: no lints.
+    init(intervalMs: Int, registry: StatsRegistry? = nil, lints: (@Sendable (LintEngine.Change) -> Void)? = nil,
+         take: @escaping @Sendable () -> StatsSnapshot) {
         self.take = take
+        self.lints = lints
         self.registry = registry
         latency = LatencyCollector(sampleEvery: registry?.sampleEvery ?? 0)
         peaks = QueuePeaks(windowNanos: Self.peakWindowNanos)
@@ -53,6 +60,11 @@ final class Sampler: Sendable {
             let (figures, notifyP99) = latency.collect(live: registry.live, retired: registry.takeRetiredForLatency())
             s.latency = figures
             for i in s.threads.indices { s.threads[i].notifyP99Nanos = notifyP99[s.threads[i].id] }
+        }
+        if let lints {
+            let change = lintEngine.update(s, previous: state.withLock { $0.latest.snapshot })
+            s.lints = lintEngine.active
+            if !change.raised.isEmpty || !change.cleared.isEmpty { lints(change) }
         }
         return s
     }

@@ -1,0 +1,175 @@
+/// A model failure the server can see in its own samples (DESIGN §7,
+/// "Lints"). The raw value is the `lint` label of `overlap_lint_active`.
+public enum LintKind: String, CaseIterable, Sendable, Codable {
+    case apcImbalance = "apc_imbalance"
+    case eventStarvation = "event_starvation"
+    case queueGrowing = "queue_growing"
+    case overConcurrency = "over_concurrency"
+    case bufferStarved = "buffer_starved"
+    case peerNotReading = "peer_not_reading"
+    case slowHandler = "slow_handler"
+}
+
+/// A lint that is raised: what is wrong, the Windows concept behind it and
+/// what to try, in one line.
+public struct Lint: Sendable, Equatable, Codable {
+    public var kind: LintKind
+    public var message: String
+    /// When it was raised (monotonic ns, the samples' clock).
+    public var sinceNanos: UInt64
+
+    public init(kind: LintKind, message: String, sinceNanos: UInt64) {
+        self.kind = kind
+        self.message = message
+        self.sinceNanos = sinceNanos
+    }
+}
+
+/// Raises and clears lints from consecutive samples: a condition must hold
+/// for `raiseAfterNanos` before its lint is raised, and stop holding for
+/// `clearAfterNanos` before it clears, so a lint never flaps. Pure: the
+/// server's sampler feeds it each sample.
+public struct LintEngine: Sendable {
+    /// DESIGN §7: raised after holding 2 s, cleared after 5 s of not holding.
+    public var raiseAfterNanos: UInt64 = 2_000_000_000
+    public var clearAfterNanos: UInt64 = 5_000_000_000
+
+    /// Thresholds of the conditions (documented in `conditions`).
+    public static let slowHandlerNanos: UInt64 = 2_000_000
+    public static let apcImbalanceNanos: UInt64 = 2_000_000
+    public static let queueWaitNanos: UInt64 = 100_000_000
+    public static let queueDepth: Int64 = 32
+    public static let peerIdleNanos: UInt64 = 2_000_000_000
+
+    private struct Track: Sendable {
+        var holdingSince: UInt64?
+        var quietSince: UInt64?
+        var raised: Lint?
+    }
+    private var tracks = [LintKind: Track]()
+
+    public init() {}
+
+    /// The lints raised now.
+    public var active: [Lint] { LintKind.allCases.compactMap { tracks[$0]?.raised } }
+
+    /// What changed at one sample.
+    public struct Change: Sendable, Equatable {
+        public var raised: [Lint] = []
+        public var cleared: [Lint] = []
+    }
+
+    /// Feeds one sample (`current`, with the one before it for counters
+    /// that grew over the window). Returns the lints raised and cleared.
+    public mutating func update(_ current: StatsSnapshot, previous: StatsSnapshot?) -> Change {
+        let now = current.takenAtNanos
+        let holding = Self.conditions(current, previous: previous)
+        var change = Change()
+        for kind in LintKind.allCases {
+            var t = tracks[kind] ?? Track()
+            if let message = holding[kind] {
+                t.quietSince = nil
+                let since = t.holdingSince ?? now
+                t.holdingSince = since
+                if t.raised != nil {
+                    t.raised!.message = message
+                } else if now - since >= raiseAfterNanos {
+                    let lint = Lint(kind: kind, message: message, sinceNanos: now)
+                    t.raised = lint
+                    change.raised.append(lint)
+                }
+            } else {
+                t.holdingSince = nil
+                if let lint = t.raised {
+                    let quiet = t.quietSince ?? now
+                    t.quietSince = quiet
+                    if now - quiet >= clearAfterNanos {
+                        t.raised = nil
+                        t.quietSince = nil
+                        change.cleared.append(lint)
+                    }
+                }
+            }
+            tracks[kind] = t
+        }
+        return change
+    }
+
+    /// Which conditions hold in one sample, each with its line. Figures
+    /// from the sample's window; lints that read session rows are not
+    /// evaluated in samples without them (a headless server's).
+    public static func conditions(_ s: StatsSnapshot, previous: StatsSnapshot?) -> [LintKind: String] {
+        var out = [LintKind: String]()
+        // apc_imbalance: one APC thread's queue waits far longer than another's.
+        let apcs = s.threads.filter { if case .apcThread = $0.role { true } else { false } }
+            .compactMap { t in t.notifyP99Nanos.map { (t.name, $0) } }
+        if let worst = apcs.max(by: { $0.1 < $1.1 }), let best = apcs.min(by: { $0.1 < $1.1 }),
+           apcs.count >= 2, worst.1 >= apcImbalanceNanos, worst.1 >= 10 * max(1, best.1) {
+            let pinned = s.sessionRows.filter { $0.thread == worst.0 }.count
+            let holds = s.sessionRows.isEmpty ? "" : " holds \(pinned) sessions and"
+            out[.apcImbalance] = "APC thread \(worst.0)\(holds) waits \(ms(worst.1)) at p99 before its routines run (\(best.0): \(ms(best.1))): "
+                + "completion routines run only on the thread that posted the request, so one busy thread stalls every session pinned to it; port mode lets any worker take any completion"
+        }
+        // slow_handler: handlers that take milliseconds (they block).
+        if let l = s.latency {
+            for m in NotificationMode.allCases where l.handler[m.index].windowCount > 0
+                && l.handler[m.index].p99Nanos >= slowHandlerNanos {
+                out[.slowHandler] = "handlers in \(m.rawValue) mode take \(ms(l.handler[m.index].p99Nanos)) at p99: "
+                    + "a handler that blocks holds its thread, and every completion behind it waits (head-of-line blocking); move blocking work off the completion threads"
+                break
+            }
+        }
+        // event_starvation: signalled events wait while waiters handle one per wake.
+        let waiters = s.threads.filter { if case .eventWaiter = $0.role { true } else { false } }
+        if s.queued[NotificationMode.event.index] >= 4, let previous {
+            let before = Dictionary(previous.threads.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+            var handled: UInt64 = 0, wakes: UInt64 = 0
+            for w in waiters {
+                handled += w.completions - min(w.completions, before[w.id]?.completions ?? 0)
+                wakes += w.waits - min(w.waits, before[w.id]?.waits ?? 0)
+            }
+            if wakes > 0 && Double(handled) / Double(wakes) <= 1.5 {
+                out[.eventStarvation] = "\(s.queued[NotificationMode.event.index]) signalled events wait while the event waiters handle \(String(format1: Double(handled) / Double(wakes))) per wake: "
+                    + "WSAWaitForMultipleEvents returns only the lowest signalled index, so a loop that handles just that one starves the higher ones; handle every signalled event per wake, or use a port"
+            }
+        }
+        // queue_growing: completions wait long for a thread, or pile up.
+        let depth = s.queued.reduce(0, +)
+        let notifyP99 = s.latency.map { l in NotificationMode.allCases.map { l.notify[$0.index] }
+            .filter { $0.windowCount > 0 }.map(\.p99Nanos).max() ?? 0 } ?? 0
+        let deeper = previous.map { depth > $0.queued.reduce(0, +) } ?? false
+        if notifyP99 >= queueWaitNanos || (depth >= queueDepth && deeper) {
+            out[.queueGrowing] = "\(depth) completions wait for a thread (notify p99 \(ms(notifyP99))): "
+                + "the completion queue fills faster than threads take from it; find what stops them (a stall, a slow handler) or add workers"
+        }
+        // over_concurrency: the port ran more workers than its value.
+        if let previous, s.portOverConcurrency > previous.portOverConcurrency {
+            out[.overConcurrency] = "the completion port ran more than \(s.portConcurrency) workers (its concurrency value) \(s.portOverConcurrency - previous.portOverConcurrency) times this window: "
+                + "a worker that blocked in its handler came back while another ran in its slot, as IOCP allows; keep handlers from blocking, or the thread count near the value"
+        }
+        // buffer_starved: receives waited for a buffer.
+        if let previous, s.bufferWaits > previous.bufferWaits {
+            out[.bufferStarved] = "\(s.bufferWaits - previous.bufferWaits) receives waited for a free buffer this window: "
+                + "every receive buffer is lent and sessions queue for one (WSAENOBUFS on Windows); lend a buffer only when data arrives (a zero-byte receive) and bound buffers per session, or give the pool more"
+        }
+        // peer_not_reading: echo sends pending for seconds.
+        let stuck = s.sessionRows.filter { $0.state == .sending && $0.idleNanos >= peerIdleNanos }
+        if !stuck.isEmpty {
+            out[.peerNotReading] = "\(stuck.count) sessions have had an echo send pending for over \(peerIdleNanos / 1_000_000_000) s (session \(stuck[0].id) first): "
+                + "the peer does not read, so the overlapped send cannot complete and its buffer stays lent; bound what a session may queue, or close peers that stop reading"
+        }
+        return out
+    }
+
+    private static func ms(_ nanos: UInt64) -> String {
+        nanos >= 10_000_000 ? "\(nanos / 1_000_000) ms" : "\(String(format1: Double(nanos) / 1e6)) ms"
+    }
+}
+
+extension String {
+    /// One decimal place, without Foundation.
+    init(format1 value: Double) {
+        let tenths = Int((value * 10).rounded())
+        self = "\(tenths / 10).\(abs(tenths % 10))"
+    }
+}

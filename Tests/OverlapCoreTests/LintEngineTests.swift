@@ -1,0 +1,50 @@
+import OverlapModel
+import Testing
+
+extension CoreTests {
+    /// Lints: raised after a condition holds 2 s, cleared after 5 s without it.
+    struct LintEngineTests {
+        static let second: UInt64 = 1_000_000_000
+
+        /// A sample at `t` seconds whose buffer waits grew by `waits` since the last.
+        static func sample(_ t: UInt64, waits total: UInt64) -> StatsSnapshot {
+            var s = StatsSnapshot(takenAtNanos: t * second)
+            s.bufferWaits = total
+            return s
+        }
+
+        @Test("buffer_starved: raised once it held 2 s, kept through a gap shorter than 5 s, cleared after 5 s quiet")
+        func hysteresis() {
+            var engine = LintEngine()
+            var previous: StatsSnapshot? = nil
+            var waits: UInt64 = 0
+            var log: [(UInt64, String)] = []
+            // Holds 0-4 s, stops 5-7 s, holds 8-9 s, then stops for good.
+            for t in UInt64(0)...20 {
+                if t <= 4 || (8...9).contains(t) { waits += 3 }
+                let s = Self.sample(t, waits: waits)
+                let change = engine.update(s, previous: previous)
+                for l in change.raised { log.append((t, "raised \(l.kind.rawValue)")) }
+                for l in change.cleared { log.append((t, "cleared \(l.kind.rawValue)")) }
+                previous = s
+            }
+            // t=0 has no window; the condition holds from t=1, is raised at t=3,
+            // and last holds at t=9: quiet from t=10, cleared at t=15.
+            #expect(log.map(\.0) == [3, 15] && log.map(\.1) == ["raised buffer_starved", "cleared buffer_starved"], "\(log)")
+        }
+
+        @Test("a condition shorter than 2 s raises nothing")
+        func noFlapping() {
+            var engine = LintEngine()
+            var previous: StatsSnapshot? = nil
+            var waits: UInt64 = 0
+            for t in UInt64(0)...30 {
+                if t % 3 == 1 { waits += 1 }  // holds one sample in three
+                let s = Self.sample(t, waits: waits)
+                #expect(engine.update(s, previous: previous).raised.isEmpty)
+                previous = s
+            }
+            #expect(engine.active.isEmpty)
+        }
+    }
+}
