@@ -129,6 +129,20 @@ expect_error "load: size below the header" "--size" load --size 8
 expect_error "load: bad rate" "--rate" load --rate 0
 expect_error "load: nothing listening" "connect" load --port 1 --duration 1
 
+# The hazard lab: bad --hazard values name what to change; lab needs --check;
+# lab --check --short sees each quick signature on both engines.
+expect_error "hazard: unknown name" "unknown hazard 'nope': use one of slow-handler=MS@THREAD" serve --headless --hazard nope
+expect_error "hazard: unknown thread" "unknown thread 'apc-7'" serve --headless --hazard slow-handler=5@apc-7
+expect_error "hazard: out of range" "MS must be a whole number in 1...10000" serve --headless --hazard slow-handler=0@apc-0
+expect_error "hazard: stall longer than its period" "must be shorter than the period" serve --headless --hazard stall=1500/1
+expect_error "hazard: value where none is taken" "takes no value" serve --headless --hazard lowest-index=1
+expect_error "hazard: missing value" "needs a value" serve --headless --hazard buffers
+expect_error "lab without --check" "lab needs --check" lab
+for e in epoll uring; do
+    out=$(timeout 120 "$bin" lab --check --short --engine $e 2>&1); rc=$?
+    if [ $rc -eq 0 ] && grep -q "every signature seen (3)" <<<"$out"; then ok; else no "lab --check --short --engine $e: rc=$rc, output: $out"; fi
+done
+
 # overlap load against a headless server: exit 0, one JSON object; then a tiny bench
 # gives a row for every mode x engine asked for.
 log=$(mktemp)

@@ -47,6 +47,11 @@ public struct LintEngine: Sendable {
         var raised: Lint?
     }
     private var tracks = [LintKind: Track]()
+    /// Each recent sample's worst notify p99, for `queue_growing`'s lookback.
+    private var recentNotify: [(at: UInt64, p99: UInt64)] = []
+    /// How far back `queue_growing` looks for a long notification delay: a
+    /// stall every second holds the condition through the seconds between.
+    public static let queueLookbackNanos: UInt64 = 1_100_000_000
 
     public init() {}
 
@@ -63,7 +68,10 @@ public struct LintEngine: Sendable {
     /// that grew over the window). Returns the lints raised and cleared.
     public mutating func update(_ current: StatsSnapshot, previous: StatsSnapshot?) -> Change {
         let now = current.takenAtNanos
-        let holding = Self.conditions(current, previous: previous)
+        recentNotify.append((now, Self.worstNotifyP99(current)))
+        recentNotify.removeAll { now - $0.at > Self.queueLookbackNanos }
+        let holding = Self.conditions(current, previous: previous,
+                                      recentNotifyP99: recentNotify.map(\.p99).max() ?? 0)
         var change = Change()
         for kind in LintKind.allCases {
             var t = tracks[kind] ?? Track()
@@ -98,7 +106,16 @@ public struct LintEngine: Sendable {
     /// Which conditions hold in one sample, each with its line. Figures
     /// from the sample's window; lints that read session rows are not
     /// evaluated in samples without them (a headless server's).
-    public static func conditions(_ s: StatsSnapshot, previous: StatsSnapshot?) -> [LintKind: String] {
+    /// The worst notify p99 of any mode in the sample's window.
+    static func worstNotifyP99(_ s: StatsSnapshot) -> UInt64 {
+        s.latency.map { l in NotificationMode.allCases.map { l.notify[$0.index] }
+            .filter { $0.windowCount > 0 }.map(\.p99Nanos).max() ?? 0 } ?? 0
+    }
+
+    /// - Parameter recentNotifyP99: the worst notify p99 of the samples in
+    ///   the last `queueLookbackNanos` (this one's if not given).
+    public static func conditions(_ s: StatsSnapshot, previous: StatsSnapshot?,
+                                  recentNotifyP99: UInt64? = nil) -> [LintKind: String] {
         var out = [LintKind: String]()
         // apc_imbalance: one APC thread's queue waits far longer than another's.
         let apcs = s.threads.filter { if case .apcThread = $0.role { true } else { false } }
@@ -135,11 +152,10 @@ public struct LintEngine: Sendable {
         }
         // queue_growing: completions wait long for a thread, or pile up.
         let depth = s.queued.reduce(0, +)
-        let notifyP99 = s.latency.map { l in NotificationMode.allCases.map { l.notify[$0.index] }
-            .filter { $0.windowCount > 0 }.map(\.p99Nanos).max() ?? 0 } ?? 0
+        let notifyP99 = recentNotifyP99 ?? worstNotifyP99(s)
         let deeper = previous.map { depth > $0.queued.reduce(0, +) } ?? false
         if notifyP99 >= queueWaitNanos || (depth >= queueDepth && deeper) {
-            out[.queueGrowing] = "\(depth) completions wait for a thread (notify p99 \(ms(notifyP99))): "
+            out[.queueGrowing] = "\(depth) completions wait for a thread (notify p99 up to \(ms(notifyP99)) in the last second): "
                 + "the completion queue fills faster than threads take from it; find what stops them (a stall, a slow handler) or add workers"
         }
         // over_concurrency: the port ran more workers than its value.

@@ -11,6 +11,6 @@ struct Overlap: ParsableCommand {
               overlap load --connections 50 --depth 8  drive it from another terminal, verifying every byte
               overlap bench --duration 2               compare every mode on both engines (about a minute)
             """,
-        subcommands: [Serve.self, Load.self, Bench.self, Soak.self],
+        subcommands: [Serve.self, Load.self, Bench.self, Soak.self, Lab.self],
         defaultSubcommand: Serve.self)
 }

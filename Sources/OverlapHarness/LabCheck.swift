@@ -1,0 +1,289 @@
+import Glibc
+import OverlapCore
+import OverlapLoad
+import OverlapModel
+import OverlapSystem
+import Synchronization
+
+/// One hazard's check in `overlap lab --check`.
+public struct LabCheckLine: Sendable {
+    /// The hazard as `--hazard` writes it, and the mode it ran in.
+    public var hazard: String
+    public var mode: NotificationMode
+    /// Whether its signature (DESIGN §7, issue 15) was seen.
+    public var seen: Bool
+    /// The figures the verdict rests on.
+    public var figures: String
+
+    public var text: String {
+        "\(seen ? "seen   " : "MISSING") \(hazard.padding(22)) \(mode.rawValue.padding(8)) \(figures)"
+    }
+}
+
+/// `overlap lab --check`: each hazard against an in-process server under the
+/// verifying load generator, a few seconds each, its signature checked from
+/// the server's samples (every 100 ms). The executable proof that the lab
+/// teaches what it claims.
+public enum LabCheck {
+    /// Runs the checks on `engine`; `short` runs the quick ones only (what
+    /// `make test` runs). Calls `line` as each check ends.
+    public static func run(engine: EngineChoice, short: Bool, line: (LabCheckLine) -> Void) throws -> [LabCheckLine] {
+        var out: [LabCheckLine] = []
+        func report(_ l: LabCheckLine) {
+            out.append(l)
+            line(l)
+        }
+        report(try buffers(engine))
+        report(try concurrency(engine))
+        report(try lowestIndex(engine))
+        if short { return out }
+        report(try slowHandlerCallback(engine))
+        report(try slowHandlerPort(engine))
+        report(try skipOnSuccess(engine))
+        report(try stall(engine))
+        return out
+    }
+
+    // MARK: - The checks
+
+    static func buffers(_ engine: EngineChoice) throws -> LabCheckLine {
+        try withLabServer(engine, .port) { server in
+            let load = Background { verifyingLoad(server, connections: 50, depth: 4, seconds: 4) }
+            try server.setHazard("buffers=4")
+            let raised = waitForLint(server, .bufferStarved, seconds: 3.5)
+            let report = load.finish()
+            let waits = server.snapshot(sessions: false).bufferWaits
+            let (cleared, clearSeconds) = clearsAfterOff(server, .buffers, lint: .bufferStarved)
+            return LabCheckLine(hazard: "buffers=4", mode: .port, seen: raised && report.ok && waits > 0 && cleared,
+                                figures: "\(waits) receives waited; buffer_starved \(raised ? "raised" : "NOT raised"); "
+                                    + "load \(report.ok ? "verified" : "FAILED: \(report.errors.first.map { "\($0)" } ?? "")"); "
+                                    + clearText(cleared, clearSeconds))
+        }
+    }
+
+    static func concurrency(_ engine: EngineChoice) throws -> LabCheckLine {
+        try withLabServer(engine, .port) { server in
+            let load = Background { verifyingLoad(server, connections: 20, depth: 4, seconds: 2) }
+            try server.setHazard("concurrency=1")
+            var most = 0, polls = 0
+            let until = monotonicNanos() + 1_500_000_000
+            while monotonicNanos() < until {
+                most = max(most, server.snapshot(sessions: false).portRunning)
+                polls += 1
+            }
+            let report = load.finish()
+            server.clearHazard(.concurrency)
+            return LabCheckLine(hazard: "concurrency=1", mode: .port, seen: most <= 1 && report.ok && report.messages > 0,
+                                figures: "most running in \(polls) polls: \(most); \(Int(report.messagesPerSecond)) msg/s verified")
+        }
+    }
+
+    /// The naive loop starves only when the waiter cannot keep up, so both
+    /// runs saturate event-0 with `slow-handler=1@event-0`; only
+    /// `lowest-index` differs.
+    static func lowestIndex(_ engine: EngineChoice) throws -> LabCheckLine {
+        try withLabServer(engine, .event) { server in
+            var saturated = HazardSettings()
+            saturated.slowHandler = SlowHandler(millis: 1, thread: "event-0")
+            var naive = saturated
+            naive.lowestIndex = true
+            let fair = fairness(server, saturated)
+            let starved = fairness(server, naive, lint: .eventStarvation)
+            return LabCheckLine(hazard: "lowest-index", mode: .event,
+                                seen: fair.jain >= 0.95 && starved.jain < 0.8 && starved.lint,
+                                figures: "Jain \(f2(fair.jain)) -> \(f2(starved.jain)) over 60 sessions (event-0 saturated); "
+                                    + "event_starvation \(starved.lint ? "raised" : "NOT raised")")
+        }
+    }
+
+    static func slowHandlerCallback(_ engine: EngineChoice) throws -> LabCheckLine {
+        try withLabServer(engine, .callback) { server in
+            let load = Background { verifyingLoad(server, connections: 8, depth: 2, seconds: 4) }
+            try server.setHazard("slow-handler=5@apc-0")
+            let lint = waitUntilSample(server, seconds: 3) { s in
+                s.lints.contains { $0.kind == .apcImbalance || $0.kind == .slowHandler }
+            }
+            let rows = server.latestSample().snapshot.threads
+            let p99 = { (name: String) in rows.first { $0.name == name }?.notifyP99Nanos ?? 0 }
+            let report = load.finish()
+            let (cleared, clearSeconds) = clearsAfterOff(server, .slowHandler, lint: nil)
+            let (a, b) = (p99("apc-0"), p99("apc-1"))
+            return LabCheckLine(hazard: "slow-handler=5@apc-0", mode: .callback,
+                                seen: b > 0 && a >= 10 * b && lint && report.ok && cleared,
+                                figures: "notify p99 apc-0 \(ms(a)), apc-1 \(ms(b)) (\(b > 0 ? "\(a / b)x" : "-")); "
+                                    + "lint \(lint ? "raised" : "NOT raised"); " + clearText(cleared, clearSeconds))
+        }
+    }
+
+    static func slowHandlerPort(_ engine: EngineChoice) throws -> LabCheckLine {
+        func notifyP99(_ server: EchoServer) -> UInt64 {
+            let load = Background { verifyingLoad(server, connections: 8, depth: 2, seconds: 2) }
+            _ = waitUntilSample(server, seconds: 1.5) { _ in false }
+            let p = server.latestSample().snapshot.latency?.notify[NotificationMode.port.index].p99Nanos ?? 0
+            _ = load.finish()
+            return p
+        }
+        return try withLabServer(engine, .port) { server in
+            let without = notifyP99(server)
+            try server.setHazard("slow-handler=5@port-0")
+            let with = notifyP99(server)
+            server.clearHazard(.slowHandler)
+            return LabCheckLine(hazard: "slow-handler=5@port-0", mode: .port, seen: with <= 3 * max(without, 1),
+                                figures: "notify p99 \(ms(without)) -> \(ms(with)) (the port hands other workers the load)")
+        }
+    }
+
+    static func skipOnSuccess(_ engine: EngineChoice) throws -> LabCheckLine {
+        func notifyP50(_ server: EchoServer) -> (UInt64, LoadReport) {
+            let load = Background { verifyingLoad(server, connections: 4, depth: 1, seconds: 2) }
+            _ = waitUntilSample(server, seconds: 1.5) { _ in false }
+            let p = server.latestSample().snapshot.latency?.notify[NotificationMode.port.index].p50Nanos ?? 0
+            return (p, load.finish())
+        }
+        return try withLabServer(engine, .port, textbook: true) { server in
+            let (without, r1) = notifyP50(server)
+            try server.setHazard("skip-on-success")
+            let (with, r2) = notifyP50(server)
+            server.clearHazard(.skipOnSuccess)
+            let applies = server.engineKind == .epoll
+            let ok = r1.ok && r2.ok && (applies ? with * 2 < without : true)
+            return LabCheckLine(hazard: "skip-on-success", mode: .port, seen: ok,
+                                figures: "notify p50 \(us(without)) -> \(us(with))"
+                                    + (applies ? " (handlers run on the posting thread)" : " (io_uring completes nothing at once: no change expected)")
+                                    + "; load \(r1.ok && r2.ok ? "verified" : "FAILED")")
+        }
+    }
+
+    /// On the textbook pool: with the engine visit (io_uring), the stalled
+    /// engine thread would leave completions in the kernel's queue, where no
+    /// stamp sees them wait; here the engine keeps reaping and the port's
+    /// queue shows the stall.
+    static func stall(_ engine: EngineChoice) throws -> LabCheckLine {
+        try withLabServer(engine, .port, textbook: true) { server in
+            try server.setHazard("stall=200/1")
+            var c = LoadConfig()
+            c.port = server.address.port
+            c.connections = 10
+            c.rate = 2000
+            c.duration = 4
+            c.warmup = 0
+            let watcher = Background { waitForLint(server, .queueGrowing, seconds: 4) }
+            let report = LoadRunner.run(c)
+            let raised = watcher.finish()
+            let p99 = report.latencyMicros.p99
+            let (cleared, clearSeconds) = clearsAfterOff(server, .stall, lint: .queueGrowing)
+            return LabCheckLine(hazard: "stall=200/1", mode: .port,
+                                seen: report.ok && p99 >= 150_000 && raised && cleared,
+                                figures: "load --rate 2000: corrected p99 \(p99 / 1000) ms; queue_growing \(raised ? "raised" : "NOT raised"); "
+                                    + clearText(cleared, clearSeconds))
+        }
+    }
+
+    // MARK: - Helpers
+
+    static func withLabServer<T>(_ engine: EngineChoice, _ mode: NotificationMode, textbook: Bool = false,
+                                 _ body: (EchoServer) throws -> T) throws -> T {
+        var config = ServerConfig()
+        config.port = 0
+        config.engine = engine
+        config.mode = mode
+        config.threads = 2
+        config.concurrency = 2
+        config.refreshMs = 100  // DESIGN §7: lab --check samples every 100 ms
+        config.sampleEvery = 4
+        config.engineJoinsPort = !textbook
+        let server = try EchoServer(config: config)
+        try server.start()
+        defer { _ = server.stop(timeout: 10) }
+        return try body(server)
+    }
+
+    static func verifyingLoad(_ server: EchoServer, connections: Int, depth: Int, seconds: Double) -> LoadReport {
+        var c = LoadConfig()
+        c.port = server.address.port
+        c.connections = connections
+        c.depth = depth
+        c.duration = seconds
+        c.warmup = 0
+        return LoadRunner.run(c)
+    }
+
+    /// Waits for a sample that satisfies `condition`, up to `seconds`.
+    static func waitUntilSample(_ server: EchoServer, seconds: Double, _ condition: (StatsSnapshot) -> Bool) -> Bool {
+        let until = monotonicNanos() + UInt64(seconds * 1e9)
+        var seen = server.latestSample().sequence
+        while monotonicNanos() < until {
+            let s = server.latestSample()
+            if s.sequence != seen {
+                seen = s.sequence
+                if condition(s.snapshot) { return true }
+            }
+            var ts = timespec(tv_sec: 0, tv_nsec: 20_000_000)
+            nanosleep(&ts, nil)
+        }
+        return false
+    }
+
+    static func waitForLint(_ server: EchoServer, _ kind: LintKind, seconds: Double) -> Bool {
+        waitUntilSample(server, seconds: seconds) { $0.lints.contains { $0.kind == kind } }
+    }
+
+    /// Switches `hazard` off; whether `lint` (if any) clears within 6 s,
+    /// and how long it took.
+    static func clearsAfterOff(_ server: EchoServer, _ hazard: HazardKind, lint: LintKind?) -> (Bool, Double) {
+        let off = monotonicNanos()
+        server.clearHazard(hazard)
+        let cleared = waitUntilSample(server, seconds: 6.5) { s in
+            lint.map { k in !s.lints.contains { $0.kind == k } } ?? s.lints.isEmpty
+        }
+        return (cleared, Double(monotonicNanos() - off) / 1e9)
+    }
+
+    static func clearText(_ cleared: Bool, _ seconds: Double) -> String {
+        cleared ? "off: lints clear in \(f1(seconds)) s" : "off: lints still raised after \(f1(seconds)) s"
+    }
+
+    /// Jain's index of the bytes each of 60 pipelined sessions received over
+    /// one second with `hazards` on, and whether `lint` was raised meanwhile.
+    static func fairness(_ server: EchoServer, _ hazards: HazardSettings, lint: LintKind? = nil) -> (jain: Double, lint: Bool) {
+        _ = waitUntilSample(server, seconds: 5) { $0.sessions == 0 }
+        let load = Background { verifyingLoad(server, connections: 60, depth: 8, seconds: 4.5) }
+        _ = waitUntilSample(server, seconds: 3) { $0.sessions == 60 }
+        server.setHazards(hazards)
+        _ = waitUntilSample(server, seconds: 0.3) { _ in false }
+        let a = server.snapshot(sessions: true)
+        let raised = lint.map { waitForLint(server, $0, seconds: 2.8) } ?? { _ = waitUntilSample(server, seconds: 1) { _ in false }; return false }()
+        let b = server.snapshot(sessions: true)
+        server.setHazards(HazardSettings())
+        _ = load.finish()
+        let before = Dictionary(a.sessionRows.map { ($0.id, $0.bytesIn) }, uniquingKeysWith: { x, _ in x })
+        let xs = b.sessionRows.map { Double($0.bytesIn - (before[$0.id] ?? 0)) }
+        let sum = xs.reduce(0, +), squares = xs.reduce(0) { $0 + $1 * $1 }
+        return (squares == 0 ? 0 : sum * sum / (Double(xs.count) * squares), raised)
+    }
+
+    static func ms(_ nanos: UInt64) -> String { nanos >= 10_000_000 ? "\(nanos / 1_000_000) ms" : "\(f2(Double(nanos) / 1e6)) ms" }
+    static func us(_ nanos: UInt64) -> String { "\(nanos / 1000) us" }
+    static func f1(_ v: Double) -> String { String(Double(Int(v * 10)) / 10) }
+    static func f2(_ v: Double) -> String { String(Double(Int(v * 100)) / 100) }
+}
+
+/// A function run on its own thread; `finish` joins it and returns its result.
+final class Background<T: Sendable>: @unchecked Sendable {
+    private var result: T?
+    private var thread: OSThread?
+
+    init(_ body: @escaping @Sendable () -> T) {
+        thread = OSThread(name: "lab-load") { [unowned self] in result = body() }
+    }
+
+    func finish() -> T {
+        thread?.join()
+        thread = nil
+        return result!
+    }
+}
+
+extension String {
+    func padding(_ n: Int) -> String { count >= n ? self : self + String(repeating: " ", count: n - count) }
+}

@@ -1,0 +1,44 @@
+import ArgumentParser
+import OverlapCore
+import OverlapHarness
+import OverlapModel
+
+/// `overlap lab --check`: every hazard against an in-process server under
+/// verifying load, its signature checked (`LabCheck`).
+struct Lab: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "The hazard lab: --check runs each hazard against an in-process server and checks its signature.",
+        discussion: """
+        One line per hazard: seen or MISSING, the mode, the figures. Exits 1 if a
+        signature is missing. Switch hazards on a live server with serve --hazard
+        or the dashboard's key l.
+        Examples:
+          overlap lab --check                  every hazard, about a minute
+          overlap lab --check --short          the quick ones (make test runs this)
+        """)
+
+    @Flag(help: "Run each hazard and check its signature (the only thing lab does).") var check = false
+    @Flag(help: "Only the quick checks: buffers, concurrency, lowest-index.") var short = false
+    @Option(help: "Engine: auto, uring or epoll.") var engine = EngineChoice.auto
+
+    func validate() throws {
+        guard check else { throw ValidationError("lab needs --check (it runs each hazard and checks its signature)") }
+    }
+
+    func run() throws {
+        _ = raiseDescriptorLimit()
+        bootstrapLogging(level: .error, headless: true, file: nil)
+        printLine("overlap lab --check: \(engine.rawValue) engine\(short ? ", short" : "")")
+        let lines: [LabCheckLine]
+        do {
+            lines = try LabCheck.run(engine: engine, short: short) { printLine($0.text) }
+        } catch {
+            printError("overlap lab: \(error)")
+            throw ExitCode(1)
+        }
+        let missing = lines.filter { !$0.seen }
+        printLine(missing.isEmpty ? "every signature seen (\(lines.count))"
+                                  : "\(missing.count) of \(lines.count) signatures missing")
+        if !missing.isEmpty { throw ExitCode(1) }
+    }
+}
