@@ -4,6 +4,8 @@
 # (capture-pane -e), turned into HTML by aha and photographed by headless
 # Chromium. Installs aha and chromium if they are missing (Debian).
 # Usage: scripts/screenshot.sh [output.png]
+#   SERVE_ARGS="..."  extra serve flags (e.g. a --hazard)
+#   KEYS="2 3"        keys sent 3 s apart before the capture (default: 2 then 3)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=${1:-assets/dashboard.png}
@@ -23,7 +25,7 @@ work=$(mktemp -d)
 trap 'tmux -L "$sock" kill-server 2>/dev/null; rm -rf "$work"' EXIT
 
 tmux -L "$sock" new-session -d -s shot -x 100 -y 32 \
-    "env TERM=xterm-256color LANG=C.UTF-8 '$bin' --port $port --refresh-ms 500"
+    "env TERM=xterm-256color LANG=C.UTF-8 '$bin' --port $port --refresh-ms 500 ${SERVE_ARGS:-}"
 sleep 1
 
 # Traffic for the picture: 24 connections, uneven sizes, 12 s at most.
@@ -42,10 +44,11 @@ while time.time() < end:
             got += len(c.recv(n - got))
 PY
 load=$!
-sleep 3
-tmux -L "$sock" send-keys -t shot 2     # callback mode: skew shows in the thread panel
-sleep 3
-tmux -L "$sock" send-keys -t shot 3     # back to port mode
+# By default: callback mode (skew shows in the thread panel), then back to port mode.
+for key in ${KEYS-2 3}; do
+    sleep 3
+    tmux -L "$sock" send-keys -t shot "$key"
+done
 sleep 3
 tmux -L "$sock" capture-pane -e -p -t shot > "$work/pane.ansi"
 wait "$load" || true

@@ -88,6 +88,21 @@ check "PgUp turns back" "at most 64 events"
 t send-keys -t ui Escape
 if wait_gone "at most 64 events"; then ok; else no "Esc should close help"; fi
 
+# The hazard lab: l opens it, Enter switches the hazard under the cursor, the
+# header names what is on, Esc closes it.
+t send-keys -t ui l
+check "l opens the hazard lab" "Hazard lab: provoke"
+t send-keys -t ui Enter
+check "Enter switches slow-handler on, on port mode's first worker" "[on] slow-handler=5@port-0"
+check "the header names the hazard" "HAZARD slow-handler"
+t send-keys -t ui Down Enter
+check "Down, Enter switches lowest-index on" "> [on] lowest-index"
+t send-keys -t ui Up Enter
+check "Up, Enter switches slow-handler off" "> [  ] slow-handler=5@port-0"
+t send-keys -t ui Down Enter Escape
+if wait_gone "Hazard lab: provoke"; then ok; else no "Esc should close the lab"; fi
+if wait_gone "HAZARD"; then ok; else no "with every hazard off the header shows none"; fi
+
 t resize-window -t ui -x 60 -y 20
 check "compact layout at 60x20" "Pending / queued"
 t resize-window -t ui -x 200 -y 60

@@ -128,7 +128,7 @@ public final class DashboardModel {
 
     /// Switches one hazard on (with the lab's value, `HazardKind.labSpec`) or off.
     private func toggleHazard(_ kind: HazardKind) {
-        var h = frame.snapshot.hazards
+        var h = control.hazards  // the server's, not the last sample's: toggles never undo each other
         if h.isOn(kind) {
             h.clear(kind)
         } else {

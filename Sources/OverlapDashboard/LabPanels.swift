@@ -45,7 +45,7 @@ enum LabPanels {
             let mark = on != nil ? "[on] " : "[  ] "
             let pointer = i == cursor ? "> " : "  "
             line(pointer + mark + (on ?? kind.labSpec(mode: s.mode)), i == cursor ? .bold : (on != nil ? .warning : .normal))
-            line("         " + kind.imitates, .dim)
+            line("    " + kind.imitates, .dim)
         }
         while y < y0 + h - 1 { line("") }
         screen.put(x0, y0 + h - 1, bar.2 + rule + bar.3, .bold)

@@ -106,12 +106,6 @@ public struct LintEngine: Sendable {
     /// Which conditions hold in one sample, each with its line. Figures
     /// from the sample's window; lints that read session rows are not
     /// evaluated in samples without them (a headless server's).
-    /// The worst notify p99 of any mode in the sample's window.
-    static func worstNotifyP99(_ s: StatsSnapshot) -> UInt64 {
-        s.latency.map { l in NotificationMode.allCases.map { l.notify[$0.index] }
-            .filter { $0.windowCount > 0 }.map(\.p99Nanos).max() ?? 0 } ?? 0
-    }
-
     /// - Parameter recentNotifyP99: the worst notify p99 of the samples in
     ///   the last `queueLookbackNanos` (this one's if not given).
     public static func conditions(_ s: StatsSnapshot, previous: StatsSnapshot?,
@@ -165,7 +159,7 @@ public struct LintEngine: Sendable {
         }
         // buffer_starved: receives waited for a buffer.
         if let previous, s.bufferWaits > previous.bufferWaits {
-            out[.bufferStarved] = "\(s.bufferWaits - previous.bufferWaits) receives waited for a free buffer this window: "
+            out[.bufferStarved] = "receives found no free buffer \(s.bufferWaits - previous.bufferWaits) times this window: "
                 + "every receive buffer is lent and sessions queue for one (WSAENOBUFS on Windows); lend a buffer only when data arrives (a zero-byte receive) and bound buffers per session, or give the pool more"
         }
         // peer_not_reading: echo sends pending for seconds.
@@ -175,6 +169,12 @@ public struct LintEngine: Sendable {
                 + "the peer does not read, so the overlapped send cannot complete and its buffer stays lent; bound what a session may queue, or close peers that stop reading"
         }
         return out
+    }
+
+    /// The worst notify p99 of any mode in the sample's window.
+    static func worstNotifyP99(_ s: StatsSnapshot) -> UInt64 {
+        s.latency.map { l in NotificationMode.allCases.map { l.notify[$0.index] }
+            .filter { $0.windowCount > 0 }.map(\.p99Nanos).max() ?? 0 } ?? 0
     }
 
     private static func ms(_ nanos: UInt64) -> String {

@@ -291,6 +291,8 @@ public protocol ServerControl: Sendable {
     func setHazards(_ hazards: HazardSettings) throws
     /// Thread names `slow-handler` may name (`apc-0`, `port-1`, ...).
     var hazardThreadNames: [String] { get }
+    /// The hazards on now (not as of the last sample).
+    var hazards: HazardSettings { get }
 }
 
 extension ServerControl {
@@ -298,6 +300,7 @@ extension ServerControl {
         throw HazardError("the hazard lab is not available here")
     }
     public var hazardThreadNames: [String] { [] }
+    public var hazards: HazardSettings { latestSample().snapshot.hazards }
 }
 
 /// One sample of the server's sampler.

@@ -17,5 +17,7 @@ public enum StatsLine {
             + " | queue \(queued) peak \(Int(s.queuedPeakWindowSeconds))s \(peak) ring \(s.ringDepth) overflow \(s.ringOverflow)"
             + " | accepted \(s.accepted) closed \(s.closed) refused \(s.refused)"
             + " | \(busy)"
+            + (s.hazards.anyOn ? " | hazards " + s.hazards.specs.joined(separator: " ") : "")
+            + (s.lints.isEmpty ? "" : " | lints " + s.lints.map(\.kind.rawValue).joined(separator: " "))
     }
 }

@@ -117,6 +117,10 @@ struct Serve: ParsableCommand {
             } catch {
                 throw ValidationError("--hazard \(spec): \(error)")
             }
+            let pool = ServerConfig().bufferCount
+            if let n = settings.buffers, n > pool {
+                throw ValidationError("--hazard \(spec): buffers: N must be at most \(pool), the receive buffers the server has")
+            }
         }
         return settings
     }

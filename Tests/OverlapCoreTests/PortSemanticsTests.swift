@@ -70,6 +70,11 @@ extension CoreTests {
                 }
                 return per
             }
+            #if OVERLAP_TSAN
+            // Under ThreadSanitizer every thread runs several times slower and
+            // wakes where it would have polled: a wake count says nothing there.
+            return
+            #endif
             let joined = try wakes(engineJoins: true)
             let textbook = try wakes(engineJoins: false)
             // Each message wakes one thread (the peer's next message arrives while

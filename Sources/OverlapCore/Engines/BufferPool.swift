@@ -135,11 +135,16 @@ final class BufferPool: Sendable {
     func shortage() -> Bool {
         state.withLock { s in
             if kernelRing != nil {
-                if !s.free.isEmpty {
+                // Under the buffers hazard's limit the ring cannot grow: the
+                // working set stays small after the hazard is switched off.
+                if !s.free.isEmpty && s.inRing + s.held < s.limit {
                     s.ringTarget = min(count, max(1, s.ringTarget) * 2)
                     topUp(&s)
                 }
-                // Only the ring can lend now: try again if it holds any.
+                // Only the ring can lend now: try again if it holds any (buffers
+                // counted there may be the kernel's already, not yet reaped: a
+                // retry finds that out, a wait might wait for a return that
+                // never comes).
                 if s.inRing > 0 { return false }
             } else if s.held < s.limit {
                 return false

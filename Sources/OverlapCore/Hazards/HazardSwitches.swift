@@ -7,7 +7,9 @@ import Synchronization
 /// path. Any thread may set them; handler threads read them.
 ///
 /// Off, they cost one relaxed load and one predictable branch per
-/// completion (`runCompletion` reads `delaysHandlers`). `slow-handler` and
+/// completion (`runCompletion` reads `delaysHandlers`), one more where the
+/// epoll engine completes a request at once (`skipOnSuccess`) and one per
+/// event-waiter wake (`lowestIndex`). `slow-handler` and
 /// `stall` act there, in `runWithHazards`; `lowest-index` where an event
 /// waiter harvests its group; `skip-on-success` where the epoll engine
 /// completes a request at once; `buffers` and `concurrency` are applied by
@@ -25,7 +27,7 @@ final class HazardSwitches: Sendable {
     let skipOnSuccess = Atomic<Bool>(false)
     /// Bumped on every change, so a thread re-reads its view (`HazardView`).
     private let generation = Atomic<Int>(0)
-    private let state = Mutex(HazardSettings())
+    private let state = Locked(HazardSettings())
     /// When the current `stall` was switched on (monotonic ns): stalls start then.
     private let stallOrigin = Atomic<UInt64>(0)
 

@@ -1,3 +1,5 @@
+import OverlapSystem
+
 /// The `skip-on-success` hazard (FILE_SKIP_COMPLETION_PORT_ON_SUCCESS): a
 /// port-mode request the epoll engine completes at once runs its handler
 /// here, on the posting thread, instead of through the port. A handler that
@@ -16,6 +18,7 @@ func runInline(_ request: Overlapped, on thread: IOThread) {
     while i < thread.inlineRuns.count {
         let next = thread.inlineRuns[i]
         i += 1
+        thread.now = monotonicNanos()  // a long chain must not leave sessions' activity stale
         runCompletion(next, on: thread)
     }
     thread.inlineRuns.removeAll(keepingCapacity: true)
