@@ -69,6 +69,8 @@ start() {
 start "TERM=xterm-256color LANG=C.UTF-8"
 check "panels" "Pending operations"
 check "threads panel" "Threads ("
+check "port mode's internals under the Threads title" "port: concurrency"
+check "the engine row's rate is its own work" "engine: I/O done"
 check "sessions panel" "Sessions 0"
 check "footer" "q quit"
 for k in 1:EVENT 2:CALLBACK 3:PORT m:EVENT e:EVENT c:CALLBACK p:PORT; do

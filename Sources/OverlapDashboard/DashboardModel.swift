@@ -102,6 +102,7 @@ public final class DashboardModel {
 
     public func apply(_ command: Command) {
         state.notice = nil
+        state.noticeFailed = false
         switch command {
         case .switchMode(let mode): switchMode(mode)
         case .nextMode: switchMode(frame.snapshot.mode.next)
@@ -136,6 +137,7 @@ public final class DashboardModel {
                 try h.apply(kind.labSpec(mode: frame.snapshot.mode), threads: control.hazardThreadNames)
             } catch {
                 state.notice = "hazard lab: \(error)"
+            state.noticeFailed = true
                 return
             }
         }
@@ -145,6 +147,7 @@ public final class DashboardModel {
             state.notice = h.isOn(kind) ? "hazard on: \(h.spec(kind)!)" : "hazard off: \(kind.rawValue)"
         } catch {
             state.notice = "hazard lab: \(error)"
+            state.noticeFailed = true
         }
     }
 
@@ -163,6 +166,7 @@ public final class DashboardModel {
             state.notice = "trace: writing sampled requests to \(path) (t stops)"
         } catch {
             state.notice = "cannot trace: \(error)"
+            state.noticeFailed = true
         }
     }
 
@@ -174,6 +178,7 @@ public final class DashboardModel {
             if !state.paused { frame.snapshot.mode = mode }
         } catch {
             state.notice = "cannot switch to \(mode.rawValue): \(error)"
+            state.noticeFailed = true
         }
     }
 

@@ -30,7 +30,7 @@ public enum DashboardView {
         rule(compact ? "Pending / queued" : "Pending operations", at: y, g, on: screen)
         if !compact { screen.put(46, y, " Completion queue ", .bold) }
         y += 1
-        pendingTable(frame, g, compact: compact, on: screen, y: &y)
+        pendingTable(frame, g, compact: compact, refreshMs: state.refreshMs, on: screen, y: &y)
         if compact {
             // One line, when the smallest screens still have room for it.
             if h >= 16, let line = LatencyPanel.summary(frame) {
@@ -46,8 +46,9 @@ public enum DashboardView {
         let eventLines = compact || h < 26 ? 1 : (h < 30 ? 2 : 3)
         // Raised lints take lines from the sessions table (a rule and one line each).
         let warningLines = LabPanels.warningLines(s, max: compact ? 1 : 3)
+        let portLine = !compact && Self.showsPortLine(s)
         let fixedBelow = 1 /* threads rule */ + 2 /* sessions rule + heading */ + (compact ? 0 : 1) + eventLines + 1
-            + (warningLines > 0 ? warningLines + 1 : 0)
+            + (warningLines > 0 ? warningLines + 1 : 0) + (portLine ? 1 : 0)
         let room = h - y - fixedBelow
         let threadRows = min(s.threads.count, max(1, min(room - (h < 26 ? 2 : 3), 16)))
         let sessionRows = max(0, room - threadRows)
@@ -56,6 +57,10 @@ public enum DashboardView {
         rule("Threads (\(s.threads.count))" + (hiddenThreads > 0 ? ", \(hiddenThreads) not shown" : ""), at: y, g,
              on: screen)
         y += 1
+        if portLine {
+            screen.put(0, y, fit(Self.portLine(frame), w), .dim)
+            y += 1
+        }
         threads(frame, g, rows: threadRows, on: screen, y: &y)
 
         let visible = SessionsTable.visibleRows(s.sessionRows, state: state)
@@ -124,7 +129,8 @@ public enum DashboardView {
         y += 1
     }
 
-    private static func pendingTable(_ f: Frame, _ g: Glyphs, compact: Bool, on screen: Screen, y: inout Int) {
+    private static func pendingTable(_ f: Frame, _ g: Glyphs, compact: Bool, refreshMs: Int, on screen: Screen,
+                                     y: inout Int) {
         let s = f.snapshot
         let modes = NotificationMode.allCases
         var heading = fit("pending", 8)
@@ -159,11 +165,24 @@ public enum DashboardView {
             screen.put(0, y, "queued \(q)  \(Self.peakLabel(s)) \(s.queuedPeak.max() ?? 0)  \(ring)",
                        s.ringOverflow > 0 ? .error : .normal)
         } else {
-            screen.put(0, y, "history ", .dim)
-            screen.put(8, y, g.sparkline(f.pendingHistory, width: 36))
+            // Each graph says what it draws, the top of its scale (never below
+            // 8, so one pending accept is a low bar) and the time it spans.
+            func graph(_ name: String, _ values: [Int64], x: Int, width: Int) {
+                var label = name + " "
+                var shown = values.suffix(0)
+                for _ in 0..<3 {  // the label's length and what it describes settle together
+                    shown = values.suffix(max(0, width - label.count))
+                    let span = Format.duration(nanos: UInt64(shown.count) * UInt64(refreshMs) * 1_000_000)
+                    label = "\(name) 0-\(max(8, shown.max() ?? 0)) \(span) "
+                }
+                shown = values.suffix(max(0, width - label.count))
+                screen.put(x, y, label, .dim)
+                screen.put(x + label.count, y, g.sparkline(Array(shown), width: shown.count, top: max(8, shown.max() ?? 0)))
+            }
+            graph("pending", f.pendingHistory, x: 0, width: 45)
             screen.put(46, y, fit(ring, 22), s.ringOverflow > 0 ? .error : .normal)
             let graphX = 46 + 22
-            screen.put(graphX, y, g.sparkline(f.queueHistory, width: max(0, screen.width - graphX)))
+            graph("queue", f.queueHistory, x: graphX, width: max(0, screen.width - graphX))
         }
         y += 1
     }
@@ -173,10 +192,30 @@ public enum DashboardView {
     static func roleLabel(_ t: ThreadRow, cps: Double, perWait: Double?) -> String {
         let each = perWait.map { Format.fixed($0, 1) } ?? "-"
         switch t.role {
+        case .engine: return "engine: I/O done"
         case .apcThread(let depth, _): return "APC q\(depth), \(each)/wait"
         case .eventWaiter(let n): return "\(n) events, \(each)/wake"
         default: return t.role.label
         }
+    }
+
+    /// Port mode's internals get a line while port workers exist.
+    static func showsPortLine(_ s: StatsSnapshot) -> Bool {
+        s.mode == .port || s.threads.contains { $0.role == .portWorker }
+    }
+
+    /// The completion port as IOCP describes it: the concurrency value,
+    /// workers running, those waiting (the next woken first: LIFO), those
+    /// in the kernel's wait (epoll), and how often workers wait.
+    static func portLine(_ f: Frame) -> String {
+        let s = f.snapshot
+        let waits = s.threads.filter { $0.role == .portWorker }.reduce(0) { $0 + (f.rates.waitsPerSecond[$1.id] ?? 0) }
+        var line = "port: concurrency \(s.portConcurrency), running \(s.portRunning)"
+        let onPort = s.portWaiting.reversed()
+        line += onPort.isEmpty ? ", none waiting on it" : ", waiting " + onPort.enumerated().map { $0.offset == 0 ? "\($0.element) (next)" : $0.element }.joined(separator: " ")
+        if s.portKernelWaiting > 0 || s.engine == .epoll { line += ", \(s.portKernelWaiting) in epoll_wait" }
+        line += ", waits \(Format.count(waits))/s"
+        return line
     }
 
     /// "peak 60s": the window the sampled peak covers.
@@ -193,7 +232,9 @@ public enum DashboardView {
         let barWidth = max(0, min(40, w - fixed - 1))
         for t in f.snapshot.threads.prefix(rows) {
             let share = f.rates.busyShare[t.id] ?? 0
-            let cps = f.rates.completionsPerSecond[t.id] ?? 0
+            // An engine's rate is its own work: requests it saw finish in the
+            // kernel; every other row's is the handlers it ran.
+            let cps = t.role == .engine ? f.rates.reapedPerSecond[t.id] ?? 0 : f.rates.completionsPerSecond[t.id] ?? 0
             let role = roleLabel(t, cps: cps, perWait: f.rates.completionsPerWait[t.id])
             var line = fit(t.name, 9) + " " + fit(role, roleWidth) + " "
             line += fit(Format.count(cps) + "/s", 8, right: true) + " "
@@ -222,21 +263,27 @@ public enum DashboardView {
     private static func footer(_ state: UIState, on screen: Screen) {
         let y = screen.height - 1
         if case .filter(let text) = state.overlay {
-            screen.put(0, y, "filter sessions: " + text + "_   (Enter applies, Esc cancels)", .badge)
+            screen.put(0, y, "filter sessions: " + text + "_   (Enter applies, Esc cancels, an empty filter shows all)",
+                       .badge)
             return
         }
         if let notice = state.notice {
-            screen.put(0, y, notice, .error)
+            screen.put(0, y, notice, state.noticeFailed ? .error : .badge)
             return
         }
+        // Whole hints only: on a narrow screen the ones before "q quit" go first.
+        var hints = KeyMap.footer
+        func width(_ h: [(keys: String, what: String)]) -> Int { h.reduce(0) { $0 + $1.keys.count + $1.what.count + 3 } }
+        while hints.count > 1 && width(hints) > screen.width { hints.remove(at: hints.count - 2) }
         var x = 0
-        for (keys, what) in KeyMap.footer {
+        for (keys, what) in hints {
             screen.put(x, y, keys, .heading)
             x += keys.count
             screen.put(x, y, " " + what + "  ")
             x += what.count + 3
         }
-        screen.put(x, y, "refresh \(state.refreshMs) ms", .dim)
+        let refresh = "refresh \(state.refreshMs) ms"
+        if x + refresh.count <= screen.width { screen.put(x, y, refresh, .dim) }
     }
 
     static func rule(_ title: String, at y: Int, _ g: Glyphs, on screen: Screen) {

@@ -25,10 +25,12 @@ struct Glyphs {
 
     /// The last `width` values as a graph scaled to their maximum (zero is the
     /// lowest level, so an idle graph is a flat baseline, not a gap).
-    func sparkline(_ values: [Int64], width: Int) -> String {
+    /// The last `width` values, drawn against `top` (at least the largest
+    /// shown; callers give a floor so one pending accept does not fill it).
+    func sparkline(_ values: [Int64], width: Int, top floor: Int64 = 1) -> String {
         guard width > 0 else { return "" }
         let shown = values.suffix(width)
-        let top = max(1, shown.max() ?? 1)
+        let top = max(floor, shown.max() ?? 1, 1)
         let top1 = levels.count - 1
         return String(shown.map { v in
             v <= 0 ? levels[0] : levels[max(1, min(top1, Int((Double(v) / Double(top) * Double(top1)).rounded())))]

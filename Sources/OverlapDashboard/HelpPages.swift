@@ -2,7 +2,7 @@
 /// means with the Winsock / IOCP name it stands for. Each line fits 76
 /// columns and each page 22 lines, so a page fits an 80x24 terminal whole.
 enum HelpPages {
-    static let pages: [[String]] = [modes, glossary]
+    static let pages: [[String]] = [modes, glossary, panels]
 
     static let modes: [String] = [
         "overlap: one echo server, three ways to hear about completed I/O",
@@ -47,7 +47,27 @@ enum HelpPages {
         "wait buf   every receive buffer is lent: the recv waits for one",
         "peer closed  a zero-byte receive: the peer closed  [WSARecv of 0 bytes]",
         "",
-        "PgUp or the left arrow: the modes and keys",
+        "PgDn: the threads, sessions and lab; PgUp: the modes and keys",
+    ]
+
+    static let panels: [String] = [
+        "The threads, the sessions and the hazard lab",
+        "",
+        "engine: I/O done  the engine thread's own work: requests it saw finish",
+        "           in the kernel a second (reaped from io_uring, or done on",
+        "           epoll readiness); its handlers, if any, are row port-v",
+        "port:      concurrency value, workers running, those waiting on the",
+        "           port (next = woken first: last in, first out), those in",
+        "           epoll_wait (they do the I/O themselves), waits a second",
+        "           [NumberOfConcurrentThreads, GetQueuedCompletionStatus]",
+        "ran on     the thread that ran the session's last handler, then how",
+        "           many threads ever did (callback: its APC thread, always)",
+        "HAZARD     what the lab switched on (l): each provokes one model's",
+        "           classic failure while traffic flows",
+        "Warnings   lints: a failure the samples show, held 2 s (cleared after",
+        "           5 s without): what is wrong, the Windows concept, what to try",
+        "",
+        "PgUp or the left arrow: what the figures mean",
     ]
 
     /// Page `page` (clamped), and how many there are.

@@ -63,7 +63,7 @@ public enum KeyMap {
 
     /// The footer's short list, in the order shown.
     public static let footer: [(keys: String, what: String)] = [
-        ("1 2 3", "mode"), ("m", "next"), ("?", "help"), ("s/S", "sort"), ("/", "filter"),
+        ("1 2 3", "mode"), ("m", "next"), ("?", "help"), ("l", "lab"), ("/", "filter"), ("s/S", "sort"),
         ("space", "pause"), ("+/-", "refresh"), ("q", "quit"),
     ]
 }

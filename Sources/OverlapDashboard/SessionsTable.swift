@@ -22,7 +22,10 @@ public enum SessionsTable {
     static let columns: [Column] = [
         Column(column: .id, title: "id", width: 5, right: true) { String($0.id) },
         Column(column: .peer, title: "peer", width: 15, right: false) { $0.peer },
-        Column(column: .thread, title: "thread", width: 7, right: false) { $0.thread },
+        // The thread that ran its last handler, and how many ever did ("port-1 3").
+        Column(column: .thread, title: "ran on", width: 9, right: false) {
+            $0.threadsRan > 1 ? "\($0.thread) \($0.threadsRan)" : $0.thread
+        },
         Column(column: .state, title: "state", width: 8, right: false) { stateLabel($0.state) },
         Column(column: .bytesIn, title: "in", width: 9, right: true) { Format.bytes($0.bytesIn) },
         Column(column: .bytesOut, title: "out", width: 9, right: true) { Format.bytes($0.bytesOut) },

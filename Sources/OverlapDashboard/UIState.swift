@@ -32,8 +32,10 @@ public struct UIState: Sendable, Equatable {
     /// The server's sampling interval, as last set or read (milliseconds).
     public var refreshMs: Int
     public var quitting = false
-    /// A message for the footer (e.g. a mode switch that failed).
+    /// A message for the footer (e.g. a mode switch that failed, a hazard switched on).
     public var notice: String?
+    /// The notice reports a failure (drawn as an error, else as news).
+    public var noticeFailed = false
 
     public init(refreshMs: Int = 1000) {
         self.refreshMs = RefreshInterval.clamp(refreshMs)

@@ -9,6 +9,10 @@ public struct SnapshotRates: Sendable, Equatable {
     public var bytesOutPerSecond: Double
     /// Completions handled per second, by thread id.
     public var completionsPerSecond: [Int: Double]
+    /// Requests seen finishing in the kernel per second (`ThreadRow.reaped`), by thread id.
+    public var reapedPerSecond: [Int: Double]
+    /// Waits entered per second (`ThreadRow.waits`), by thread id.
+    public var waitsPerSecond: [Int: Double]
     /// Busy share 0...1 (CPU time over wall time in the window), by thread id.
     public var busyShare: [Int: Double]
     /// Completions per wait in the window, by thread id, for threads that
@@ -28,10 +32,14 @@ public struct SnapshotRates: Sendable, Equatable {
         var cps: [Int: Double] = [:]
         var busy: [Int: Double] = [:]
         var perWait: [Int: Double] = [:]
+        var reaped: [Int: Double] = [:]
+        var waitRate: [Int: Double] = [:]
         let before = Dictionary(old.threads.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
         for t in new.threads {
             let prev = before[t.id]
             cps[t.id] = rate(prev?.completions ?? 0, t.completions)
+            reaped[t.id] = rate(prev?.reaped ?? 0, t.reaped)
+            waitRate[t.id] = rate(prev?.waits ?? 0, t.waits)
             // A thread born inside the interval is measured over its own lifetime.
             let start = max(old.takenAtNanos, t.startedAtNanos)
             let span = new.takenAtNanos > start ? Double(new.takenAtNanos - start) : 0
@@ -41,6 +49,8 @@ public struct SnapshotRates: Sendable, Equatable {
             if waits > 0 { perWait[t.id] = Double(t.completions &- (prev?.completions ?? 0)) / Double(waits) }
         }
         completionsPerWait = perWait
+        reapedPerSecond = reaped
+        waitsPerSecond = waitRate
         completionsPerSecond = cps
         busyShare = busy
     }

@@ -42,9 +42,16 @@ public struct ThreadRow: Sendable, Equatable, Codable {
     public var mode: NotificationMode?
     /// Completions this thread has handled (run the handler of), since it started.
     public var completions: UInt64
+    /// Requests this thread saw finish in the kernel since it started: reaped
+    /// from the io_uring completion queue, or performed on epoll readiness
+    /// (an engine's own work; on epoll also a port worker's, which does the
+    /// I/O itself).
+    public var reaped: UInt64 = 0
     /// Waits this thread has entered since it started: alertable waits of an
     /// APC thread (`SleepEx` / `WaitForMultipleObjectsEx`), wakes of an event
-    /// waiter (`WSAWaitForMultipleEvents` returning); 0 for other roles.
+    /// waiter (`WSAWaitForMultipleEvents` returning), a port worker's
+    /// `GetQueuedCompletionStatus` calls that found nothing to take and
+    /// waited (on the port, or in the kernel's wait on epoll); 0 for others.
     public var waits: UInt64 = 0
     /// CPU time this thread has used since it started, in nanoseconds (time it
     /// ran, not time it was preempted or asleep; an engine's idle polling counts).
@@ -85,8 +92,13 @@ public struct SessionRow: Sendable, Equatable, Codable {
     }
     public var id: UInt64
     public var peer: String
-    /// Name of the thread that owns the session (callback mode) or last handled it.
+    /// The thread that ran the session's last handler ("-" before its first):
+    /// in callback mode always its APC thread (sessions are pinned there); in
+    /// port mode whichever worker the port woke.
     public var thread: String
+    /// How many threads have run this session's handlers since it opened
+    /// (1 in callback mode; in port mode the workers it moved between).
+    public var threadsRan = 0
     public var state: State
     public var bytesIn: UInt64
     public var bytesOut: UInt64
@@ -204,6 +216,10 @@ public struct StatsSnapshot: Sendable, Equatable, Codable {
     /// blocked one comes back, running may exceed the value, as on Windows).
     public var portConcurrency = 0
     public var portRunning = 0
+    /// Port workers waiting on the port, the next to be woken last (LIFO),
+    /// and how many wait in the kernel's wait instead (epoll).
+    public var portWaiting: [String] = []
+    public var portKernelWaiting = 0
     /// Times a port worker came back from blocking with running already at
     /// the concurrency value (so running exceeded it), since start.
     public var portOverConcurrency: UInt64 = 0

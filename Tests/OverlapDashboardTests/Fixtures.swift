@@ -55,6 +55,10 @@ enum Fixtures {
         s.threads[3].waits = 2_000 * scale   // apc-1: 1 per wait
         s.threads[2].notifyP99Nanos = 41_000_000  // apc-0, the busy one
         s.threads[3].notifyP99Nanos = 9_500
+        s.threads[0].reaped = 93_000 * scale  // uring-0 reaps what the APC threads and port-0 run
+        s.threads[1].waits = 200 * scale      // port-0, finishing port mode's last requests
+        s.portConcurrency = 2
+        s.portWaiting = ["port-0"]
         return s
     }
 

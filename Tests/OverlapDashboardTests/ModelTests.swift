@@ -112,7 +112,7 @@ struct ModelTests {
         #expect(control.switches.isEmpty && !model.state.quitting)
     }
 
-    @Test("help: PgDn and the right arrow turn to the glossary, PgUp and the left arrow back; ? closes and reopens on page 1")
+    @Test("help: PgDn and the right arrow turn to the glossary and the panels page, PgUp and the left arrow back; ? closes and reopens on page 1")
     func helpPages() {
         let model = DashboardModel(control: AdvancingControl())
         model.handle(.char("?"))
@@ -120,7 +120,10 @@ struct ModelTests {
         model.handle(.pageDown)
         #expect(model.state.helpPage == 1 && model.state.scroll == 0, "PgDn turns the page, it does not scroll the sessions")
         model.handle(.right)
-        #expect(model.state.helpPage == 1, "the last page stays")
+        #expect(model.state.helpPage == 2, "the third page: threads, sessions and the lab")
+        model.handle(.right)
+        #expect(model.state.helpPage == 2, "the last page stays")
+        model.handle(.left)
         model.handle(.left)
         #expect(model.state.helpPage == 0)
         model.handle(.pageDown)

@@ -48,7 +48,28 @@ struct ViewTests {
         let visit = screen.lines.first { $0.hasPrefix("port-v") } ?? ""
         #expect(visit.contains("engine as worker") && visit.contains("5.00k/s") && visit.contains("40%"), "\(visit)")
         let engine = screen.lines.first { $0.hasPrefix("uring-0") } ?? ""
-        #expect(engine.contains("engine") && engine.contains(" 0/s") && engine.contains("30%"), "\(engine)")
+        // The engine's rate is its own work (requests it reaped), not handlers.
+        #expect(engine.contains("engine: I/O done") && engine.contains("93.0k/s") && engine.contains("30%"), "\(engine)")
+    }
+
+    @Test("port mode's internals: concurrency, running, waiting workers with the next woken first, waits a second")
+    func portLine() {
+        func snapshot(_ t: UInt64) -> StatsSnapshot {
+            var s = Fixtures.snapshot(at: t * Fixtures.second, scale: t)
+            s.mode = .port
+            s.engine = .epoll
+            s.portConcurrency = 2
+            s.portRunning = 1
+            s.portWaiting = ["port-2", "port-0"]  // port-0 waited last: it is woken first
+            s.portKernelWaiting = 1
+            return s
+        }
+        let screen = GridScreen(width: 100, height: 30)
+        let (a, b) = (snapshot(100), snapshot(101))
+        DashboardView.draw(Frame(snapshot: b, rates: SnapshotRates(from: a, to: b)), UIState(), on: screen)
+        let rule = screen.lines.firstIndex { $0.contains(" Threads (") } ?? 0
+        #expect(screen.lines[rule + 1].hasPrefix(
+            "port: concurrency 2, running 1, waiting port-0 (next) port-2, 1 in epoll_wait, waits 200/s"), "\(screen.lines[rule + 1])")
     }
 
     @Test("ASCII graphs and rules when the terminal is not UTF-8")
@@ -81,7 +102,10 @@ struct ViewTests {
         #expect(screen.text.contains("APC"))
         #expect(screen.text.contains("last-in first-out"))
         #expect(screen.text.contains("AcceptEx takes no routine") && screen.text.contains("docs/WINDOWS.md"))
-        #expect(screen.text.contains("page 1/2"))
+        #expect(screen.text.contains("page 1/3"))
+        state.helpPage = 2
+        DashboardView.draw(Fixtures.frame, state, on: screen)
+        #expect(screen.text.contains("ran on") && screen.text.contains("engine: I/O done") && screen.text.contains("page 3/3"))
     }
 
     @Test("help pages: every line fits 76 columns and every page 22 lines, so each fits 80x24 whole")

@@ -80,7 +80,15 @@ final class CallbackNotifier: Notifier {
     /// Starts a thread for every queue that has none.
     func activate() {
         lifecycle.withLock { _ in
-            for q in queues.indices where queues[q].enlist(upTo: 1) == 1 { spawn(q) }
+            var started = 0
+            for q in queues.indices where queues[q].enlist(upTo: 1) == 1 {
+                spawn(q)
+                started += 1
+            }
+            if started > 0 {
+                registry.events?.note(.info, "callback mode: \(started) APC thread\(started == 1 ? "" : "s") started; each session is pinned to one",
+                                      key: "apc-started")
+            }
         }
     }
 
@@ -90,6 +98,8 @@ final class CallbackNotifier: Notifier {
         lifecycle.withLock { _ in
             guard queues.contains(where: { $0.members > 0 }), modes.drained(.callback) else { return }
             for q in queues { q.retireMembers() }
+            registry.events?.note(.info, "callback mode's APC threads retired: nothing is left in callback mode",
+                                  key: "apc-retired")
         }
     }
 

@@ -170,13 +170,16 @@ final class CompletionPort<Packet: Sendable>: Sendable {
 
     /// Blocks until packets are available for `worker` and appends them to
     /// `batch` (`GetQueuedCompletionStatusEx`). A trailing `nil` means exit.
-    func dequeue(_ worker: Worker, into batch: inout [Packet?]) {
+    /// Returns whether the worker had to wait.
+    @discardableResult
+    func dequeue(_ worker: Worker, into batch: inout [Packet?]) -> Bool {
         worker.waitingSince = 0
-        if tryTake(worker, into: &batch) { return }
+        if tryTake(worker, into: &batch) { return false }
         worker.wakeup.wait()
         // The waker reserved a running slot for us and filled the mailbox.
         batch.append(contentsOf: worker.mailbox)
         worker.mailbox.removeAll(keepingCapacity: true)
+        return true
     }
 
     /// Takes this worker's share of the queue if it may run now. Otherwise
@@ -371,4 +374,6 @@ final class CompletionPort<Packet: Sendable>: Sendable {
     var overConcurrency: UInt64 { state.withLock { $0.overConcurrency } }
     /// Names of waiting workers, the next to be woken last.
     var waitingWorkers: [String] { state.withLock { $0.waiting.map(\.name) } }
+    /// Members waiting in the kernel's wait (epoll) rather than on the port.
+    var kernelWaiting: Int { state.withLock { $0.kernelWaiting } }
 }

@@ -68,10 +68,18 @@ final class EventGroup: @unchecked Sendable {
     /// `WSASetEvent` by the completion of `request`, whose event is `slot`:
     /// wakes the waiter if it sleeps.
     func signal(_ request: Overlapped, slot: Int) {
+        signal(CollectionOfOne((request, slot)))
+    }
+
+    /// Sets the events of several completions (one batch reaped together)
+    /// under one lock, then wakes the waiter once: it finds them all set.
+    func signal<C: Collection>(_ completions: C) where C.Element == (Overlapped, Int) {
         let wake = signals.withLock { s in
-            precondition(s.requests[slot] == nil, "event \(slot) of group \(number) signalled twice")
-            s.requests[slot] = request
-            s.set |= 1 << UInt64(slot)
+            for (request, slot) in completions {
+                precondition(s.requests[slot] == nil, "event \(slot) of group \(number) signalled twice")
+                s.requests[slot] = request
+                s.set |= 1 << UInt64(slot)
+            }
             defer { s.sleeping = false }
             return s.sleeping
         }

@@ -39,7 +39,13 @@ final class EventNotifier: Notifier {
             s.groups.append(g)
             return (g, g.takeSlot()!, true)
         }
-        if isNew { spawnWaiter(group) }
+        if isNew {
+            spawnWaiter(group)
+            registry.events?.note(.info, group.number == 0
+                ? "event group 0 opened: its waiter event-0 waits on up to 64 events (WSA_MAXIMUM_WAIT_EVENTS)"
+                : "event group \(group.number) opened, waiter event-\(group.number): the other groups hold 64 events each (WSA_MAXIMUM_WAIT_EVENTS)",
+                key: "group-opened")
+        }
         return .event(group, slot: slot)
     }
 
@@ -61,11 +67,19 @@ final class EventNotifier: Notifier {
         })
     }
 
-    /// Each completion sets its request's event.
+    /// Each completion sets its request's event; a run of completions for
+    /// one group is set under one lock and wakes its waiter once.
     func deliver(_ requests: ArraySlice<Overlapped>, from thread: IOThread) -> Int {
-        for r in requests {
-            guard case .event(let group, let slot) = r.ticket else { preconditionFailure("not an event ticket") }
-            group.signal(r, slot: slot)
+        var i = requests.startIndex
+        while i < requests.endIndex {
+            guard case .event(let group, _) = requests[i].ticket else { preconditionFailure("not an event ticket") }
+            var j = i + 1
+            while j < requests.endIndex, case .event(let g, _) = requests[j].ticket, g === group { j += 1 }
+            group.signal(requests[i..<j].lazy.map { r in
+                guard case .event(_, let slot) = r.ticket else { preconditionFailure("not an event ticket") }
+                return (r, slot)
+            })
+            i = j
         }
         return 0
     }
@@ -99,7 +113,11 @@ final class EventNotifier: Notifier {
                     s.groups.removeAll { $0 === group }
                     return true
                 }
-                if removed { break }
+                if removed {
+                    registry.events?.note(.info, "event group \(group.number) closed: its last event is gone, event-\(group.number) exits",
+                                          key: "group-closed")
+                    break
+                }
             }
         }
         thread.notifierState[mode.index] = nil

@@ -54,8 +54,8 @@ final class ModeRouter: CompletionSink {
 
     /// The port's concurrency value, its running workers now, and how often
     /// running went above the value.
-    var portLoad: (concurrency: Int, running: Int, overConcurrency: UInt64) {
-        (port.concurrency, port.running, port.overConcurrency)
+    var portLoad: (concurrency: Int, running: Int, overConcurrency: UInt64, waiting: [String], kernelWaiting: Int) {
+        (port.concurrency, port.running, port.overConcurrency, port.waitingWorkers, port.kernelWaiting)
     }
 
     /// Changes the port's concurrency value live (the `concurrency` hazard).

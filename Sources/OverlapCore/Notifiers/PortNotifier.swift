@@ -72,7 +72,12 @@ final class PortNotifier: Notifier {
     /// Starts workers until the pool is full, and the visits' rows with them.
     func activate() {
         lifecycle.withLock { _ in
-            for _ in 0..<port.enlist(upTo: threadCount) { spawn() }
+            let n = port.enlist(upTo: threadCount)
+            for _ in 0..<n { spawn() }
+            if n > 0 {
+                registry.events?.note(.info, "port mode: \(n) worker\(n == 1 ? "" : "s") started, concurrency \(port.concurrency)",
+                                      key: "port-started")
+            }
             for visit in visits.withLock({ $0 }) { openRow(visit) }
         }
     }
@@ -96,7 +101,9 @@ final class PortNotifier: Notifier {
     func retireIfDrained() {
         lifecycle.withLock { _ in
             if port.members > 0 && modes.drained(.port) {
-                port.retireMembers()
+                let n = port.retireMembers()
+                registry.events?.note(.info, "port mode's \(n) worker\(n == 1 ? "" : "s") retired: nothing is left in port mode",
+                                      key: "port-retired")
                 for visit in visits.withLock({ $0 }) { retireRow(visit) }
             }
         }
@@ -209,7 +216,7 @@ final class PortNotifier: Notifier {
         var exiting = false
         while !exiting {
             worker.stampsWait = thread.traceWaits
-            port.dequeue(worker, into: &batch)
+            if port.dequeue(worker, into: &batch) { thread.stats.add(ThreadStats.Slot.waits) }
             if worker.waitingSince != 0 { thread.stats.trace?.addWait("GetQueuedCompletionStatus", thread: thread.id, from: worker.waitingSince) }
             thread.now = monotonicNanos()
             for packet in batch {
@@ -255,6 +262,7 @@ final class PortNotifier: Notifier {
                 member.batch.removeAll(keepingCapacity: true)
             } else {
                 let waitStart = thread.traceWaits ? monotonicNanos() : 0
+                thread.stats.add(ThreadStats.Slot.waits)
                 _ = engine.waitInKernel(slot, thread: thread, keep: { $0.mode == .port }, into: &completed,
                                         scratch: &others)
                 port.leftKernelWait(worker)

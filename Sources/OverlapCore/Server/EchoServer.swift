@@ -43,7 +43,7 @@ public final class EchoServer: ServerControl, SessionHost, ListenerHost, @unchec
     /// `logger` receives the event log's lines and per-session debug records.
     public init(config: ServerConfig, logger: Logger = Logger(label: "overlap")) throws(ServerError) {
         log = EventLog(logger: logger)
-        registry = StatsRegistry(sampleEvery: config.sampleEvery, origin: startedAtNanos)
+        registry = StatsRegistry(sampleEvery: config.sampleEvery, origin: startedAtNanos, events: log)
         guard (0...65535).contains(config.port) else { throw .system("port \(config.port) out of range", .invalidArgument) }
         guard let addr = SocketAddress(host: config.host, port: config.port) else { throw .badHost(config.host) }
         let resolved = try resolveEngine(config.engine)
@@ -203,7 +203,11 @@ public final class EchoServer: ServerControl, SessionHost, ListenerHost, @unchec
         guard router.switchMode(to: mode) else { return }
         let left = registry.outstanding(from)
         registry.trace.instant("mode \(from.rawValue) -> \(mode.rawValue)")
-        log.note(.info, "mode \(from.rawValue) -> \(mode.rawValue): \(left) request\(left == 1 ? " still finishes" : "s still finish") in \(from.rawValue) mode")
+        // The listener's accept, posted before the switch, is the usual one
+        // left: it finishes in its old mode when the next client connects.
+        let accept = snapshot(sessions: false).pending[.accept, from] > 0
+            ? " (one is the pending accept: it finishes there when the next client connects)" : ""
+        log.note(.info, "mode \(from.rawValue) -> \(mode.rawValue): \(left) request\(left == 1 ? " still finishes" : "s still finish") in \(from.rawValue) mode" + (left > 0 ? accept : ""))
     }
 
     public func latestSample() -> Sample { sampler.latest }
@@ -277,7 +281,7 @@ public final class EchoServer: ServerControl, SessionHost, ListenerHost, @unchec
         }
         s.trace = registry.trace.status
         s.hazards = registry.hazards.settings
-        (s.portConcurrency, s.portRunning, s.portOverConcurrency) = router.portLoad
+        (s.portConcurrency, s.portRunning, s.portOverConcurrency, s.portWaiting, s.portKernelWaiting) = router.portLoad
         if includeRows {
             let known = s.threads + registry.retiredRows
             let names = Dictionary(known.map { ($0.id, $0.name) }, uniquingKeysWith: { a, _ in a })

@@ -37,6 +37,10 @@ final class Session: CompletionTarget, @unchecked Sendable {
     private let requests = Atomic<UInt64>(0)
     private let lastActive: Atomic<UInt64>
     private let lastThread = Atomic<Int>(-1)
+    /// The threads that have run this session's handlers, one bit per thread
+    /// id (modulo 64). Written only when the thread changes, by the one thread
+    /// running the session's handler (so load and store suffice).
+    private let ranOn = Atomic<UInt64>(0)
     private let stateCode = Atomic<UInt8>(0)
     private var closed = false
     /// False once the descriptor is closed: `interrupt` from another thread
@@ -60,7 +64,6 @@ final class Session: CompletionTarget, @unchecked Sendable {
     }
 
     func start(on thread: IOThread) {
-        lastThread.store(thread.id, ordering: .relaxed)
         postRecv(on: thread)
     }
 
@@ -82,7 +85,10 @@ final class Session: CompletionTarget, @unchecked Sendable {
         owner.enter("session \(id)")
         add(requests, 1)
         lastActive.store(thread.now, ordering: .relaxed)
-        lastThread.store(thread.id, ordering: .relaxed)
+        if lastThread.load(ordering: .relaxed) != thread.id {
+            lastThread.store(thread.id, ordering: .relaxed)
+            ranOn.store(ranOn.load(ordering: .relaxed) | 1 << UInt64(thread.id & 63), ordering: .relaxed)
+        }
         let n = r.result
         switch r.kind {
         case .recv:
@@ -201,9 +207,11 @@ final class Session: CompletionTarget, @unchecked Sendable {
         default: .closing
         }
         let active = lastActive.load(ordering: .relaxed)
-        return SessionRow(id: id, peer: peer, thread: threadNames[lastThread.load(ordering: .relaxed)] ?? "-",
+        var row = SessionRow(id: id, peer: peer, thread: threadNames[lastThread.load(ordering: .relaxed)] ?? "-",
                           state: state, bytesIn: bytesIn.load(ordering: .relaxed),
                           bytesOut: bytesOut.load(ordering: .relaxed), requests: requests.load(ordering: .relaxed),
                           ageNanos: now &- createdAtNanos, idleNanos: now > active ? now - active : 0)
+        row.threadsRan = ranOn.load(ordering: .relaxed).nonzeroBitCount
+        return row
     }
 }

@@ -34,7 +34,11 @@ final class StatsRegistry: Sendable {
     /// - Parameters:
     ///   - sampleEvery: one request in this many is stamped (0: none).
     ///   - origin: monotonic ns traces count their timestamps from.
-    init(sampleEvery: Int = 0, origin: UInt64 = monotonicNanos()) {
+    /// Where the notifiers say what their threads and groups do (nil: nowhere).
+    let events: EventLog?
+
+    init(sampleEvery: Int = 0, origin: UInt64 = monotonicNanos(), events: EventLog? = nil) {
+        self.events = events
         self.sampleEvery = sampleEvery
         trace = TraceRecorder(origin: origin)
     }

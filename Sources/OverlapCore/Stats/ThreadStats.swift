@@ -149,6 +149,7 @@ final class ThreadStats: Sendable {
         var row = ThreadRow(id: id, name: name, role: role, mode: mode, completions: value(Slot.handled),
                             busyNanos: cpuNanos, startedAtNanos: startedAtNanos, alive: alive)
         row.waits = value(Slot.waits)
+        row.reaped = (Slot.completed..<Slot.delivered).reduce(0) { $0 &+ value($1) }
         return row
     }
 }
