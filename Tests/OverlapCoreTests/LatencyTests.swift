@@ -73,8 +73,11 @@ extension CoreTests {
                 }
             }
             let handlers = trace.handlers.filter { $0.session != 0 }
-            // 40 recvs and 40 sends (the last send's handler may finish after the capture).
-            #expect(handlers.count >= 78, "\(handlers.count) handlers traced")
+            // 40 recvs and 40 sends. The last send's handler may finish after the
+            // capture, and so may the one before: with three workers a send's
+            // completion is not ordered with the next message's recv (the client
+            // has its echo once the send is done, before its handler runs).
+            #expect(handlers.count >= 77, "\(handlers.count) handlers traced")
             #expect(handlers.allSatisfy { trace.lanes[$0.tid]?.hasPrefix("port-") == true }, "only port workers ran them")
             // The trace holds every worker's waits in GetQueuedCompletionStatus.
             // For each handler a worker W was woken for (W waited from s to e),
