@@ -49,6 +49,10 @@ extension EchoServer {
         setHazards(s)
     }
 
+    /// Handlers `skip-on-success` ran on the thread that posted their request
+    /// (not through the port), since the server started.
+    public var inlineRuns: UInt64 { registry.hazards.inlineRuns.load(ordering: .relaxed) }
+
     /// Switches one hazard off.
     public func clearHazard(_ kind: HazardKind) {
         var s = hazards
