@@ -84,6 +84,10 @@ extension CoreTests {
             // LIFO is broken if another worker X joined the waiting stack after W
             // (the port stamps that under its lock) and before the request
             // completed, yet still waited after W was woken.
+            // Under ThreadSanitizer a thread can stall for milliseconds between
+            // the stamps this reads, beyond any slack: the order is then not
+            // readable from the trace (CompletionPortTests checks LIFO itself).
+            #if !OVERLAP_TSAN
             let slack = 0.001
             var judged = 0
             for b in handlers {
@@ -101,6 +105,7 @@ extension CoreTests {
                 }
             }
             #expect(judged >= 20, "only \(judged) pickups followed a wait")
+            #endif
         }
     }
 }

@@ -82,15 +82,30 @@ final class PortNotifier: Notifier {
         }
     }
 
-    /// Under `lifecycle`.
+    /// Under `lifecycle`. One row per engine thread for its whole life:
+    /// shown while the port has workers, parked (off the panel, still
+    /// counted) while it has none, because the engine thread may be inside a
+    /// visit, counting into it, when the last worker retires it.
     private func openRow(_ visit: PortVisit) {
         visit.row.withLock { row in
-            if row == nil { row = registry.register(name: PortVisit.rowName, role: .portVisits, mode: .port) }
+            if let row {
+                registry.unpark(row)
+            } else {
+                row = registry.register(name: PortVisit.rowName, role: .portVisits, mode: .port)
+            }
         }
+        visit.shown.store(true, ordering: .releasing)
         visit.rowVersion.wrappingAdd(1, ordering: .releasing)
     }
 
-    /// Under `lifecycle`.
+    /// Under `lifecycle`: takes the row off the panel (see `openRow`).
+    private func parkRow(_ visit: PortVisit) {
+        if let row = visit.row.withLock({ $0 }) { registry.park(row) }
+        visit.shown.store(false, ordering: .releasing)
+        visit.rowVersion.wrappingAdd(1, ordering: .releasing)
+    }
+
+    /// Under `lifecycle`, on the engine thread as it stops: no more counts.
     private func retireRow(_ visit: PortVisit) {
         if let row = visit.row.withLock({ r in defer { r = nil }; return r }) { registry.retire(row) }
         visit.rowVersion.wrappingAdd(1, ordering: .releasing)
@@ -104,7 +119,7 @@ final class PortNotifier: Notifier {
                 let n = port.retireMembers()
                 registry.events?.note(.info, "port mode's \(n) worker\(n == 1 ? "" : "s") retired: nothing is left in port mode",
                                       key: "port-retired")
-                for visit in visits.withLock({ $0 }) { retireRow(visit) }
+                for visit in visits.withLock({ $0 }) { parkRow(visit) }
             }
         }
     }

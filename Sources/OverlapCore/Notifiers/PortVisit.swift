@@ -12,10 +12,14 @@ import Synchronization
 final class PortVisit: @unchecked Sendable {
     static let rowName = "port-v"
     let worker: CompletionPort<Overlapped>.Worker
-    /// The visits' row: registered when the port's workers start, retired
-    /// with them (`PortNotifier.activate`, `retireRows`); any thread.
+    /// The visits' row: registered when the port's workers first start,
+    /// parked and shown again with them, retired with the engine thread
+    /// (`PortNotifier.openRow`, `parkRow`, `retireRow`); any thread.
     let row = Locked<ThreadStats?>(nil)
-    /// Bumped whenever `row` changes: the engine thread takes the lock only then.
+    /// Whether the row is on the panel (the port has workers); while it is
+    /// parked the engine thread makes no new visits.
+    let shown = Atomic<Bool>(false)
+    /// Bumped whenever `row` or `shown` changes: the engine thread takes the lock only then.
     let rowVersion = Atomic<Int>(0)
     /// The engine thread's context for the current row: the engine thread
     /// running handlers, counting into the row.
@@ -39,7 +43,7 @@ final class PortVisit: @unchecked Sendable {
         let version = rowVersion.load(ordering: .acquiring)
         if version == contextVersion { return context }
         contextVersion = version
-        guard let stats = row.withLock({ $0 }) else {
+        guard let stats = row.withLock({ $0 }), shown.load(ordering: .acquiring) else {
             context = nil
             return nil
         }

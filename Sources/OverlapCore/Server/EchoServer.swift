@@ -252,7 +252,7 @@ public final class EchoServer: ServerControl, SessionHost, ListenerHost, @unchec
     /// a benchmark's totals must count the threads of a mode that retired
     /// before it looked.
     public func allThreadRows() -> [ThreadRow] {
-        registry.live.filter { $0.id != control.id }.map { $0.row() } + registry.retiredRows
+        registry.live.filter { $0.id != control.id }.map { $0.row() } + registry.parkedRows + registry.retiredRows
     }
 
     public func snapshot(sessions includeRows: Bool) -> StatsSnapshot {
@@ -283,7 +283,7 @@ public final class EchoServer: ServerControl, SessionHost, ListenerHost, @unchec
         s.hazards = registry.hazards.settings
         (s.portConcurrency, s.portRunning, s.portOverConcurrency, s.portWaiting, s.portKernelWaiting) = router.portLoad
         if includeRows {
-            let known = s.threads + registry.retiredRows
+            let known = s.threads + registry.parkedRows + registry.retiredRows
             let names = Dictionary(known.map { ($0.id, $0.name) }, uniquingKeysWith: { a, _ in a })
             s.sessionRows = self.sessions.withLock { Array($0.values) }.map { $0.row(now: now, threadNames: names) }
             s.sessionRows.sort { $0.id < $1.id }

@@ -57,7 +57,7 @@ final class Sampler: Sendable {
         s.queuedPeak = peaks.add(s.queued, at: s.takenAtNanos)
         s.queuedPeakWindowSeconds = Double(peaks.windowNanos) / 1e9
         if let registry {
-            let (figures, notifyP99) = latency.collect(live: registry.live, retired: registry.takeRetiredForLatency())
+            let (figures, notifyP99) = latency.collect(live: registry.writable, retired: registry.takeRetiredForLatency())
             s.latency = figures
             for i in s.threads.indices { s.threads[i].notifyP99Nanos = notifyP99[s.threads[i].id] }
         }

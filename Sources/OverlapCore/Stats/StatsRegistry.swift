@@ -14,6 +14,9 @@ import Synchronization
 final class StatsRegistry: Sendable {
     private struct State {
         var live: [ThreadStats] = []
+        /// Blocks off the threads panel whose writer may still count into
+        /// them (`park`): summed live, never folded early.
+        var parked: [ThreadStats] = []
         var folded = [UInt64](repeating: 0, count: ThreadStats.Slot.count)
         /// The last rows of retired threads (`retiredRows`), oldest first.
         var retiredRows = Deque<ThreadRow>()
@@ -48,6 +51,7 @@ final class StatsRegistry: Sendable {
         state.withLock { s in
             var names: [Int: String] = [:]
             for r in s.retiredRows { names[r.id] = r.name }
+            for t in s.parked { names[t.id] = t.name }
             for t in s.live { names[t.id] = t.name }
             return names
         }
@@ -63,6 +67,34 @@ final class StatsRegistry: Sendable {
         return stats
     }
 
+    /// Takes a row off the live list while its writer may still count into
+    /// it (port mode's visit row, written by the engine thread, hidden when
+    /// the workers retire): its counts stay in every sum, read live, so a
+    /// count made after this is not lost as a fold would lose it (its row:
+    /// `parkedRows`). `unpark` shows it again; `retire` ends it.
+    func park(_ stats: ThreadStats) {
+        state.withLock { s in
+            guard s.live.contains(where: { $0 === stats }) else { return }
+            s.live.removeAll { $0 === stats }
+            s.parked.append(stats)
+        }
+    }
+
+    /// Live and parked blocks: every block a thread may still write.
+    var writable: [ThreadStats] { state.withLock { $0.live + $0.parked } }
+
+    /// The rows of parked blocks, as they are now.
+    var parkedRows: [ThreadRow] { state.withLock { $0.parked }.map { $0.row() } }
+
+    /// Puts a parked row back on the live list.
+    func unpark(_ stats: ThreadStats) {
+        state.withLock { s in
+            guard s.parked.contains(where: { $0 === stats }) else { return }
+            s.parked.removeAll { $0 === stats }
+            s.live.append(stats)
+        }
+    }
+
     /// Called by a thread as its last act: keeps its final CPU time, folds
     /// its counters into the accumulator and drops its block.
     func retire(_ stats: ThreadStats) {
@@ -71,6 +103,7 @@ final class StatsRegistry: Sendable {
         state.withLock { s in
             for slot in 0..<ThreadStats.Slot.count { s.folded[slot] &+= stats.value(slot) }
             s.live.removeAll { $0 === stats }
+            s.parked.removeAll { $0 === stats }
             s.latencyLeft.append(stats)
             s.retiredRows.append(row)
             if s.retiredRows.count > Self.retiredRowsKept { s.retiredRows.removeFirst() }
@@ -94,7 +127,7 @@ final class StatsRegistry: Sendable {
 
     /// Runs `body` with a consistent view of every count: no fold happens meanwhile.
     func withView<R>(_ body: (StatsView) -> R) -> R {
-        state.withLock { s in body(StatsView(live: s.live, folded: s.folded)) }
+        state.withLock { s in body(StatsView(live: s.live, parked: s.parked, folded: s.folded)) }
     }
 
     /// Requests posted in `mode` whose completion has not been delivered yet.
@@ -113,11 +146,13 @@ final class StatsRegistry: Sendable {
 /// as `StatsRegistry.withView` shows them.
 struct StatsView {
     let live: [ThreadStats]
+    /// Off the panel, still counted (`StatsRegistry.park`).
+    let parked: [ThreadStats]
     let folded: [UInt64]
 
     /// Sum of one slot over every thread that ever ran.
     func sum(_ slot: Int) -> UInt64 {
-        live.reduce(folded[slot]) { $0 &+ $1.value(slot) }
+        parked.reduce(live.reduce(folded[slot]) { $0 &+ $1.value(slot) }) { $0 &+ $1.value(slot) }
     }
 
     /// Requests by stage. Later stages are read first: whatever was
