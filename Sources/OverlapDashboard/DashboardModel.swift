@@ -137,7 +137,7 @@ public final class DashboardModel {
                 try h.apply(kind.labSpec(mode: frame.snapshot.mode), threads: control.hazardThreadNames)
             } catch {
                 state.notice = "hazard lab: \(error)"
-            state.noticeFailed = true
+                state.noticeFailed = true
                 return
             }
         }

@@ -103,7 +103,10 @@ public enum DashboardView {
         if state.paused { put(" PAUSED", .warning) }
         if s.trace?.running == true { put(" TRACE", .warning) }
         let hazards = s.hazards.active
-        if !hazards.isEmpty { put(" HAZARD " + hazards.map(\.rawValue).joined(separator: ","), .warning) }
+        if !hazards.isEmpty {
+            let names = " HAZARD " + hazards.map(\.rawValue).joined(separator: ",")
+            put(screen.width >= 100 || hazards.count == 1 && names.count <= 22 ? names : " HAZARD \(hazards.count)", .warning)
+        }
         let finishing = s.finishingInOtherModes
         if finishing > 0 { put(" \(finishing) finishing in old modes", .warning) }
         put(g.separator + s.engine.rawValue + g.separator + s.listenAddress + g.separator
@@ -168,20 +171,25 @@ public enum DashboardView {
             // Each graph says what it draws, the top of its scale (never below
             // 8, so one pending accept is a low bar) and the time it spans.
             func graph(_ name: String, _ values: [Int64], x: Int, width: Int) {
+                // The span is at the current interval (+/- change it for what follows).
                 var label = name + " "
                 var shown = values.suffix(0)
-                for _ in 0..<3 {  // the label's length and what it describes settle together
-                    shown = values.suffix(max(0, width - label.count))
-                    let span = Format.duration(nanos: UInt64(shown.count) * UInt64(refreshMs) * 1_000_000)
-                    label = "\(name) 0-\(max(8, shown.max() ?? 0)) \(span) "
+                for withSpan in [true, false] {  // a narrow screen drops the span first
+                    for _ in 0..<3 {  // the label's length and what it describes settle together
+                        shown = values.suffix(max(0, width - label.count))
+                        let span = Format.duration(nanos: UInt64(shown.count) * UInt64(refreshMs) * 1_000_000)
+                        label = "\(name) 0-\(max(8, shown.max() ?? 0)) " + (withSpan ? "\(span) " : "")
+                    }
+                    if width - label.count >= 8 { break }
                 }
+                guard width - label.count >= 4 else { return }  // no room for a graph worth reading
                 shown = values.suffix(max(0, width - label.count))
                 screen.put(x, y, label, .dim)
                 screen.put(x + label.count, y, g.sparkline(Array(shown), width: shown.count, top: max(8, shown.max() ?? 0)))
             }
             graph("pending", f.pendingHistory, x: 0, width: 45)
-            screen.put(46, y, fit(ring, 22), s.ringOverflow > 0 ? .error : .normal)
-            let graphX = 46 + 22
+            screen.put(46, y, ring, s.ringOverflow > 0 ? .error : .normal)
+            let graphX = 46 + ring.count + 2
             graph("queue", f.queueHistory, x: graphX, width: max(0, screen.width - graphX))
         }
         y += 1
@@ -199,9 +207,9 @@ public enum DashboardView {
         }
     }
 
-    /// Port mode's internals get a line while port workers exist.
+    /// Port mode's internals get a line while port mode is current.
     static func showsPortLine(_ s: StatsSnapshot) -> Bool {
-        s.mode == .port || s.threads.contains { $0.role == .portWorker }
+        s.mode == .port
     }
 
     /// The completion port as IOCP describes it: the concurrency value,

@@ -61,7 +61,7 @@ enum HelpPages {
         "           epoll_wait (they do the I/O themselves), waits a second",
         "           [NumberOfConcurrentThreads, GetQueuedCompletionStatus]",
         "ran on     the thread that ran the session's last handler, then how",
-        "           many threads ever did (callback: its APC thread, always)",
+        "           many did in its mode (callback: 1, its APC thread)",
         "HAZARD     what the lab switched on (l): each provokes one model's",
         "           classic failure while traffic flows",
         "Warnings   lints: a failure the samples show, held 2 s (cleared after",

@@ -85,7 +85,12 @@ public enum LabCheck {
         }
         return try withLabServer(engine, .port, textbook: true) { server in
             let (before, r1) = most(server)
+            // The first load's last handlers (its peers closing) may still run
+            // on both workers: a lowered value lets running workers finish.
+            _ = waitUntilSample(server, seconds: 5) { $0.sessions == 0 }
             try server.setHazard("concurrency=1")
+            let settled = monotonicNanos() + 2_000_000_000
+            while server.snapshot(sessions: false).portRunning > 1 && monotonicNanos() < settled {}
             let (with, r2) = most(server)
             server.clearHazard(.concurrency)
             return LabCheckLine(hazard: "concurrency=1", mode: .port, seen: before >= 2 && with <= 1 && r1.ok && r2.ok,

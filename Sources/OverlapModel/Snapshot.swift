@@ -96,8 +96,9 @@ public struct SessionRow: Sendable, Equatable, Codable {
     /// in callback mode always its APC thread (sessions are pinned there); in
     /// port mode whichever worker the port woke.
     public var thread: String
-    /// How many threads have run this session's handlers since it opened
-    /// (1 in callback mode; in port mode the workers it moved between).
+    /// How many threads have run this session's handlers in the mode of its
+    /// last completion (1 in callback mode; in port mode the workers it
+    /// moved between; thread ids alias modulo 64, so it may read low).
     public var threadsRan = 0
     public var state: State
     public var bytesIn: UInt64

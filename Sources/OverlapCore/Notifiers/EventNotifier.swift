@@ -44,7 +44,7 @@ final class EventNotifier: Notifier {
             registry.events?.note(.info, group.number == 0
                 ? "event group 0 opened: its waiter event-0 waits on up to 64 events (WSA_MAXIMUM_WAIT_EVENTS)"
                 : "event group \(group.number) opened, waiter event-\(group.number): the other groups hold 64 events each (WSA_MAXIMUM_WAIT_EVENTS)",
-                key: "group-opened")
+                key: "group-opened-\(group.number)")
         }
         return .event(group, slot: slot)
     }
@@ -115,7 +115,7 @@ final class EventNotifier: Notifier {
                 }
                 if removed {
                     registry.events?.note(.info, "event group \(group.number) closed: its last event is gone, event-\(group.number) exits",
-                                          key: "group-closed")
+                                          key: "group-closed-\(group.number)")
                     break
                 }
             }

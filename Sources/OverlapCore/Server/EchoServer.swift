@@ -206,7 +206,7 @@ public final class EchoServer: ServerControl, SessionHost, ListenerHost, @unchec
         // The listener's accept, posted before the switch, is the usual one
         // left: it finishes in its old mode when the next client connects.
         let accept = snapshot(sessions: false).pending[.accept, from] > 0
-            ? " (one is the pending accept: it finishes there when the next client connects)" : ""
+            ? " (the pending accept: done at the next connect)" : ""
         log.note(.info, "mode \(from.rawValue) -> \(mode.rawValue): \(left) request\(left == 1 ? " still finishes" : "s still finish") in \(from.rawValue) mode" + (left > 0 ? accept : ""))
     }
 
@@ -252,7 +252,7 @@ public final class EchoServer: ServerControl, SessionHost, ListenerHost, @unchec
     /// a benchmark's totals must count the threads of a mode that retired
     /// before it looked.
     public func allThreadRows() -> [ThreadRow] {
-        registry.live.filter { $0.id != control.id }.map { $0.row() } + registry.parkedRows + registry.retiredRows
+        registry.allRows(excluding: control.stats)
     }
 
     public func snapshot(sessions includeRows: Bool) -> StatsSnapshot {

@@ -37,10 +37,12 @@ final class Session: CompletionTarget, @unchecked Sendable {
     private let requests = Atomic<UInt64>(0)
     private let lastActive: Atomic<UInt64>
     private let lastThread = Atomic<Int>(-1)
-    /// The threads that have run this session's handlers, one bit per thread
-    /// id (modulo 64). Written only when the thread changes, by the one thread
-    /// running the session's handler (so load and store suffice).
+    /// The threads that have run this session's handlers in its current
+    /// mode, one bit per thread id (modulo 64), and that mode's index. Written
+    /// only when the thread changes, by the one thread running the session's
+    /// handler (so load and store suffice).
     private let ranOn = Atomic<UInt64>(0)
+    private let ranOnMode = Atomic<Int>(-1)
     private let stateCode = Atomic<UInt8>(0)
     private var closed = false
     /// False once the descriptor is closed: `interrupt` from another thread
@@ -87,7 +89,13 @@ final class Session: CompletionTarget, @unchecked Sendable {
         lastActive.store(thread.now, ordering: .relaxed)
         if lastThread.load(ordering: .relaxed) != thread.id {
             lastThread.store(thread.id, ordering: .relaxed)
-            ranOn.store(ranOn.load(ordering: .relaxed) | 1 << UInt64(thread.id & 63), ordering: .relaxed)
+            let bit: UInt64 = 1 << UInt64(thread.id & 63)
+            if ranOnMode.load(ordering: .relaxed) != r.mode.index {  // a new mode starts a new count
+                ranOnMode.store(r.mode.index, ordering: .relaxed)
+                ranOn.store(bit, ordering: .relaxed)
+            } else {
+                ranOn.store(ranOn.load(ordering: .relaxed) | bit, ordering: .relaxed)
+            }
         }
         let n = r.result
         switch r.kind {

@@ -80,6 +80,14 @@ final class StatsRegistry: Sendable {
         }
     }
 
+    /// Every row, live, parked and retired (the last `retiredRowsKept`), read
+    /// under one lock so that a row moving between the lists meanwhile is
+    /// counted once. `excluding`: a block left out (the control context).
+    func allRows(excluding: ThreadStats? = nil) -> [ThreadRow] {
+        let (blocks, retired) = state.withLock { s in ((s.live + s.parked).filter { $0 !== excluding }, Array(s.retiredRows)) }
+        return blocks.map { $0.row() } + retired
+    }
+
     /// Live and parked blocks: every block a thread may still write.
     var writable: [ThreadStats] { state.withLock { $0.live + $0.parked } }
 

@@ -26,7 +26,8 @@ final class ThreadStats: Sendable {
         static let closedBase = 34  // + CloseReason.index (4 slots)
         static let acceptErrors = 38
         static let bufferWaits = 39
-        /// Alertable waits entered (APC threads), wakes (event waiters).
+        /// Alertable waits entered (APC threads), wakes (event waiters), waits
+        /// that found nothing to take (port workers).
         static let waits = 40
         /// Time an engine thread spent on another row's work (port mode's
         /// visits, counted on the visit's row): left out of its own busy time.
