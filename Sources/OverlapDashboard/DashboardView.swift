@@ -302,24 +302,32 @@ public enum DashboardView {
     // MARK: - Overlays
 
     private static func help(page: Int, _ g: Glyphs, on screen: Screen) {
-        let helpLines = HelpPages.lines(page: page)
+        let lines = HelpPages.lines(page: page).enumerated().map { ($0.element, $0.offset == 0 ? Style.bold : .normal) }
         let inner = HelpPages.pages.flatMap { $0 }.map(\.count).max() ?? 0  // one box size for every page
-        let w = min(screen.width, inner + 4)
-        let h = min(screen.height, (HelpPages.pages.map(\.count).max() ?? 0) + 2)
+        box(lines, width: inner + 4, height: (HelpPages.pages.map(\.count).max() ?? 0) + 2,
+            bottomLeft: " Esc, ? or q closes ", bottomRight: " page \(page + 1)/\(HelpPages.pages.count) ", g, on: screen)
+    }
+
+    /// An overlay: a framed box of `lines` centred on the screen (cut to
+    /// fit), with an optional title in its top rule and notes in its bottom one.
+    static func box(_ lines: [(String, Style)], width: Int, height: Int, title: String? = nil, bottomLeft: String,
+                    bottomRight: String? = nil, _ g: Glyphs, on screen: Screen) {
+        let w = min(screen.width, width)
+        let h = min(screen.height, height)
         let x0 = max(0, (screen.width - w) / 2)
         let y0 = max(0, (screen.height - h) / 2)
         let corner: (String, String, String, String, String) = screen.unicode
             ? ("┌", "┐", "└", "┘", "│") : ("+", "+", "+", "+", "|")
         let rule = String(repeating: g.rule, count: max(0, w - 2))
         screen.put(x0, y0, corner.0 + rule + corner.1, .bold)
-        for i in 0..<(h - 2) {
-            let text = i < helpLines.count ? helpLines[i] : ""
-            screen.put(x0, y0 + 1 + i, corner.4 + " " + fit(text, w - 4) + " " + corner.4, i == 0 ? .bold : .normal)
+        if let title { screen.put(x0 + 2, y0, title, .bold) }
+        for i in 0..<max(0, h - 2) {
+            let (text, style) = i < lines.count ? lines[i] : ("", .normal)
+            screen.put(x0, y0 + 1 + i, corner.4 + " " + fit(text, w - 4) + " " + corner.4, style)
         }
         screen.put(x0, y0 + h - 1, corner.2 + rule + corner.3, .bold)
-        screen.put(x0 + 2, y0 + h - 1, " Esc, ? or q closes ", .dim)
-        let pageLabel = " page \(page + 1)/\(HelpPages.pages.count) "
-        screen.put(x0 + w - 2 - pageLabel.count, y0 + h - 1, pageLabel, .dim)
+        screen.put(x0 + 2, y0 + h - 1, bottomLeft, .dim)
+        if let bottomRight { screen.put(x0 + w - 2 - bottomRight.count, y0 + h - 1, bottomRight, .dim) }
     }
 
     private static func tooSmall(on screen: Screen) {

@@ -23,32 +23,16 @@ enum LabPanels {
 
     /// The lab overlay: each hazard, on or off, with what it imitates.
     static func overlay(_ s: StatsSnapshot, cursor: Int, _ g: Glyphs, on screen: Screen) {
-        let w = min(screen.width, 96)
-        let kinds = HazardKind.allCases
-        let h = min(screen.height, kinds.count * 2 + 4)
-        let x0 = max(0, (screen.width - w) / 2)
-        let y0 = max(0, (screen.height - h) / 2)
-        let bar: (String, String, String, String, String) = screen.unicode
-            ? ("┌", "┐", "└", "┘", "│") : ("+", "+", "+", "+", "|")
-        let rule = String(repeating: g.rule, count: max(0, w - 2))
-        screen.put(x0, y0, bar.0 + rule + bar.1, .bold)
-        screen.put(x0 + 2, y0, " Hazard lab: provoke each model's classic failure (\(s.mode.rawValue) mode now) ", .bold)
-        var y = y0 + 1
-        func line(_ text: String, _ style: Style = .normal) {
-            guard y < y0 + h - 1 else { return }
-            screen.put(x0, y, bar.4 + " " + fit(text, w - 4) + " " + bar.4, style)
-            y += 1
-        }
-        line("")
-        for (i, kind) in kinds.enumerated() {
+        var lines: [(String, Style)] = [("", .normal)]
+        for (i, kind) in HazardKind.allCases.enumerated() {
             let on = s.hazards.spec(kind)
             let mark = on != nil ? "[on] " : "[  ] "
             let pointer = i == cursor ? "> " : "  "
-            line(pointer + mark + (on ?? kind.labSpec(mode: s.mode)), i == cursor ? .bold : (on != nil ? .warning : .normal))
-            line("    " + kind.imitates, .dim)
+            lines.append((pointer + mark + (on ?? kind.labSpec(mode: s.mode)), i == cursor ? .bold : (on != nil ? .warning : .normal)))
+            lines.append(("    " + kind.imitates, .dim))
         }
-        while y < y0 + h - 1 { line("") }
-        screen.put(x0, y0 + h - 1, bar.2 + rule + bar.3, .bold)
-        screen.put(x0 + 2, y0 + h - 1, " up/down choose, Enter or space switches, Esc or l closes ", .dim)
+        DashboardView.box(lines, width: 96, height: lines.count + 3,
+                          title: " Hazard lab: provoke each model's classic failure (\(s.mode.rawValue) mode now) ",
+                          bottomLeft: " up/down choose, Enter or space switches, Esc or l closes ", g, on: screen)
     }
 }

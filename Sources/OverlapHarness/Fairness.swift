@@ -6,9 +6,15 @@
 public enum Fairness {
     /// 1 for one thread (or all equal), 0 when nothing ran.
     public static func jain(_ completions: [Double]) -> Double {
-        let ran = completions.filter { $0 > 0 }
-        let sum = ran.reduce(0, +)
-        let squares = ran.reduce(0) { $0 + $1 * $1 }
-        return ran.isEmpty ? 0 : sum * sum / (Double(ran.count) * squares)
+        jain(countingIdle: completions.filter { $0 > 0 })
+    }
+
+    /// Jain's index over every value given, zeros included: the fairness of
+    /// sessions, where one that got nothing is the starvation being measured.
+    /// 0 when all are zero.
+    public static func jain(countingIdle values: [Double]) -> Double {
+        let sum = values.reduce(0, +)
+        let squares = values.reduce(0) { $0 + $1 * $1 }
+        return squares == 0 ? 0 : sum * sum / (Double(values.count) * squares)
     }
 }

@@ -228,8 +228,11 @@ public enum LabCheck {
         return try body(server)
     }
 
-    static func verifyingLoad(_ server: EchoServer, connections: Int, depth: Int, seconds: Double) -> LoadReport {
+    /// Closed-loop verifying load of 64-byte messages against `server`.
+    public static func verifyingLoad(_ server: EchoServer, connections: Int, depth: Int, seconds: Double,
+                                     threads: Int = 1) -> LoadReport {
         var c = LoadConfig()
+        c.threads = threads
         c.port = server.address.port
         c.connections = connections
         c.depth = depth
@@ -286,16 +289,19 @@ public enum LabCheck {
         let b = server.snapshot(sessions: true)
         server.setHazards(HazardSettings())
         _ = load.finish()
-        let before = Dictionary(a.sessionRows.map { ($0.id, $0.bytesIn) }, uniquingKeysWith: { x, _ in x })
-        let xs = b.sessionRows.map { Double($0.bytesIn - (before[$0.id] ?? 0)) }
-        let sum = xs.reduce(0, +), squares = xs.reduce(0) { $0 + $1 * $1 }
-        return (squares == 0 ? 0 : sum * sum / (Double(xs.count) * squares), raised)
+        return (sessionFairness(from: a, to: b), raised)
     }
 
-    static func ms(_ nanos: UInt64) -> String { nanos >= 10_000_000 ? "\(nanos / 1_000_000) ms" : "\(f2(Double(nanos) / 1e6)) ms" }
-    static func us(_ nanos: UInt64) -> String { "\(nanos / 1000) us" }
-    static func f1(_ v: Double) -> String { String(Double(Int(v * 10)) / 10) }
-    static func f2(_ v: Double) -> String { String(Double(Int(v * 100)) / 100) }
+    /// Jain's index of the bytes each session received between two
+    /// snapshots, sessions that received nothing included.
+    public static func sessionFairness(from a: StatsSnapshot, to b: StatsSnapshot) -> Double {
+        let before = Dictionary(a.sessionRows.map { ($0.id, $0.bytesIn) }, uniquingKeysWith: { x, _ in x })
+        return Fairness.jain(countingIdle: b.sessionRows.map { Double($0.bytesIn - (before[$0.id] ?? 0)) })
+    }
+
+    static func ms(_ nanos: UInt64) -> String { Format.latency(nanos: nanos) }
+    static func f1(_ v: Double) -> String { Format.fixed(v, 1) }
+    static func f2(_ v: Double) -> String { Format.fixed(v, 2) }
 }
 
 /// A function run on its own thread; `finish` joins it and returns its result.

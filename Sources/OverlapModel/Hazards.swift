@@ -107,16 +107,7 @@ public struct HazardSettings: Sendable, Equatable, Codable {
     public var active: [HazardKind] { HazardKind.allCases.filter(isOn) }
     public var anyOn: Bool { !active.isEmpty }
 
-    public func isOn(_ kind: HazardKind) -> Bool {
-        switch kind {
-        case .slowHandler: slowHandler != nil
-        case .lowestIndex: lowestIndex
-        case .skipOnSuccess: skipOnSuccess
-        case .stall: stall != nil
-        case .buffers: buffers != nil
-        case .concurrency: concurrency != nil
-        }
-    }
+    public func isOn(_ kind: HazardKind) -> Bool { spec(kind) != nil }
 
     /// Switches `kind` off.
     public mutating func clear(_ kind: HazardKind) {

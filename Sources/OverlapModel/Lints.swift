@@ -140,7 +140,7 @@ public struct LintEngine: Sendable {
                 wakes += w.waits - min(w.waits, before[w.id]?.waits ?? 0)
             }
             if wakes > 0 && Double(handled) / Double(wakes) <= 1.5 {
-                out[.eventStarvation] = "\(s.queued[NotificationMode.event.index]) signalled events wait while the event waiters handle \(String(format1: Double(handled) / Double(wakes))) per wake: "
+                out[.eventStarvation] = "\(s.queued[NotificationMode.event.index]) signalled events wait while the event waiters handle \(Format.fixed(Double(handled) / Double(wakes), 1)) per wake: "
                     + "WSAWaitForMultipleEvents returns only the lowest signalled index, so a loop that handles just that one starves the higher ones; handle every signalled event per wake, or use a port"
             }
         }
@@ -177,15 +177,5 @@ public struct LintEngine: Sendable {
             .filter { $0.windowCount > 0 }.map(\.p99Nanos).max() ?? 0 } ?? 0
     }
 
-    private static func ms(_ nanos: UInt64) -> String {
-        nanos >= 10_000_000 ? "\(nanos / 1_000_000) ms" : "\(String(format1: Double(nanos) / 1e6)) ms"
-    }
-}
-
-extension String {
-    /// One decimal place, without Foundation.
-    init(format1 value: Double) {
-        let tenths = Int((value * 10).rounded())
-        self = "\(tenths / 10).\(abs(tenths % 10))"
-    }
+    private static func ms(_ nanos: UInt64) -> String { Format.latency(nanos: nanos) }
 }

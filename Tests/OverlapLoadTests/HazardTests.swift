@@ -1,4 +1,5 @@
 @testable import OverlapCore
+import OverlapHarness
 import OverlapLoad
 import OverlapModel
 import OverlapSystem
@@ -13,26 +14,10 @@ struct HazardTests {
     /// Pipelined verifying load for `seconds`; the report must show no error.
     static func load(_ server: EchoServer, connections: Int, depth: Int, seconds: Double,
                      threads: Int = 1) -> LoadReport {
-        var c = LoadConfig()
-        c.threads = threads
-        c.port = server.address.port
-        c.connections = connections
-        c.depth = depth
-        c.size = 64
-        c.duration = seconds
-        c.warmup = 0
-        let report = LoadRunner.run(c)
+        let report = LabCheck.verifyingLoad(server, connections: connections, depth: depth, seconds: seconds,
+                                            threads: threads)
         #expect(report.ok, "load errors: \(report.errors.prefix(3))")
         return report
-    }
-
-    /// Jain's index of the bytes each session received between two
-    /// snapshots, sessions that received nothing included: (Σx)² / (n·Σx²).
-    static func fairness(from a: StatsSnapshot, to b: StatsSnapshot) -> Double {
-        let before = Dictionary(a.sessionRows.map { ($0.id, $0.bytesIn) }, uniquingKeysWith: { x, _ in x })
-        let xs = b.sessionRows.map { Double($0.bytesIn - (before[$0.id] ?? 0)) }
-        let sum = xs.reduce(0, +), squares = xs.reduce(0) { $0 + $1 * $1 }
-        return squares == 0 ? 0 : sum * sum / (Double(xs.count) * squares)
     }
 
     /// With `connections` pipelined sessions all open and flowing, switches
@@ -54,7 +39,7 @@ struct HazardTests {
         let b = server.snapshot(sessions: true)
         server.setHazards(HazardSettings())
         #expect(b.sessions == connections, "a session closed during the measurement")
-        return fairness(from: a, to: b)
+        return LabCheck.sessionFairness(from: a, to: b)
     }
 
     /// The naive loop starves the high indexes when the waiter cannot keep

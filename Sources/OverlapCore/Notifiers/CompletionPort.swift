@@ -366,14 +366,29 @@ final class CompletionPort<Packet: Sendable>: Sendable {
         return moved
     }
 
+    /// The port's figures for a snapshot, read together under one lock.
+    struct Load {
+        var concurrency: Int
+        var running: Int
+        var overConcurrency: UInt64
+        /// Waiting workers' names, the next to be woken last.
+        var waiting: [String]
+        var kernelWaiting: Int
+    }
+
+    var load: Load {
+        state.withLock { s in
+            Load(concurrency: s.concurrency, running: s.running, overConcurrency: s.overConcurrency,
+                 waiting: s.waiting.map(\.name), kernelWaiting: s.kernelWaiting)
+        }
+    }
+
     /// Packets queued and not yet given to a worker.
     var depth: Int { state.withLock { $0.queue.count } }
     /// Workers currently running (given packets and not yet back).
     var running: Int { state.withLock { $0.running } }
-    /// Times a worker back from blocking made running exceed the concurrency value.
-    var overConcurrency: UInt64 { state.withLock { $0.overConcurrency } }
+
     /// Names of waiting workers, the next to be woken last.
     var waitingWorkers: [String] { state.withLock { $0.waiting.map(\.name) } }
-    /// Members waiting in the kernel's wait (epoll) rather than on the port.
-    var kernelWaiting: Int { state.withLock { $0.kernelWaiting } }
+
 }

@@ -96,18 +96,7 @@ final class EventGroup: @unchecked Sendable {
     /// slots. Returns how many.
     @discardableResult
     func takeSignalled(into batch: inout [Overlapped]) -> Int {
-        let bits: UInt64 = signals.withLock { s in
-            var bits = s.set
-            let all = bits
-            s.set = 0
-            while bits != 0 {
-                let i = bits.trailingZeroBitCount
-                batch.append(s.requests[i]!)
-                s.requests[i] = nil
-                bits &= bits - 1
-            }
-            return all
-        }
+        let bits: UInt64 = signals.withLock { s in Self.take(s.set, from: &s, into: &batch) }
         if bits != 0 { freeSlots(bits) }
         return bits.nonzeroBitCount
     }
@@ -127,14 +116,7 @@ final class EventGroup: @unchecked Sendable {
                     s.sleeping = true
                     return false
                 }
-                var bits = lowestOnly ? s.set & (~s.set &+ 1) : s.set
-                s.set &= ~bits
-                while bits != 0 {
-                    let i = bits.trailingZeroBitCount
-                    batch.append(s.requests[i]!)
-                    s.requests[i] = nil
-                    bits &= bits - 1
-                }
+                Self.take(lowestOnly ? s.set & (~s.set &+ 1) : s.set, from: &s, into: &batch)
                 return true
             }
             switch got {
@@ -143,6 +125,21 @@ final class EventGroup: @unchecked Sendable {
             case .none: return false
             }
         }
+    }
+
+    /// Resets the set events in `bits` and moves their requests to `batch`,
+    /// lowest slot first. Returns `bits`. Under `signals`' lock.
+    @discardableResult
+    private static func take(_ bits: UInt64, from s: inout Signals, into batch: inout [Overlapped]) -> UInt64 {
+        s.set &= ~bits
+        var rest = bits
+        while rest != 0 {
+            let i = rest.trailingZeroBitCount
+            batch.append(s.requests[i]!)
+            s.requests[i] = nil
+            rest &= rest - 1
+        }
+        return bits
     }
 
     /// Events set and not yet harvested.

@@ -52,11 +52,9 @@ final class ModeRouter: CompletionSink {
         unsafeDowncast(notifiers[NotificationMode.port.index] as AnyObject, to: PortNotifier.self).port
     }
 
-    /// The port's concurrency value, its running workers now, and how often
-    /// running went above the value.
-    var portLoad: (concurrency: Int, running: Int, overConcurrency: UInt64, waiting: [String], kernelWaiting: Int) {
-        (port.concurrency, port.running, port.overConcurrency, port.waitingWorkers, port.kernelWaiting)
-    }
+    /// The port's concurrency value, running and waiting workers, and how
+    /// often running went above the value, from one look.
+    var portLoad: CompletionPort<Overlapped>.Load { port.load }
 
     /// Changes the port's concurrency value live (the `concurrency` hazard).
     func setPortConcurrency(_ value: Int) { port.setConcurrency(value) }

@@ -205,7 +205,7 @@ public final class EchoServer: ServerControl, SessionHost, ListenerHost, @unchec
         registry.trace.instant("mode \(from.rawValue) -> \(mode.rawValue)")
         // The listener's accept, posted before the switch, is the usual one
         // left: it finishes in its old mode when the next client connects.
-        let accept = snapshot(sessions: false).pending[.accept, from] > 0
+        let accept = registry.requestCounts.pending[.accept, from] > 0
             ? " (the pending accept: done at the next connect)" : ""
         log.note(.info, "mode \(from.rawValue) -> \(mode.rawValue): \(left) request\(left == 1 ? " still finishes" : "s still finish") in \(from.rawValue) mode" + (left > 0 ? accept : ""))
     }
@@ -281,7 +281,9 @@ public final class EchoServer: ServerControl, SessionHost, ListenerHost, @unchec
         }
         s.trace = registry.trace.status
         s.hazards = registry.hazards.settings
-        (s.portConcurrency, s.portRunning, s.portOverConcurrency, s.portWaiting, s.portKernelWaiting) = router.portLoad
+        let port = router.portLoad
+        (s.portConcurrency, s.portRunning, s.portOverConcurrency) = (port.concurrency, port.running, port.overConcurrency)
+        (s.portWaiting, s.portKernelWaiting) = (port.waiting, port.kernelWaiting)
         if includeRows {
             let known = s.threads + registry.parkedRows + registry.retiredRows
             let names = Dictionary(known.map { ($0.id, $0.name) }, uniquingKeysWith: { a, _ in a })
