@@ -98,7 +98,7 @@ else no "--stats-format json: $out"; fi
 
 # --metrics-port: the exposition passes promtool; a metrics port in use is named.
 log=$(mktemp)
-"$bin" serve --headless --port 0 --metrics-port 29933 --refresh-ms 1000 >"$log" 2>&1 &
+"$bin" serve --headless --port 0 --metrics-port 29933 --refresh-ms 1000 --hazard stall=100/5 >"$log" 2>&1 &
 pid=$!
 for _ in $(seq 100); do grep -q "metrics on" "$log" && break; sleep 0.05; done
 exp=$(python3 -c 'import urllib.request; print(urllib.request.urlopen("http://127.0.0.1:29933/metrics", timeout=5).read().decode(), end="")')
@@ -107,6 +107,11 @@ if [ "$health" = "ok" ]; then ok; else no "/healthz: '$health'"; fi
 if ! command -v promtool >/dev/null; then no "promtool is not installed (scripts/deps.sh --test installs it)"
 elif out=$(promtool check metrics <<<"$exp" 2>&1) && grep -q "overlap_pending_operations" <<<"$exp"; then ok
 else no "promtool check metrics: $out"; fi
+# The lab's gauges: the hazard switched on at start reads 1, the others 0; every lint is there.
+if grep -q '^overlap_hazard_active{hazard="stall"} 1' <<<"$exp" && grep -q '^overlap_hazard_active{hazard="buffers"} 0' <<<"$exp" \
+    && [ "$(grep -c '^overlap_lint_active{' <<<"$exp")" -eq 7 ]; then ok
+else no "hazard and lint gauges: $(grep -E 'overlap_(hazard|lint)_active' <<<"$exp")"; fi
+expect_error "hazard: more buffers than the pool" "N must be a whole number in 1...512" serve --headless --hazard buffers=1000
 expect_error "metrics port in use" "29933" serve --headless --port 0 --metrics-port 29933
 kill -INT $pid; wait $pid; rm -f "$log"
 

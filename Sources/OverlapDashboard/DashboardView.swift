@@ -197,7 +197,7 @@ public enum DashboardView {
 
     /// A thread's role with what it waits on and how much each wait brought:
     /// routines per alertable wait (APC), events per wake (event waiter).
-    static func roleLabel(_ t: ThreadRow, cps: Double, perWait: Double?) -> String {
+    static func roleLabel(_ t: ThreadRow, perWait: Double?) -> String {
         let each = perWait.map { Format.fixed($0, 1) } ?? "-"
         switch t.role {
         case .engine: return "engine: I/O done"
@@ -243,7 +243,7 @@ public enum DashboardView {
             // An engine's rate is its own work: requests it saw finish in the
             // kernel; every other row's is the handlers it ran.
             let cps = t.role == .engine ? f.rates.reapedPerSecond[t.id] ?? 0 : f.rates.completionsPerSecond[t.id] ?? 0
-            let role = roleLabel(t, cps: cps, perWait: f.rates.completionsPerWait[t.id])
+            let role = roleLabel(t, perWait: f.rates.completionsPerWait[t.id])
             var line = fit(t.name, 9) + " " + fit(role, roleWidth) + " "
             line += fit(Format.count(cps) + "/s", 8, right: true) + " "
             if showNotify {

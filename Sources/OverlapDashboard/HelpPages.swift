@@ -22,7 +22,7 @@ enum HelpPages {
         "The Win32 loop behind each mode, and where overlap does it: docs/WINDOWS.md",
         "",
         "m next mode   s/S sort/reverse   / filter   space pause   +/- refresh",
-        "t trace   l hazard lab   arrows PgUp PgDn Home End scroll   q quit",
+        "t trace   l hazard lab   arrows PgUp PgDn Home End scroll   q F10 quit",
         "",
         "PgDn or the right arrow: what every figure means",
     ]

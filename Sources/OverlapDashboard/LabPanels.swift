@@ -33,6 +33,6 @@ enum LabPanels {
         }
         DashboardView.box(lines, width: 96, height: lines.count + 3,
                           title: " Hazard lab: provoke each model's classic failure (\(s.mode.rawValue) mode now) ",
-                          bottomLeft: " up/down choose, Enter or space switches, Esc or l closes ", g, on: screen)
+                          bottomLeft: " up/down choose, Enter or space switches, Esc, l or q closes ", g, on: screen)
     }
 }

@@ -75,12 +75,15 @@ public enum LabCheck {
     /// Polls the port's running workers under load, first at the server's
     /// value (2: both must be seen running at once, or the check proves
     /// nothing), then with `concurrency=1`.
-    static func concurrency(_ engine: EngineChoice) throws -> LabCheckLine {
+    public static func concurrency(_ engine: EngineChoice) throws -> LabCheckLine {
         func most(_ server: EchoServer) -> (Int, LoadReport) {
             let load = Background { verifyingLoad(server, connections: 20, depth: 4, seconds: 1.5) }
             var most = 0
             let until = monotonicNanos() + 1_200_000_000
-            while monotonicNanos() < until { most = max(most, server.snapshot(sessions: false).portRunning) }
+            while monotonicNanos() < until {
+                most = max(most, server.snapshot(sessions: false).portRunning)
+                pause(micros: 200)  // a look every 0.2 ms, not a spin on the port's lock
+            }
             return (most, load.finish())
         }
         return try withLabServer(engine, .port, textbook: true) { server in
@@ -90,7 +93,7 @@ public enum LabCheck {
             _ = waitUntilSample(server, seconds: 5) { $0.sessions == 0 }
             try server.setHazard("concurrency=1")
             let settled = monotonicNanos() + 2_000_000_000
-            while server.snapshot(sessions: false).portRunning > 1 && monotonicNanos() < settled {}
+            while server.snapshot(sessions: false).portRunning > 1 && monotonicNanos() < settled { pause(micros: 1000) }
             let (with, r2) = most(server)
             server.clearHazard(.concurrency)
             return LabCheckLine(hazard: "concurrency=1", mode: .port, seen: before >= 2 && with <= 1 && r1.ok && r2.ok,
@@ -251,10 +254,14 @@ public enum LabCheck {
                 seen = s.sequence
                 if condition(s.snapshot) { return true }
             }
-            var ts = timespec(tv_sec: 0, tv_nsec: 20_000_000)
-            nanosleep(&ts, nil)
+            pause(micros: 20_000)
         }
         return false
+    }
+
+    static func pause(micros: Int) {
+        var ts = timespec(tv_sec: 0, tv_nsec: micros * 1000)
+        nanosleep(&ts, nil)
     }
 
     static func waitForLint(_ server: EchoServer, _ kind: LintKind, seconds: Double) -> Bool {

@@ -138,12 +138,14 @@ public struct HazardSettings: Sendable, Equatable, Codable {
 
     /// Switches on the hazard `text` names (`NAME[=VALUE]`, as `--hazard` takes it).
     ///
-    /// - Parameter threads: the names `slow-handler` may name: the thread
-    ///   slots this server can have (`apc-0`…, `port-0`…, `event-0`…).
+    /// - Parameters:
+    ///   - threads: the names `slow-handler` may name: the thread slots this
+    ///     server can have (`apc-0`…, `port-0`…, `event-0`…).
+    ///   - buffers: the server's receive buffers, the most `buffers=N` may keep.
     /// - Throws: `HazardError` naming the hazard or value to change and what is valid.
     /// - Returns: which hazard it switched on.
     @discardableResult
-    public mutating func apply(_ text: String, threads: [String]) throws(HazardError) -> HazardKind {
+    public mutating func apply(_ text: String, threads: [String], buffers pool: Int = 65_535) throws(HazardError) -> HazardKind {
         let parts = text.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
         let name = String(parts[0])
         let value = parts.count > 1 ? String(parts[1]) : nil
@@ -189,7 +191,7 @@ public struct HazardSettings: Sendable, Equatable, Codable {
             }
             stall = Stall(millis: ms, everySeconds: every)
         case .buffers:
-            buffers = try number(Substring(try needsValue()), "N", 1...65_535)
+            buffers = try number(Substring(try needsValue()), "N", 1...max(1, pool))
         case .concurrency:
             concurrency = try number(Substring(try needsValue()), "N", 1...64)
         }

@@ -113,13 +113,10 @@ struct Serve: ParsableCommand {
         var settings = HazardSettings()
         for spec in hazard {
             do {
-                try settings.apply(spec, threads: HazardSettings.threadNames(threads: threads))
+                try settings.apply(spec, threads: HazardSettings.threadNames(threads: threads),
+                                   buffers: ServerConfig().bufferCount)
             } catch {
                 throw ValidationError("--hazard \(spec): \(error)")
-            }
-            let pool = ServerConfig().bufferCount
-            if let n = settings.buffers, n > pool {
-                throw ValidationError("--hazard \(spec): buffers: N must be at most \(pool), the receive buffers the server has")
             }
         }
         return settings

@@ -45,7 +45,7 @@ extension EchoServer {
     /// - Throws: `HazardError` naming what to change and what is valid.
     public func setHazard(_ spec: String) throws(HazardError) {
         var s = hazards
-        try s.apply(spec, threads: hazardThreadNames)
+        try s.apply(spec, threads: hazardThreadNames, buffers: config.bufferCount)
         setHazards(s)
     }
 
