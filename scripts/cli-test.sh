@@ -33,6 +33,8 @@ expect_error "bad trace seconds" "--trace-seconds" serve --headless --trace-seco
 expect_error "trace without sampling" "--sample 0" serve --headless --sample 0 --trace /tmp/x.json
 expect_error "unwritable trace file" "/nonexistent/dir/t.json" serve --headless --port 0 --trace /nonexistent/dir/t.json
 expect_error "no terminal" "--headless" serve --port 0
+expect_error "unknown language" "use one of en, ko" serve --headless --lang xx
+expect_error "unknown language, default command" "--lang 'fr' is not a language" --lang fr
 expect_error "no terminal, default command" "--headless"
 
 # A port in use: the message names the port. Fixed ports here sit below the

@@ -228,6 +228,89 @@ for term in screen screen-256color xterm-256color tmux-256color linux vt100; do
     t kill-server
 done
 
+# Korean (issue 16): LANG names a Korean locale that need not be installed;
+# the terminal is UTF-8 either way. The help overlay is Korean, its right
+# border stands in one display column on every line (Hangul is two columns),
+# no line is wider than the pane; mode keys, the filter with typed Hangul,
+# resize and q behave as in English.
+# box_ok "after what": the pane's box (help or lab) has one right-border column.
+box_ok() {
+    if t capture-pane -p -t ui | python3 -c '
+import sys, unicodedata
+def w(s): return sum(0 if unicodedata.combining(c) else (2 if unicodedata.east_asian_width(c) in "WF" else 1) for c in s)
+lines = sys.stdin.read().splitlines()
+width = int(sys.argv[1])
+assert all(w(l) <= width for l in lines), "a line wider than the pane"
+top = next(i for i, l in enumerate(lines) if "┌" in l)
+bottom = max(i for i, l in enumerate(lines) if "└" in l)
+right = w(lines[top][:lines[top].rfind("┐")])
+# The pane'"'"'s bottom-right cell is never written (it would scroll some
+# terminals): a box as wide and tall as the pane has no corner there.
+last = bottom if right < width - 1 or bottom < len(lines) - 1 else bottom - 1
+cols = {w(l[:max(l.rfind(c) for c in "┐│┘")]) for l in lines[top:last + 1]}
+assert cols == {right}, "right border in columns %s" % sorted(cols)
+' "$2"; then ok; else no "$1: the box's right border moved, or a line overran the pane"; fi
+}
+kport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+runs=$((runs + 1)); sock="overlap-tui-$$-$runs"
+t new-session -d -s ui -x 100 -y 30 "env TERM=xterm-256color LANG=ko_KR.UTF-8 '$bin' --port $kport; echo EXIT=\$?; sleep 60"
+check "Korean panels under LANG=ko_KR.UTF-8" "대기 중인 작업"
+check "Korean footer key names" "? 도움말"
+timeout 40 "$bin" load --port "$kport" --connections 3 --rate 50 --duration 30 --warmup 0 >/dev/null 2>&1 &
+loadpid=$!
+check "sessions from a load, in Korean" "세션 3,"
+for k in 1:EVENT 2:CALLBACK 3:PORT; do
+    t send-keys -t ui "${k%%:*}"
+    if wait_for " ${k#*:} " 5 && header | grep -qF " ${k#*:} "; then ok; else no "Korean: key ${k%%:*} should show ${k#*:}"; fi
+done
+t send-keys -t ui '?'
+check "Korean help" "이벤트 기반 통지"
+box_ok "Korean help page 1" 100
+t send-keys -t ui NPage
+check "Korean help, page 2" "각 수치의 뜻 (대괄호"
+box_ok "Korean help page 2" 100
+t send-keys -t ui q
+if wait_gone "각 수치의 뜻 (대괄호"; then ok; else no "Korean: q closes help"; fi
+t send-keys -t ui l
+check "Korean hazard lab" "위험 실습"
+box_ok "Korean hazard lab" 100
+t send-keys -t ui Escape
+if wait_gone "위험 실습:"; then ok; else no "Korean: Esc closes the lab"; fi
+# The filter takes Hangul: 수신 (receiving) matches the sessions, 한글 none.
+t send-keys -t ui /
+t send-keys -t ui -l "수신"
+t send-keys -t ui Enter
+check "a Hangul filter that matches" "\"수신\" 일치"
+if t capture-pane -p -t ui | grep -qE '세션 [1-3] "수신" 일치'; then ok; else no "Korean filter 수신 should match the receiving sessions"; fi
+t send-keys -t ui /
+t send-keys -t ui BSpace BSpace
+t send-keys -t ui -l "한글"
+t send-keys -t ui Enter
+check "a Hangul filter that matches nothing" "세션 0 \"한글\" 일치"
+t resize-window -t ui -x 60 -y 20
+check "Korean compact layout at 60x20" "대기 작업 / 완료 큐"
+t send-keys -t ui '?'
+check "Korean help at 60x20" "이벤트 기반 통지"
+box_ok "Korean help at 60x20" 60
+t send-keys -t ui Escape
+t resize-window -t ui -x 30 -y 8
+check "Korean too small at 30x8" "화면이 작음"
+t resize-window -t ui -x 100 -y 30
+check "Korean recovers from too small" "대기 중인 작업"
+t send-keys -t ui q
+check "Korean: q exits 0" "EXIT=0"
+kill "$loadpid" 2>/dev/null; wait "$loadpid" 2>/dev/null
+t kill-server
+# --lang wins over the locale, both ways.
+runs=$((runs + 1)); sock="overlap-tui-$$-$runs"
+t new-session -d -s ui -x 100 -y 30 "env TERM=xterm-256color LANG=ko_KR.UTF-8 '$bin' --port 0 --lang en; echo EXIT=\$?; sleep 60"
+check "--lang en under a Korean locale" "Pending operations"
+t kill-server
+runs=$((runs + 1)); sock="overlap-tui-$$-$runs"
+t new-session -d -s ui -x 100 -y 30 "env TERM=xterm-256color LANG=C.UTF-8 '$bin' --port 0 --lang ko; echo EXIT=\$?; sleep 60"
+check "--lang ko under an English locale" "대기 중인 작업"
+t kill-server
+
 # No UTF-8 locale anywhere in the environment: still a readable screen.
 start "TERM=xterm-256color LANG= LC_ALL= LC_CTYPE="
 check "starts without a UTF-8 locale" "Pending operations"

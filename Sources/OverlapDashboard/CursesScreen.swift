@@ -113,16 +113,20 @@ public final class CursesScreen: Screen {
 
     public func put(_ x: Int, _ y: Int, _ text: String, _ style: Style) {
         guard y >= 0 && y < height && x < width else { return }
+        // Clipped by display width: a wide character takes two columns, and
+        // one cut by an edge is left out (a space stands in at the left edge).
         var clipped = Substring(text)
         var col = x
-        if col < 0 {
-            clipped = clipped.dropFirst(-col)
-            col = 0
+        while col < 0, let first = clipped.first {
+            clipped = clipped.dropFirst()
+            col += first.columns
         }
+        var lead = ""
+        if x < 0 && col > 0 { lead = String(repeating: " ", count: col); col = 0 }
         // The bottom-right cell is left alone: writing it would scroll some terminals.
         let room = width - col - (y == height - 1 ? 1 : 0)
         guard room > 0 else { return }
-        let s = String(clipped.prefix(room))
+        let s = (lead + clipped).prefix(columns: room)
         let a = attributes(style)
         wattr_on(window, a, nil)
         _ = mvwaddstr_shim(window, Int32(y), Int32(col), s)

@@ -16,14 +16,15 @@ public enum DashboardApp {
     /// 500 ms while a paste that has stalled is being read). Each new
     /// sample of the server's sampler is drawn when it arrives. The terminal
     /// is restored before this returns or throws.
-    public static func run(control: ServerControl, pendingSignal: () -> Int32) throws -> Exit {
+    /// `language` is the language of its words (`serve --lang`, or the locale).
+    public static func run(control: ServerControl, language: Language = .en, pendingSignal: () -> Int32) throws -> Exit {
         let screen = try CursesScreen()
         CrashRestore.install()
         defer {
             screen.end()
             CrashRestore.remove()
         }
-        let model = DashboardModel(control: control)
+        let model = DashboardModel(control: control, language: language)
         func redraw() {
             model.pageRows = max(1, DashboardView.draw(model.frame, model.state, on: screen))
             screen.show()

@@ -33,9 +33,10 @@ public final class DashboardModel {
     private var traceStartedAfter: UInt64?
     public static let historyLength = 240
 
-    public init(control: ServerControl) {
+    /// - Parameter language: the language of the dashboard's words.
+    public init(control: ServerControl, language: Language = .en) {
         self.control = control
-        state = UIState(refreshMs: control.refreshMs)
+        state = UIState(refreshMs: control.refreshMs, language: language)
         let first = control.latestSample()
         shown = first.sequence
         frame = Frame(snapshot: first.snapshot, rates: first.rates)
@@ -84,7 +85,7 @@ public final class DashboardModel {
             // The help pages turn with PgDn / PgUp and the arrows.
             switch key {
             case .pageDown, .right, .down:
-                state.helpPage = min(HelpPages.pages.count - 1, state.helpPage + 1)
+                state.helpPage = min(HelpPages.count - 1, state.helpPage + 1)
                 return true
             case .pageUp, .left, .up:
                 state.helpPage = max(0, state.helpPage - 1)
@@ -136,7 +137,7 @@ public final class DashboardModel {
             do {
                 try h.apply(kind.labSpec(mode: frame.snapshot.mode), threads: control.hazardThreadNames)
             } catch {
-                state.notice = "hazard lab: \(error)"
+                state.notice = Phrase.noticeLab(state.language, error)
                 state.noticeFailed = true
                 return
             }
@@ -144,9 +145,10 @@ public final class DashboardModel {
         do {
             try control.setHazards(h)
             frame.snapshot.hazards = h  // shown at once; the next sample confirms it
-            state.notice = h.isOn(kind) ? "hazard on: \(h.spec(kind)!)" : "hazard off: \(kind.rawValue)"
+            state.notice = h.isOn(kind) ? Phrase.noticeHazardOn(state.language, h.spec(kind)!)
+                : Phrase.noticeHazardOff(state.language, kind.rawValue)
         } catch {
-            state.notice = "hazard lab: \(error)"
+            state.notice = Phrase.noticeLab(state.language, error)
             state.noticeFailed = true
         }
     }
@@ -156,16 +158,16 @@ public final class DashboardModel {
         if frame.snapshot.trace?.running == true || traceStartedAfter != nil {
             control.stopTrace()
             traceStartedAfter = nil
-            state.notice = "trace stopped: its file is being completed"
+            state.notice = Phrase.noticeTraceStopped(state.language)
             return
         }
         do {
             let after = control.latestSample().sequence
             let path = try control.startTrace(path: nil)
             traceStartedAfter = after
-            state.notice = "trace: writing sampled requests to \(path) (t stops)"
+            state.notice = Phrase.noticeTraceStarted(state.language, path)
         } catch {
-            state.notice = "cannot trace: \(error)"
+            state.notice = Phrase.noticeCannotTrace(state.language, error)
             state.noticeFailed = true
         }
     }
@@ -177,7 +179,7 @@ public final class DashboardModel {
             // log line about the switch) arrives with the next sample.
             if !state.paused { frame.snapshot.mode = mode }
         } catch {
-            state.notice = "cannot switch to \(mode.rawValue): \(error)"
+            state.notice = Phrase.noticeCannotSwitch(state.language, mode.rawValue, error)
             state.noticeFailed = true
         }
     }

@@ -2,6 +2,8 @@ import OverlapModel
 
 /// Turns a frame and the UI state into what is on the screen. Pure: the same
 /// inputs draw the same cells, which is what the golden tests rely on.
+/// Words come from the string table in `state.language`; every position and
+/// cut is measured in display columns (`columns`), so Hangul lays out right.
 public enum DashboardView {
     /// Below this the dashboard shows only the "too small" screen.
     public static let minWidth = 50
@@ -16,8 +18,9 @@ public enum DashboardView {
         screen.clear()
         let w = screen.width
         let h = screen.height
+        let t = state.language
         if w < minWidth || h < minHeight {
-            tooSmall(on: screen)
+            tooSmall(t, on: screen)
             return 0
         }
         let g = Glyphs(unicode: screen.unicode)
@@ -27,18 +30,18 @@ public enum DashboardView {
         header(frame, state, g, on: screen, y: &y)
 
         // Pending operations and the completion queues.
-        rule(compact ? "Pending / queued" : "Pending operations", at: y, g, on: screen)
-        if !compact { screen.put(46, y, " Completion queue ", .bold) }
+        rule(compact ? Phrase.panelPendingCompact(t) : Phrase.panelPending(t), at: y, g, on: screen)
+        if !compact { screen.put(46, y, Phrase.panelCompletionQueue(t), .bold) }
         y += 1
-        pendingTable(frame, g, compact: compact, refreshMs: state.refreshMs, on: screen, y: &y)
+        pendingTable(frame, t, g, compact: compact, refreshMs: state.refreshMs, on: screen, y: &y)
         if compact {
             // One line, when the smallest screens still have room for it.
-            if h >= 16, let line = LatencyPanel.summary(frame) {
+            if h >= 16, let line = LatencyPanel.summary(frame, t) {
                 screen.put(0, y, line)
                 y += 1
             }
         } else {
-            LatencyPanel.draw(frame, g, on: screen, y: &y)
+            LatencyPanel.draw(frame, t, g, on: screen, y: &y)
         }
 
         // Threads, sessions, events and footer share what is left.
@@ -54,38 +57,38 @@ public enum DashboardView {
         let sessionRows = max(0, room - threadRows)
 
         let hiddenThreads = s.threads.count - threadRows
-        rule("Threads (\(s.threads.count))" + (hiddenThreads > 0 ? ", \(hiddenThreads) not shown" : ""), at: y, g,
-             on: screen)
+        rule(Phrase.panelThreads(t, s.threads.count) + (hiddenThreads > 0 ? Phrase.notShown(t, hiddenThreads) : ""),
+             at: y, g, on: screen)
         y += 1
         if portLine {
-            screen.put(0, y, fit(Self.portLine(frame), w), .dim)
+            screen.put(0, y, fit(Self.portLine(frame, t), w), .dim)
             y += 1
         }
-        threads(frame, g, rows: threadRows, on: screen, y: &y)
+        threads(frame, t, g, rows: threadRows, on: screen, y: &y)
 
         let visible = SessionsTable.visibleRows(s.sessionRows, state: state)
         let top = min(state.scroll, max(0, visible.count - sessionRows))
-        var title = "Sessions \(visible.count)"
-        if !state.filter.isEmpty { title += " matching \"\(state.filter)\"" }
+        var title = Phrase.panelSessions(t, visible.count)
+        if !state.filter.isEmpty { title += Phrase.sessionsMatching(t, state.filter) }
         if visible.count > sessionRows && sessionRows > 0 {
             title += ", \(top + 1)-\(min(visible.count, top + sessionRows))"
         }
-        title += ", sort \(state.sort.rawValue)"
+        title += Phrase.sessionsSort(t, SessionsTable.title(state.sort, t))
         rule(title, at: y, g, on: screen)
         y += 1
         SessionsTable.draw(visible, state: state, top: top, rowCount: sessionRows, x: 0, y: y, width: w, on: screen)
         y += 1 + sessionRows
 
-        LabPanels.warnings(s, lines: warningLines, g, on: screen, y: &y)
+        LabPanels.warnings(s, lines: warningLines, t, g, on: screen, y: &y)
         if !compact {
-            rule("Events", at: y, g, on: screen)
+            rule(Phrase.panelEvents(t), at: y, g, on: screen)
             y += 1
         }
-        events(s, lines: eventLines, on: screen, y: y)
+        events(s, lines: eventLines, t, on: screen, y: y)
         footer(state, on: screen)
 
-        if state.overlay == .help { help(page: state.helpPage, g, on: screen) }
-        if state.overlay == .lab { LabPanels.overlay(s, cursor: state.labCursor, g, on: screen) }
+        if state.overlay == .help { help(page: state.helpPage, t, g, on: screen) }
+        if state.overlay == .lab { LabPanels.overlay(s, cursor: state.labCursor, t, g, on: screen) }
         return sessionRows
     }
 
@@ -93,55 +96,58 @@ public enum DashboardView {
 
     private static func header(_ f: Frame, _ state: UIState, _ g: Glyphs, on screen: Screen, y: inout Int) {
         let s = f.snapshot
+        let t = state.language
         var x = 0
         func put(_ text: String, _ style: Style = .normal) {
             screen.put(x, y, text, style)
-            x += text.count
+            x += text.columns
         }
         put("overlap ", .bold)
         put(" \(s.mode.rawValue.uppercased()) ", .badge)
-        if state.paused { put(" PAUSED", .warning) }
-        if s.trace?.running == true { put(" TRACE", .warning) }
+        if state.paused { put(Phrase.headerPaused(t), .warning) }
+        if s.trace?.running == true { put(Phrase.headerTrace(t), .warning) }
         let hazards = s.hazards.active
         if !hazards.isEmpty {
-            let names = " HAZARD " + hazards.map(\.rawValue).joined(separator: ",")
-            put(screen.width >= 100 || hazards.count == 1 && names.count <= 22 ? names : " HAZARD \(hazards.count)", .warning)
+            let names = Phrase.headerHazard(t) + hazards.map(\.rawValue).joined(separator: ",")
+            put(screen.width >= 100 || hazards.count == 1 && names.columns <= 22 ? names
+                : Phrase.headerHazard(t) + "\(hazards.count)", .warning)
         }
         let finishing = s.finishingInOtherModes
-        if finishing > 0 { put(" \(finishing) finishing in old modes", .warning) }
+        if finishing > 0 { put(Phrase.headerFinishing(t, finishing), .warning) }
         put(g.separator + s.engine.rawValue + g.separator + s.listenAddress + g.separator
-            + "up " + Format.duration(nanos: s.takenAtNanos &- s.startedAtNanos))
+            + Phrase.headerUp(t, Format.duration(nanos: s.takenAtNanos &- s.startedAtNanos)))
         y += 1
         x = 0
         let r = f.rates
-        put("sessions ")
+        put(Phrase.headerSessions(t))
         put("\(s.sessions)", .bold)
         put(g.separator)
         put(Format.count(r.receivesPerSecond), .bold)
-        put(" recv/s" + g.separator + "in " + Format.bytes(r.bytesInPerSecond) + "/s  out "
-            + Format.bytes(r.bytesOutPerSecond) + "/s" + g.separator + "switches \(s.modeSwitches)")
+        put(" recv/s" + g.separator + Phrase.headerBytes(t, Format.bytes(r.bytesInPerSecond), Format.bytes(r.bytesOutPerSecond))
+            + g.separator + Phrase.headerSwitches(t, s.modeSwitches))
         y += 1
         x = 0
-        put("accepted \(s.accepted)  closed \(s.closed)")
+        put(Phrase.headerAccepted(t, s.accepted, s.closed))
         let reasons = CloseReason.allCases.filter { s.closed(by: $0) > 0 }
         if !reasons.isEmpty {
             put(" (" + reasons.map { "\($0.rawValue) \(s.closed(by: $0))" }.joined(separator: ", ") + ")")
         }
-        put("  refused \(s.refused)", s.refused > 0 ? .warning : .normal)
-        if s.bufferWaits > 0 { put("  buffer waits \(s.bufferWaits)") }
+        put(Phrase.headerRefused(t, s.refused), s.refused > 0 ? .warning : .normal)
+        if s.bufferWaits > 0 { put(Phrase.headerBufferWaits(t, s.bufferWaits)) }
         y += 1
     }
 
-    private static func pendingTable(_ f: Frame, _ g: Glyphs, compact: Bool, refreshMs: Int, on screen: Screen,
-                                     y: inout Int) {
+    private static func pendingTable(_ f: Frame, _ t: Language, _ g: Glyphs, compact: Bool, refreshMs: Int,
+                                     on screen: Screen, y: inout Int) {
         let s = f.snapshot
         let modes = NotificationMode.allCases
-        var heading = fit("pending", 8)
+        var heading = fit(Phrase.columnPending(t), 8)
         for m in modes { heading += fit(m.rawValue, 9, right: true) }
-        heading += fit("total", 7, right: true)
+        heading += fit(Phrase.columnTotal(t), 7, right: true)
         screen.put(0, y, heading, .heading)
         if !compact {
-            screen.put(46, y, fit("queue", 10) + fit("now", 7, right: true) + fit(Self.peakLabel(s), 9, right: true), .heading)
+            screen.put(46, y, fit(Phrase.columnQueue(t), 10) + fit(Phrase.columnNow(t), 7, right: true)
+                + fit(Self.peakLabel(s, t), 9, right: true), .heading)
         }
         for (i, op) in OpKind.allCases.enumerated() {
             var line = fit(op.rawValue, 8)
@@ -158,14 +164,13 @@ public enum DashboardView {
         y += 4
         if s.mode == .callback && !compact {
             // Callback mode's accept counts under event: say why, where it is seen.
-            screen.put(0, y, "the accept counts under event: AcceptEx takes no routine; apc-0 waits on it",
-                       .dim)
+            screen.put(0, y, Phrase.acceptFootnote(t), .dim)
             y += 1
         }
         let ring = "ring \(s.ringDepth) overflow \(s.ringOverflow)"
         if compact {
             let q = modes.map { "\($0.rawValue.prefix(1)) \(s.queued[$0.index])" }.joined(separator: " ")
-            screen.put(0, y, "queued \(q)  \(Self.peakLabel(s)) \(s.queuedPeak.max() ?? 0)  \(ring)",
+            screen.put(0, y, "\(Phrase.queuedCompact(t)) \(q)  \(Self.peakLabel(s, t)) \(s.queuedPeak.max() ?? 0)  \(ring)",
                        s.ringOverflow > 0 ? .error : .normal)
         } else {
             // Each graph says what it draws, the top of its scale (never below
@@ -176,34 +181,36 @@ public enum DashboardView {
                 var shown = values.suffix(0)
                 for withSpan in [true, false] {  // a narrow screen drops the span first
                     for _ in 0..<3 {  // the label's length and what it describes settle together
-                        shown = values.suffix(max(0, width - label.count))
+                        shown = values.suffix(max(0, width - label.columns))
                         let span = Format.duration(nanos: UInt64(shown.count) * UInt64(refreshMs) * 1_000_000)
                         label = "\(name) 0-\(max(8, shown.max() ?? 0)) " + (withSpan ? "\(span) " : "")
                     }
-                    if width - label.count >= 8 { break }
+                    if width - label.columns >= 8 { break }
                 }
-                guard width - label.count >= 4 else { return }  // no room for a graph worth reading
-                shown = values.suffix(max(0, width - label.count))
+                guard width - label.columns >= 4 else { return }  // no room for a graph worth reading
+                shown = values.suffix(max(0, width - label.columns))
                 screen.put(x, y, label, .dim)
-                screen.put(x + label.count, y, g.sparkline(Array(shown), width: shown.count, top: max(8, shown.max() ?? 0)))
+                screen.put(x + label.columns, y, g.sparkline(Array(shown), width: shown.count, top: max(8, shown.max() ?? 0)))
             }
-            graph("pending", f.pendingHistory, x: 0, width: 45)
+            graph(Phrase.graphPending(t), f.pendingHistory, x: 0, width: 45)
             screen.put(46, y, ring, s.ringOverflow > 0 ? .error : .normal)
-            let graphX = 46 + ring.count + 2
-            graph("queue", f.queueHistory, x: graphX, width: max(0, screen.width - graphX))
+            let graphX = 46 + ring.columns + 2
+            graph(Phrase.graphQueue(t), f.queueHistory, x: graphX, width: max(0, screen.width - graphX))
         }
         y += 1
     }
 
     /// A thread's role with what it waits on and how much each wait brought:
     /// routines per alertable wait (APC), events per wake (event waiter).
-    static func roleLabel(_ t: ThreadRow, perWait: Double?) -> String {
+    static func roleLabel(_ row: ThreadRow, perWait: Double?, _ t: Language = .en) -> String {
         let each = perWait.map { Format.fixed($0, 1) } ?? "-"
-        switch t.role {
-        case .engine: return "engine: I/O done"
-        case .apcThread(let depth, _): return "APC q\(depth), \(each)/wait"
-        case .eventWaiter(let n): return "\(n) events, \(each)/wake"
-        default: return t.role.label
+        switch row.role {
+        case .engine: return Phrase.roleEngine(t)
+        case .apcThread(let depth, _): return Phrase.roleAPC(t, depth, each)
+        case .eventWaiter(let n): return Phrase.roleEvents(t, n, each)
+        case .portWorker: return Phrase.rolePortWorker(t)
+        case .portVisits: return Phrase.rolePortVisits(t)
+        case .control: return Phrase.roleControl(t)
         }
     }
 
@@ -215,48 +222,49 @@ public enum DashboardView {
     /// The completion port as IOCP describes it: the concurrency value,
     /// workers running, those waiting (the next woken first: LIFO), those
     /// in the kernel's wait (epoll), and how often workers wait.
-    static func portLine(_ f: Frame) -> String {
+    static func portLine(_ f: Frame, _ t: Language = .en) -> String {
         let s = f.snapshot
         let waits = s.threads.filter { $0.role == .portWorker }.reduce(0) { $0 + (f.rates.waitsPerSecond[$1.id] ?? 0) }
-        var line = "port: concurrency \(s.portConcurrency), running \(s.portRunning)"
+        var line = Phrase.portLine(t, s.portConcurrency, s.portRunning)
         let onPort = s.portWaiting.reversed()
-        line += onPort.isEmpty ? ", none waiting on it" : ", waiting " + onPort.enumerated().map { $0.offset == 0 ? "\($0.element) (next)" : $0.element }.joined(separator: " ")
-        if s.portKernelWaiting > 0 || s.engine == .epoll { line += ", \(s.portKernelWaiting) in epoll_wait" }
-        line += ", waits \(Format.count(waits))/s"
+        line += onPort.isEmpty ? Phrase.portNoneWaiting(t) : Phrase.portWaiting(t) + onPort.enumerated()
+            .map { $0.offset == 0 ? $0.element + Phrase.portNext(t) : $0.element }.joined(separator: " ")
+        if s.portKernelWaiting > 0 || s.engine == .epoll { line += Phrase.portInEpoll(t, s.portKernelWaiting) }
+        line += Phrase.portWaits(t, Format.count(waits))
         return line
     }
 
     /// "peak 60s": the window the sampled peak covers.
-    static func peakLabel(_ s: StatsSnapshot) -> String {
-        s.queuedPeakWindowSeconds > 0 ? "peak \(Int(s.queuedPeakWindowSeconds))s" : "peak"
+    static func peakLabel(_ s: StatsSnapshot, _ t: Language = .en) -> String {
+        s.queuedPeakWindowSeconds > 0 ? Phrase.columnPeakWindow(t, Int(s.queuedPeakWindowSeconds)) : Phrase.columnPeak(t)
     }
 
-    private static func threads(_ f: Frame, _ g: Glyphs, rows: Int, on screen: Screen, y: inout Int) {
+    private static func threads(_ f: Frame, _ t: Language, _ g: Glyphs, rows: Int, on screen: Screen, y: inout Int) {
         let w = screen.width
         let roleWidth = w >= 100 ? 22 : 18
         // A thread's own notify p99 (the wait before its handlers ran), when sampled.
         let showNotify = f.snapshot.latency != nil
         let fixed = 9 + 1 + roleWidth + 1 + 8 + 1 + (showNotify ? 10 : 0) + 5
         let barWidth = max(0, min(40, w - fixed - 1))
-        for t in f.snapshot.threads.prefix(rows) {
-            let share = f.rates.busyShare[t.id] ?? 0
+        for row in f.snapshot.threads.prefix(rows) {
+            let share = f.rates.busyShare[row.id] ?? 0
             // An engine's rate is its own work: requests it saw finish in the
             // kernel; every other row's is the handlers it ran.
-            let cps = t.role == .engine ? f.rates.reapedPerSecond[t.id] ?? 0 : f.rates.completionsPerSecond[t.id] ?? 0
-            let role = roleLabel(t, perWait: f.rates.completionsPerWait[t.id])
-            var line = fit(t.name, 9) + " " + fit(role, roleWidth) + " "
+            let cps = row.role == .engine ? f.rates.reapedPerSecond[row.id] ?? 0 : f.rates.completionsPerSecond[row.id] ?? 0
+            let role = roleLabel(row, perWait: f.rates.completionsPerWait[row.id], t)
+            var line = fit(row.name, 9) + " " + fit(role, roleWidth) + " "
             line += fit(Format.count(cps) + "/s", 8, right: true) + " "
             if showNotify {
-                line += fit(t.notifyP99Nanos.map { "n99 " + Format.latency(nanos: $0) } ?? "", 9) + " "
+                line += fit(row.notifyP99Nanos.map { "n99 " + Format.latency(nanos: $0) } ?? "", 9) + " "
             }
             screen.put(0, y, line)
-            screen.put(line.count, y, g.bar(share, width: barWidth), share > 0.9 ? .warning : .good)
-            screen.put(line.count + barWidth, y, fit(Format.percent(share), 5, right: true))
+            screen.put(line.columns, y, g.bar(share, width: barWidth), share > 0.9 ? .warning : .good)
+            screen.put(line.columns + barWidth, y, fit(Format.percent(share), 5, right: true))
             y += 1
         }
     }
 
-    private static func events(_ s: StatsSnapshot, lines: Int, on screen: Screen, y: Int) {
+    private static func events(_ s: StatsSnapshot, lines: Int, _ t: Language, on screen: Screen, y: Int) {
         for (i, e) in s.events.suffix(lines).enumerated() {
             let age = Format.duration(nanos: s.takenAtNanos > e.atNanos ? s.takenAtNanos - e.atNanos : 0)
             let style: Style = switch e.level {
@@ -264,15 +272,15 @@ public enum DashboardView {
             case .warning: .warning
             case .error: .error
             }
-            screen.put(0, y + i, fit("\(age) ago", 10) + e.message, style)
+            screen.put(0, y + i, fit(Phrase.eventAge(t, age), 10) + e.text(t), style)
         }
     }
 
     private static func footer(_ state: UIState, on screen: Screen) {
         let y = screen.height - 1
+        let t = state.language
         if case .filter(let text) = state.overlay {
-            screen.put(0, y, "filter sessions: " + text + "_   (Enter applies, Esc cancels, an empty filter shows all)",
-                       .badge)
+            screen.put(0, y, Phrase.filterPrompt(t) + text + Phrase.filterHint(t), .badge)
             return
         }
         if let notice = state.notice {
@@ -280,18 +288,18 @@ public enum DashboardView {
             return
         }
         // Whole hints only: on a narrow screen the ones before "q quit" go first.
-        var hints = KeyMap.footer
-        func width(_ h: [(keys: String, what: String)]) -> Int { h.reduce(0) { $0 + $1.keys.count + $1.what.count + 3 } }
+        var hints = KeyMap.footer.map { (keys: $0.keys, what: $0.what(t)) }
+        func width(_ h: [(keys: String, what: String)]) -> Int { h.reduce(0) { $0 + $1.keys.columns + $1.what.columns + 3 } }
         while hints.count > 1 && width(hints) > screen.width { hints.remove(at: hints.count - 2) }
         var x = 0
         for (keys, what) in hints {
             screen.put(x, y, keys, .heading)
-            x += keys.count
+            x += keys.columns
             screen.put(x, y, " " + what + "  ")
-            x += what.count + 3
+            x += what.columns + 3
         }
-        let refresh = "refresh \(state.refreshMs) ms"
-        if x + refresh.count <= screen.width { screen.put(x, y, refresh, .dim) }
+        let refresh = Phrase.footerRefreshMs(t, state.refreshMs)
+        if x + refresh.columns <= screen.width { screen.put(x, y, refresh, .dim) }
     }
 
     static func rule(_ title: String, at y: Int, _ g: Glyphs, on screen: Screen) {
@@ -301,11 +309,12 @@ public enum DashboardView {
 
     // MARK: - Overlays
 
-    private static func help(page: Int, _ g: Glyphs, on screen: Screen) {
-        let lines = HelpPages.lines(page: page).enumerated().map { ($0.element, $0.offset == 0 ? Style.bold : .normal) }
-        let inner = HelpPages.pages.flatMap { $0 }.map(\.count).max() ?? 0  // one box size for every page
-        box(lines, width: inner + 4, height: (HelpPages.pages.map(\.count).max() ?? 0) + 2,
-            bottomLeft: " Esc, ? or q closes ", bottomRight: " page \(page + 1)/\(HelpPages.pages.count) ", g, on: screen)
+    private static func help(page: Int, _ t: Language, _ g: Glyphs, on screen: Screen) {
+        let pages = HelpPages.pages(t)
+        let lines = HelpPages.lines(page: page, t).enumerated().map { ($0.element, $0.offset == 0 ? Style.bold : .normal) }
+        let inner = pages.flatMap { $0 }.map(\.columns).max() ?? 0  // one box size for every page
+        box(lines, width: inner + 4, height: (pages.map(\.count).max() ?? 0) + 2,
+            bottomLeft: Phrase.helpCloses(t), bottomRight: Phrase.helpPage(t, page + 1, pages.count), g, on: screen)
     }
 
     /// An overlay: a framed box of `lines` centred on the screen (cut to
@@ -320,22 +329,21 @@ public enum DashboardView {
             ? ("┌", "┐", "└", "┘", "│") : ("+", "+", "+", "+", "|")
         let rule = String(repeating: g.rule, count: max(0, w - 2))
         screen.put(x0, y0, corner.0 + rule + corner.1, .bold)
-        if let title { screen.put(x0 + 2, y0, title, .bold) }
+        if let title { screen.put(x0 + 2, y0, title.prefix(columns: max(0, w - 4)), .bold) }
         for i in 0..<max(0, h - 2) {
             let (text, style) = i < lines.count ? lines[i] : ("", .normal)
             screen.put(x0, y0 + 1 + i, corner.4 + " " + fit(text, w - 4) + " " + corner.4, style)
         }
         screen.put(x0, y0 + h - 1, corner.2 + rule + corner.3, .bold)
-        screen.put(x0 + 2, y0 + h - 1, bottomLeft, .dim)
-        if let bottomRight { screen.put(x0 + w - 2 - bottomRight.count, y0 + h - 1, bottomRight, .dim) }
+        screen.put(x0 + 2, y0 + h - 1, bottomLeft.prefix(columns: max(0, w - 4)), .dim)
+        if let bottomRight { screen.put(x0 + w - 2 - bottomRight.columns, y0 + h - 1, bottomRight, .dim) }
     }
 
-    private static func tooSmall(on screen: Screen) {
-        let lines = ["too small: have \(screen.width)x\(screen.height), need \(minWidth)x\(minHeight)",
-                     "enlarge the terminal, or q to quit"]
+    private static func tooSmall(_ t: Language, on screen: Screen) {
+        let lines = [Phrase.tooSmall(t, screen.width, screen.height, minWidth, minHeight), Phrase.tooSmallHint(t)]
         for (i, l) in lines.enumerated() {
             let y = screen.height / 2 - 1 + i
-            screen.put(max(0, (screen.width - l.count) / 2), max(0, min(screen.height - 1, y)), l, .warning)
+            screen.put(max(0, (screen.width - l.columns) / 2), max(0, min(screen.height - 1, y)), l, .warning)
         }
     }
 }

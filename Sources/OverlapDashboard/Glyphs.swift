@@ -45,11 +45,3 @@ struct Glyphs {
     }
 }
 
-/// Pads or cuts `s` to exactly `width` characters (cut hard, as htop does:
-/// an ellipsis would not survive a terminal that is not UTF-8).
-func fit(_ s: String, _ width: Int, right: Bool = false) -> String {
-    guard width > 0 else { return "" }
-    if s.count > width { return String(s.prefix(width)) }
-    let pad = String(repeating: " ", count: width - s.count)
-    return right ? pad + s : s + pad
-}

@@ -61,9 +61,10 @@ public enum KeyMap {
 
     public static func command(for key: Key) -> Command? { table[key] }
 
-    /// The footer's short list, in the order shown.
-    public static let footer: [(keys: String, what: String)] = [
-        ("1 2 3", "mode"), ("m", "next"), ("?", "help"), ("l", "lab"), ("/", "filter"), ("s/S", "sort"),
-        ("space", "pause"), ("+/-", "refresh"), ("q", "quit"),
+    /// The footer's short list, in the order shown: the keys, and what
+    /// they do (a phrase: the footer is in the dashboard's language).
+    public static let footer: [(keys: String, what: Phrase)] = [
+        ("1 2 3", .footerMode), ("m", .footerNext), ("?", .footerHelp), ("l", .footerLab), ("/", .footerFilter),
+        ("s/S", .footerSort), ("space", .footerPause), ("+/-", .footerRefresh), ("q", .footerQuit),
     ]
 }

@@ -9,30 +9,33 @@ enum LabPanels {
     /// One line per raised lint: its name, then what is wrong, the concept
     /// and what to try (cut at the screen's edge; the events log and
     /// `/metrics` keep the whole line).
-    static func warnings(_ s: StatsSnapshot, lines: Int, _ g: Glyphs, on screen: Screen, y: inout Int) {
+    static func warnings(_ s: StatsSnapshot, lines: Int, _ language: Language, _ g: Glyphs, on screen: Screen,
+                         y: inout Int) {
         guard lines > 0 else { return }
-        DashboardView.rule("Warnings (\(s.lints.count))" + (s.lints.count > lines ? ", \(s.lints.count - lines) not shown" : ""),
+        DashboardView.rule(Phrase.panelWarnings(language, s.lints.count)
+                           + (s.lints.count > lines ? Phrase.notShown(language, s.lints.count - lines) : ""),
                            at: y, g, on: screen)
         y += 1
         for lint in s.lints.prefix(lines) {
-            screen.put(0, y, lint.kind.rawValue, .warning)
-            screen.put(lint.kind.rawValue.count + 1, y, fit(lint.message, screen.width - lint.kind.rawValue.count - 1))
+            let name = lint.kind.rawValue
+            screen.put(0, y, name, .warning)
+            screen.put(name.columns + 1, y, fit(lint.text(language), screen.width - name.columns - 1))
             y += 1
         }
     }
 
     /// The lab overlay: each hazard, on or off, with what it imitates.
-    static func overlay(_ s: StatsSnapshot, cursor: Int, _ g: Glyphs, on screen: Screen) {
+    static func overlay(_ s: StatsSnapshot, cursor: Int, _ language: Language, _ g: Glyphs, on screen: Screen) {
         var lines: [(String, Style)] = [("", .normal)]
         for (i, kind) in HazardKind.allCases.enumerated() {
             let on = s.hazards.spec(kind)
-            let mark = on != nil ? "[on] " : "[  ] "
+            let mark = on != nil ? Phrase.labOn(language) : "[  ] "
             let pointer = i == cursor ? "> " : "  "
             lines.append((pointer + mark + (on ?? kind.labSpec(mode: s.mode)), i == cursor ? .bold : (on != nil ? .warning : .normal)))
-            lines.append(("    " + kind.imitates, .dim))
+            lines.append(("    " + kind.imitates(language), .dim))
         }
         DashboardView.box(lines, width: 96, height: lines.count + 3,
-                          title: " Hazard lab: provoke each model's classic failure (\(s.mode.rawValue) mode now) ",
-                          bottomLeft: " up/down choose, Enter or space switches, Esc, l or q closes ", g, on: screen)
+                          title: Phrase.labTitle(language, s.mode.rawValue),
+                          bottomLeft: Phrase.labKeys(language), g, on: screen)
     }
 }

@@ -17,25 +17,25 @@ enum LatencyPanel {
         NotificationMode.allCases.filter { l.notify[$0.index].windowCount > 0 }
     }
 
-    static func title(_ l: LatencyFigures) -> String {
-        guard l.sampleEvery > 0 else { return "Latency: sampling off (--sample 0)" }
-        var t = "Latency p50 / p99 (1 in \(l.sampleEvery) sampled)"
+    static func title(_ l: LatencyFigures, _ language: Language) -> String {
+        guard l.sampleEvery > 0 else { return Phrase.latencyOff(language) }
+        var t = Phrase.latencyTitle(language, l.sampleEvery)
         let kernel = OpKind.allCases.filter { l.kernel[$0.index].windowCount > 0 }
         if !kernel.isEmpty {
-            t += ", kernel p50 " + kernel.map { "\($0.rawValue) \(Format.latency(nanos: l.kernel[$0.index].p50Nanos))" }
+            t += Phrase.latencyKernel(language) + kernel.map { "\($0.rawValue) \(Format.latency(nanos: l.kernel[$0.index].p50Nanos))" }
                 .joined(separator: " ")
         }
         return t
     }
 
     /// Draws the panel at `y` (full layout) and moves `y` past it.
-    static func draw(_ f: Frame, _ g: Glyphs, on screen: Screen, y: inout Int) {
+    static func draw(_ f: Frame, _ language: Language, _ g: Glyphs, on screen: Screen, y: inout Int) {
         guard let l = f.snapshot.latency else { return }
-        DashboardView.rule(title(l), at: y, g, on: screen)
+        DashboardView.rule(title(l, language), at: y, g, on: screen)
         y += 1
         let shown = modes(l)
         if shown.isEmpty {
-            screen.put(0, y, l.sampleEvery > 0 ? "no sampled request completed in the last sample" : "", .dim)
+            screen.put(0, y, l.sampleEvery > 0 ? Phrase.latencyNone(language) : "", .dim)
             y += 1
             return
         }
@@ -44,23 +44,24 @@ enum LatencyPanel {
             let n = l.notify[m.index]
             let h = l.handler[m.index]
             let perSecond = f.rates.seconds > 0 ? Double(n.windowCount) / f.rates.seconds : 0
-            screen.put(0, y, fit(m.rawValue, 10) + "notify " + fit(Format.latency(nanos: n.p50Nanos), 5, right: true)
+            screen.put(0, y, fit(m.rawValue, 10) + Phrase.latencyNotify(language)
+                + fit(Format.latency(nanos: n.p50Nanos), 5, right: true)
                 + " / " + fit(Format.latency(nanos: n.p99Nanos), 5)
-                + "   handler " + fit(Format.latency(nanos: h.p50Nanos), 5, right: true)
+                + Phrase.latencyHandler(language) + fit(Format.latency(nanos: h.p50Nanos), 5, right: true)
                 + " / " + fit(Format.latency(nanos: h.p99Nanos), 5)
-                + "  " + fit(Format.count(perSecond), 6, right: true) + " samples/s",
+                + "  " + fit(Format.count(perSecond), 6, right: true) + Phrase.latencySamples(language),
                 m == f.snapshot.mode ? .bold : .normal)
             y += 1
         }
     }
 
     /// The compact layout's one line: notify p99 of each mode with samples.
-    static func summary(_ f: Frame) -> String? {
+    static func summary(_ f: Frame, _ language: Language) -> String? {
         guard let l = f.snapshot.latency else { return nil }
         let shown = modes(l)
-        if shown.isEmpty { return "latency: no samples in the last window" }
-        return "notify p99 " + shown.map { "\($0.rawValue) \(Format.latency(nanos: l.notify[$0.index].p99Nanos))" }
-            .joined(separator: " ") + "  handler p99 "
+        if shown.isEmpty { return Phrase.latencySummaryNone(language) }
+        return Phrase.latencySummaryNotify(language) + shown.map { "\($0.rawValue) \(Format.latency(nanos: l.notify[$0.index].p99Nanos))" }
+            .joined(separator: " ") + Phrase.latencySummaryHandler(language)
             + shown.map { Format.latency(nanos: l.handler[$0.index].p99Nanos) }.joined(separator: " ")
     }
 }

@@ -4,35 +4,42 @@ import OverlapModel
 public enum SessionsTable {
     struct Column: Sendable {
         let column: SessionColumn
-        let title: String
+        let title: Phrase
+        /// In columns (a Hangul character takes two).
         let width: Int
         let right: Bool
-        let value: @Sendable (SessionRow) -> String
+        let value: @Sendable (SessionRow, Language) -> String
     }
 
-    static func stateLabel(_ s: SessionRow.State) -> String {
+    /// What a session is doing, in `language` (the filter matches this too).
+    static func stateLabel(_ s: SessionRow.State, _ language: Language) -> String {
         switch s {
-        case .receiving: "recv"
-        case .sending: "send"
-        case .waitingForBuffer: "wait buf"
-        case .closing: "closing"
+        case .receiving: Phrase.stateReceiving(language)
+        case .sending: Phrase.stateSending(language)
+        case .waitingForBuffer: Phrase.stateWaitingForBuffer(language)
+        case .closing: Phrase.stateClosing(language)
         }
     }
 
     static let columns: [Column] = [
-        Column(column: .id, title: "id", width: 5, right: true) { String($0.id) },
-        Column(column: .peer, title: "peer", width: 15, right: false) { $0.peer },
+        Column(column: .id, title: .columnID, width: 5, right: true) { r, _ in String(r.id) },
+        Column(column: .peer, title: .columnPeer, width: 15, right: false) { r, _ in r.peer },
         // The thread that ran its last handler, and how many ever did ("port-1 3").
-        Column(column: .thread, title: "ran on", width: 9, right: false) {
-            $0.threadsRan > 1 ? "\($0.thread) \($0.threadsRan)" : $0.thread
+        Column(column: .thread, title: .columnRanOn, width: 9, right: false) { r, _ in
+            r.threadsRan > 1 ? "\(r.thread) \(r.threadsRan)" : r.thread
         },
-        Column(column: .state, title: "state", width: 8, right: false) { stateLabel($0.state) },
-        Column(column: .bytesIn, title: "in", width: 9, right: true) { Format.bytes($0.bytesIn) },
-        Column(column: .bytesOut, title: "out", width: 9, right: true) { Format.bytes($0.bytesOut) },
-        Column(column: .requests, title: "reqs", width: 6, right: true) { Format.count($0.requests) },
-        Column(column: .age, title: "age", width: 6, right: true) { Format.duration(nanos: $0.ageNanos) },
-        Column(column: .idle, title: "idle", width: 6, right: true) { Format.duration(nanos: $0.idleNanos) },
+        Column(column: .state, title: .columnState, width: 8, right: false) { r, l in stateLabel(r.state, l) },
+        Column(column: .bytesIn, title: .columnIn, width: 9, right: true) { r, _ in Format.bytes(r.bytesIn) },
+        Column(column: .bytesOut, title: .columnOut, width: 9, right: true) { r, _ in Format.bytes(r.bytesOut) },
+        Column(column: .requests, title: .columnRequests, width: 6, right: true) { r, _ in Format.count(r.requests) },
+        Column(column: .age, title: .columnAge, width: 6, right: true) { r, _ in Format.duration(nanos: r.ageNanos) },
+        Column(column: .idle, title: .columnIdle, width: 6, right: true) { r, _ in Format.duration(nanos: r.idleNanos) },
     ]
+
+    /// A column's heading in `language` (the sessions title names the sort column with it).
+    static func title(_ column: SessionColumn, _ language: Language) -> String {
+        (columns.first { $0.column == column }?.title ?? .columnID)(language)
+    }
 
     /// Columns dropped first when the screen is narrow.
     private static let dropOrder: [SessionColumn] = [.idle, .age, .requests, .bytesOut, .thread]
@@ -55,14 +62,15 @@ public enum SessionsTable {
     /// The rows that pass the filter, in the chosen order.
     public static func visibleRows(_ rows: [SessionRow], state: UIState) -> [SessionRow] {
         let needle = state.filter.lowercased()
+        let l = state.language
         var list = needle.isEmpty ? rows : rows.filter { r in
-            [String(r.id), r.peer, r.thread, stateLabel(r.state)].contains { $0.lowercased().contains(needle) }
+            [String(r.id), r.peer, r.thread, stateLabel(r.state, l)].contains { $0.lowercased().contains(needle) }
         }
         let by: (SessionRow, SessionRow) -> Bool = switch state.sort {
         case .id: { $0.id < $1.id }
         case .peer: { ($0.peer, $0.id) < ($1.peer, $1.id) }
         case .thread: { ($0.thread, $0.id) < ($1.thread, $1.id) }
-        case .state: { (stateLabel($0.state), $0.id) < (stateLabel($1.state), $1.id) }
+        case .state: { (stateLabel($0.state, l), $0.id) < (stateLabel($1.state, l), $1.id) }
         case .bytesIn: { ($0.bytesIn, $0.id) < ($1.bytesIn, $1.id) }
         case .bytesOut: { ($0.bytesOut, $0.id) < ($1.bytesOut, $1.id) }
         case .requests: { ($0.requests, $0.id) < ($1.requests, $1.id) }
@@ -82,7 +90,7 @@ public enum SessionsTable {
         var heading = ""
         let arrow = screen.unicode ? (state.descending ? "▼" : "▲") : (state.descending ? "v" : "^")
         for c in cols {
-            let title = c.column == state.sort ? c.title + arrow : c.title
+            let title = c.title(state.language) + (c.column == state.sort ? arrow : "")
             heading += fit(title, c.width, right: c.right) + " "
         }
         screen.put(x, y, fit(heading, width), .heading)
@@ -90,7 +98,7 @@ public enum SessionsTable {
         var line = y + 1
         for r in shown {
             var text = ""
-            for c in cols { text += fit(c.value(r), c.width, right: c.right) + " " }
+            for c in cols { text += fit(c.value(r, state.language), c.width, right: c.right) + " " }
             screen.put(x, line, text, r.state == .waitingForBuffer ? .warning : .normal)
             line += 1
         }

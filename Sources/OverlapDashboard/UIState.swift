@@ -32,12 +32,15 @@ public struct UIState: Sendable, Equatable {
     /// The server's sampling interval, as last set or read (milliseconds).
     public var refreshMs: Int
     public var quitting = false
+    /// The language of the dashboard's words (`--lang`, or the locale).
+    public var language: Language
     /// A message for the footer (e.g. a mode switch that failed, a hazard switched on).
     public var notice: String?
     /// The notice reports a failure (drawn as an error, else as news).
     public var noticeFailed = false
 
-    public init(refreshMs: Int = 1000) {
+    public init(refreshMs: Int = 1000, language: Language = .en) {
         self.refreshMs = RefreshInterval.clamp(refreshMs)
+        self.language = language
     }
 }

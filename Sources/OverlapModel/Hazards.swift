@@ -39,20 +39,14 @@ public enum HazardKind: String, CaseIterable, Sendable, Codable, Comparable {
     }
 
     /// What it imitates, in one line: the Windows behaviour or the naive code.
-    public var imitates: String {
+    public var imitates: Phrase {
         switch self {
-        case .slowHandler:
-            "a completion routine or handler that blocks (a disk read, a lock) on one thread"
-        case .lowestIndex:
-            "a WSAWaitForMultipleEvents loop that handles only the index it returns, the lowest set"
-        case .skipOnSuccess:
-            "FILE_SKIP_COMPLETION_PORT_ON_SUCCESS: an I/O that completes at once is handled inline"
-        case .stall:
-            "every handler thread stops at once now and then (a GC pause, a page-fault storm)"
-        case .buffers:
-            "too few receive buffers for the sessions: recvs wait for one to come back"
-        case .concurrency:
-            "CreateIoCompletionPort's NumberOfConcurrentThreads, changed while traffic flows"
+        case .slowHandler: .imitatesSlowHandler
+        case .lowestIndex: .imitatesLowestIndex
+        case .skipOnSuccess: .imitatesSkipOnSuccess
+        case .stall: .imitatesStall
+        case .buffers: .imitatesBuffers
+        case .concurrency: .imitatesConcurrency
         }
     }
 }

@@ -14,15 +14,30 @@ public enum LintKind: String, CaseIterable, Sendable, Codable {
 /// what to try, in one line.
 public struct Lint: Sendable, Equatable, Codable {
     public var kind: LintKind
+    /// The line in English (the events log, `/metrics` readers, JSON).
     public var message: String
+    /// The same line as a phrase and its figures, for the dashboard's
+    /// language (nil: a lint that has only its English text).
+    public var phrasing: Phrasing?
     /// When it was raised (monotonic ns, the samples' clock).
     public var sinceNanos: UInt64
 
     public init(kind: LintKind, message: String, sinceNanos: UInt64) {
         self.kind = kind
         self.message = message
+        self.phrasing = nil
         self.sinceNanos = sinceNanos
     }
+
+    public init(kind: LintKind, phrasing: Phrasing, sinceNanos: UInt64) {
+        self.kind = kind
+        self.message = phrasing.text(.en)
+        self.phrasing = phrasing
+        self.sinceNanos = sinceNanos
+    }
+
+    /// The line in `language`.
+    public func text(_ language: Language) -> String { phrasing?.text(language) ?? message }
 }
 
 /// Raises and clears lints from consecutive samples: a condition must hold
@@ -75,14 +90,15 @@ public struct LintEngine: Sendable {
         var change = Change()
         for kind in LintKind.allCases {
             var t = tracks[kind] ?? Track()
-            if let message = holding[kind] {
+            if let phrasing = holding[kind] {
                 t.quietSince = nil
                 let since = t.holdingSince ?? now
                 t.holdingSince = since
                 if t.raised != nil {
-                    t.raised!.message = message
+                    t.raised!.phrasing = phrasing
+                    t.raised!.message = phrasing.text(.en)
                 } else if now - since >= raiseAfterNanos {
-                    let lint = Lint(kind: kind, message: message, sinceNanos: now)
+                    let lint = Lint(kind: kind, phrasing: phrasing, sinceNanos: now)
                     t.raised = lint
                     change.raised.append(lint)
                 }
@@ -109,24 +125,22 @@ public struct LintEngine: Sendable {
     /// - Parameter recentNotifyP99: the worst notify p99 of the samples in
     ///   the last `queueLookbackNanos` (this one's if not given).
     public static func conditions(_ s: StatsSnapshot, previous: StatsSnapshot?,
-                                  recentNotifyP99: UInt64? = nil) -> [LintKind: String] {
-        var out = [LintKind: String]()
+                                  recentNotifyP99: UInt64? = nil) -> [LintKind: Phrasing] {
+        var out = [LintKind: Phrasing]()
         // apc_imbalance: one APC thread's queue waits far longer than another's.
         let apcs = s.threads.filter { if case .apcThread = $0.role { true } else { false } }
             .compactMap { t in t.notifyP99Nanos.map { (t.name, $0) } }
         if let worst = apcs.max(by: { $0.1 < $1.1 }), let best = apcs.min(by: { $0.1 < $1.1 }),
            apcs.count >= 2, worst.1 >= apcImbalanceNanos, worst.1 >= 10 * max(1, best.1) {
             let pinned = s.sessionRows.filter { $0.thread == worst.0 }.count
-            let holds = s.sessionRows.isEmpty ? "" : " holds \(pinned) sessions and"
-            out[.apcImbalance] = "APC thread \(worst.0)\(holds) waits \(ms(worst.1)) at p99 before its routines run (\(best.0): \(ms(best.1))): "
-                + "completion routines run only on the thread that posted the request, so one busy thread stalls every session pinned to it; port mode lets any worker take any completion"
+            out[.apcImbalance] = Phrasing(s.sessionRows.isEmpty ? .lintAPCImbalance : .lintAPCImbalanceSessions,
+                                          "\(worst.0)", "\(ms(worst.1))", "\(best.0)", "\(ms(best.1))", "\(pinned)")
         }
         // slow_handler: handlers that take milliseconds (they block).
         if let l = s.latency {
             for m in NotificationMode.allCases where l.handler[m.index].windowCount > 0
                 && l.handler[m.index].p99Nanos >= slowHandlerNanos {
-                out[.slowHandler] = "handlers in \(m.rawValue) mode take \(ms(l.handler[m.index].p99Nanos)) at p99: "
-                    + "a handler that blocks holds its thread, and every completion behind it waits (head-of-line blocking); move blocking work off the completion threads"
+                out[.slowHandler] = Phrasing(.lintSlowHandler, "\(m.rawValue)", "\(ms(l.handler[m.index].p99Nanos))")
                 break
             }
         }
@@ -140,8 +154,8 @@ public struct LintEngine: Sendable {
                 wakes += w.waits - min(w.waits, before[w.id]?.waits ?? 0)
             }
             if wakes > 0 && Double(handled) / Double(wakes) <= 1.5 {
-                out[.eventStarvation] = "\(s.queued[NotificationMode.event.index]) signalled events wait while the event waiters handle \(Format.fixed(Double(handled) / Double(wakes), 1)) per wake: "
-                    + "WSAWaitForMultipleEvents returns only the lowest signalled index, so a loop that handles just that one starves the higher ones; handle every signalled event per wake, or use a port"
+                out[.eventStarvation] = Phrasing(.lintEventStarvation, "\(s.queued[NotificationMode.event.index])",
+                                                 "\(Format.fixed(Double(handled) / Double(wakes), 1))")
             }
         }
         // queue_growing: completions wait long for a thread, or pile up.
@@ -149,24 +163,22 @@ public struct LintEngine: Sendable {
         let notifyP99 = recentNotifyP99 ?? worstNotifyP99(s)
         let deeper = previous.map { depth > $0.queued.reduce(0, +) } ?? false
         if notifyP99 >= queueWaitNanos || (depth >= queueDepth && deeper) {
-            out[.queueGrowing] = "\(depth) completions wait for a thread (notify p99 up to \(ms(notifyP99)) in the last second): "
-                + "the completion queue fills faster than threads take from it; find what stops them (a stall, a slow handler) or add workers"
+            out[.queueGrowing] = Phrasing(.lintQueueGrowing, "\(depth)", "\(ms(notifyP99))")
         }
         // over_concurrency: the port ran more workers than its value.
         if let previous, s.portOverConcurrency > previous.portOverConcurrency {
-            out[.overConcurrency] = "the completion port ran more than \(s.portConcurrency) workers (its concurrency value) \(s.portOverConcurrency - previous.portOverConcurrency) times this window: "
-                + "a worker that blocked in its handler came back while another ran in its slot, as IOCP allows; keep handlers from blocking, or the thread count near the value"
+            out[.overConcurrency] = Phrasing(.lintOverConcurrency, "\(s.portConcurrency)",
+                                             "\(s.portOverConcurrency - previous.portOverConcurrency)")
         }
         // buffer_starved: receives waited for a buffer.
         if let previous, s.bufferWaits > previous.bufferWaits {
-            out[.bufferStarved] = "receives found no free buffer \(s.bufferWaits - previous.bufferWaits) times this window: "
-                + "every receive buffer is lent and sessions queue for one (WSAENOBUFS on Windows); lend a buffer only when data arrives (a zero-byte receive) and bound buffers per session, or give the pool more"
+            out[.bufferStarved] = Phrasing(.lintBufferStarved, "\(s.bufferWaits - previous.bufferWaits)")
         }
         // peer_not_reading: echo sends pending for seconds.
         let stuck = s.sessionRows.filter { $0.state == .sending && $0.idleNanos >= peerIdleNanos }
         if !stuck.isEmpty {
-            out[.peerNotReading] = "\(stuck.count) sessions have had an echo send pending for over \(peerIdleNanos / 1_000_000_000) s (session \(stuck[0].id) first): "
-                + "the peer does not read, so the overlapped send cannot complete and its buffer stays lent; bound what a session may queue, or close peers that stop reading"
+            out[.peerNotReading] = Phrasing(.lintPeerNotReading, "\(stuck.count)", "\(peerIdleNanos / 1_000_000_000)",
+                                            "\(stuck[0].id)")
         }
         return out
     }

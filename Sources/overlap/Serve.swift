@@ -71,6 +71,8 @@ struct Serve: ParsableCommand {
     var logLevel = Logger.Level.info
     @Option(help: "Also append log records to this file (under the dashboard, the only place they go besides its event log).")
     var logFile: String?
+    @Option(help: ArgumentHelp("Language of the dashboard's words: en or ko (Korean, in the course's terms). Default: Korean when LC_ALL, LC_MESSAGES or LANG names a ko_* locale, else English. Numbers, units, flags and thread names stay as they are; logs, metrics and headless stats stay English.", valueName: "en|ko"))
+    var lang: String?
 
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0-65535, not \(port)") }
@@ -102,10 +104,24 @@ struct Serve: ParsableCommand {
         guard SocketAddress(host: metricsHost, port: 0) != nil else {
             throw ValidationError("--metrics-host '\(metricsHost)' is not a numeric IPv4 or IPv6 address")
         }
+        _ = try dashboardLanguage()
         _ = try hazardSettings()
         if !headless && isatty(STDOUT_FILENO) == 0 {
             throw ValidationError("stdout is not a terminal, so the dashboard cannot start; use --headless for a stats line instead")
         }
+    }
+
+    /// `--lang`, or the locale's language when it is not given.
+    func dashboardLanguage() throws -> Language {
+        guard let lang else {
+            var locale = [String: String]()
+            for name in ["LC_ALL", "LC_MESSAGES", "LANG"] { locale[name] = getenv(name).map { String(cString: $0) } }
+            return Language.fromEnvironment(locale)
+        }
+        guard let language = Language(rawValue: lang) else {
+            throw ValidationError("--lang '\(lang)' is not a language of the dashboard: use one of \(Language.list)")
+        }
+        return language
     }
 
     /// The `--hazard` values, checked (a bad one names what to change).
@@ -176,7 +192,7 @@ struct Serve: ParsableCommand {
         } else {
             do {
                 // Signals stay blocked; the dashboard polls for them between keys.
-                let exit = try DashboardApp.run(control: server, pendingSignal: { overlap_wait_stop_signal(0) })
+                let exit = try DashboardApp.run(control: server, language: try dashboardLanguage(), pendingSignal: { overlap_wait_stop_signal(0) })
                 if case .signal(let sig) = exit { printLine("overlap: signal \(sig): stopping") }
             } catch {
                 server.stop()

@@ -38,9 +38,10 @@ enum Fixtures {
                                    requests: n * 97, ageNanos: age, idleNanos: idle))
         }
         let events = [
-            ServerEvent(atNanos: 0, level: .info, message: "listening on 127.0.0.1:7777, uring engine (auto), port mode"),
-            ServerEvent(atNanos: t - 5 * second, level: .info, message: "mode port -> callback: 2 requests still finish in port mode"),
-            ServerEvent(atNanos: t - 2 * second, level: .warning, message: "refused a connection: --max-sessions 30 reached (x3)"),
+            ServerEvent(atNanos: 0, level: .info, phrasing: Phrasing(.eventListening, "127.0.0.1:7777", "uring", "auto", "port")),
+            ServerEvent(atNanos: t - 5 * second, level: .info,
+                        phrasing: Phrasing(.eventModeSwitchMany, "port", "callback", "2", "")),
+            ServerEvent(atNanos: t - 2 * second, level: .warning, phrasing: Phrasing(.eventRefusedMaxSessions, "30"), repeats: 3),
         ]
         var s = StatsSnapshot(
             takenAtNanos: t, startedAtNanos: 0, mode: .callback, engine: .uring, engineReason: "auto",

@@ -108,13 +108,14 @@ struct ViewTests {
         #expect(screen.text.contains("ran on") && screen.text.contains("engine: I/O done") && screen.text.contains("page 3/3"))
     }
 
-    @Test("help pages: every line fits 76 columns and every page 22 lines, so each fits 80x24 whole")
-    func helpFits() {
-        for (i, page) in HelpPages.pages.enumerated() {
-            #expect(page.count <= 22, "page \(i + 1): \(page.count) lines")
-            for line in page { #expect(line.count <= 76, "page \(i + 1): \(line.count) columns: \(line)") }
+    @Test("help pages in every language: every line fits 76 columns and every page 20 lines, so each fits 80x24 whole",
+          arguments: Language.allCases)
+    func helpFits(language: Language) {
+        for (i, page) in HelpPages.pages(language).enumerated() {
+            #expect(page.count <= 20, "page \(i + 1): \(page.count) lines")
+            for line in page { #expect(line.columns <= 76, "page \(i + 1): \(line.columns) columns: \(line)") }
             let screen = GridScreen(width: 80, height: 24)
-            var state = UIState()
+            var state = UIState(language: language)
             state.overlay = .help
             state.helpPage = i
             DashboardView.draw(Fixtures.frame, state, on: screen)

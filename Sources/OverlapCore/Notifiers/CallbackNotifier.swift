@@ -86,7 +86,7 @@ final class CallbackNotifier: Notifier {
                 started += 1
             }
             if started > 0 {
-                registry.events?.note(.info, "callback mode: \(started) APC thread\(started == 1 ? "" : "s") started; each session is pinned to one",
+                registry.events?.note(.info, started == 1 ? Phrasing(.eventAPCStartedOne) : Phrasing(.eventAPCStartedMany, "\(started)"),
                                       key: "apc-started")
             }
         }
@@ -98,7 +98,7 @@ final class CallbackNotifier: Notifier {
         lifecycle.withLock { _ in
             guard queues.contains(where: { $0.members > 0 }), modes.drained(.callback) else { return }
             for q in queues { q.retireMembers() }
-            registry.events?.note(.info, "callback mode's APC threads retired: nothing is left in callback mode",
+            registry.events?.note(.info, Phrasing(.eventAPCRetired),
                                   key: "apc-retired")
         }
     }

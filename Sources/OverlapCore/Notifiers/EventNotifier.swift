@@ -42,8 +42,7 @@ final class EventNotifier: Notifier {
         if isNew {
             spawnWaiter(group)
             registry.events?.note(.info, group.number == 0
-                ? "event group 0 opened: its waiter event-0 waits on up to 64 events (WSA_MAXIMUM_WAIT_EVENTS)"
-                : "event group \(group.number) opened, waiter event-\(group.number): the other groups hold 64 events each (WSA_MAXIMUM_WAIT_EVENTS)",
+                ? Phrasing(.eventGroupFirstOpened) : Phrasing(.eventGroupOpened, "\(group.number)"),
                 key: "group-opened-\(group.number)")
         }
         return .event(group, slot: slot)
@@ -114,7 +113,7 @@ final class EventNotifier: Notifier {
                     return true
                 }
                 if removed {
-                    registry.events?.note(.info, "event group \(group.number) closed: its last event is gone, event-\(group.number) exits",
+                    registry.events?.note(.info, Phrasing(.eventGroupClosed, "\(group.number)"),
                                           key: "group-closed-\(group.number)")
                     break
                 }

@@ -75,7 +75,8 @@ final class PortNotifier: Notifier {
             let n = port.enlist(upTo: threadCount)
             for _ in 0..<n { spawn() }
             if n > 0 {
-                registry.events?.note(.info, "port mode: \(n) worker\(n == 1 ? "" : "s") started, concurrency \(port.concurrency)",
+                registry.events?.note(.info, n == 1 ? Phrasing(.eventPortStartedOne, "\(port.concurrency)")
+                                      : Phrasing(.eventPortStartedMany, "\(n)", "\(port.concurrency)"),
                                       key: "port-started")
             }
             for visit in visits.withLock({ $0 }) { openRow(visit) }
@@ -117,7 +118,7 @@ final class PortNotifier: Notifier {
         lifecycle.withLock { _ in
             if port.members > 0 && modes.drained(.port) {
                 let n = port.retireMembers()
-                registry.events?.note(.info, "port mode's \(n) worker\(n == 1 ? "" : "s") retired: nothing is left in port mode",
+                registry.events?.note(.info, n == 1 ? Phrasing(.eventPortRetiredOne) : Phrasing(.eventPortRetiredMany, "\(n)"),
                                       key: "port-retired")
                 for visit in visits.withLock({ $0 }) { parkRow(visit) }
             }

@@ -22,21 +22,21 @@ extension EchoServer {
             if old.concurrency != new.concurrency { router.setPortConcurrency(new.concurrency ?? config.concurrency) }
             for kind in HazardKind.allCases where old.spec(kind) != new.spec(kind) {
                 if let spec = new.spec(kind) {
-                    log.note(.warning, "hazard on: \(spec), imitating \(kind.imitates)" + noEffect(kind))
+                    log.note(.warning, Phrasing(.eventHazardOn, "\(spec)", .phrase(Phrasing(kind.imitates)), noEffect(kind)))
                 } else {
-                    log.note(.info, "hazard off: \(kind.rawValue)")
+                    log.note(.info, Phrasing(.eventHazardOff, "\(kind.rawValue)"))
                 }
             }
         }
     }
 
     /// Where a hazard does nothing on this server, said when it is switched on.
-    private func noEffect(_ kind: HazardKind) -> String {
+    private func noEffect(_ kind: HazardKind) -> Phrasing.Argument {
         switch kind {
-        case .skipOnSuccess where engineKind == .uring: " (no effect on io_uring: it completes nothing at once)"
-        case .skipOnSuccess: " (acts in port mode)"
-        case .lowestIndex: " (acts in event mode)"
-        case .concurrency: " (acts in port mode)"
+        case .skipOnSuccess where engineKind == .uring: .phrase(Phrasing(.hazardNoEffectUring))
+        case .skipOnSuccess: .phrase(Phrasing(.hazardActsInPort))
+        case .lowestIndex: .phrase(Phrasing(.hazardActsInEvent))
+        case .concurrency: .phrase(Phrasing(.hazardActsInPort))
         default: ""
         }
     }

@@ -78,8 +78,11 @@ public final class EchoServer: ServerControl, SessionHost, ListenerHost, @unchec
         let rows = config.sampleSessionRows
         let log = log
         sampler = Sampler(intervalMs: config.refreshMs, registry: registry, lints: { change in
-            for lint in change.raised { log.note(.warning, "lint \(lint.kind.rawValue): \(lint.message)") }
-            for lint in change.cleared { log.note(.info, "lint \(lint.kind.rawValue) cleared: it has not held for 5 s") }
+            for lint in change.raised {
+                log.note(.warning, Phrasing(.eventLintRaised, "\(lint.kind.rawValue)",
+                                            lint.phrasing.map { .phrase($0) } ?? .text(lint.message)))
+            }
+            for lint in change.cleared { log.note(.info, Phrasing(.eventLintCleared, "\(lint.kind.rawValue)")) }
         }) { [unowned self] in snapshot(sessions: rows) }
     }
 
@@ -101,7 +104,7 @@ public final class EchoServer: ServerControl, SessionHost, ListenerHost, @unchec
             close(listenFd)
             throw .engine(error)
         }
-        log.note(.info, "listening on \(address), \(engineKind.rawValue) engine (\(engineReason)), \(mode.rawValue) mode")
+        log.note(.info, Phrasing(.eventListening, "\(address)", "\(engineKind.rawValue)", "\(engineReason)", "\(mode.rawValue)"))
         listener.post(on: control)
         if config.hazards.anyOn { setHazards(config.hazards) }
         sampler.start()
@@ -122,7 +125,7 @@ public final class EchoServer: ServerControl, SessionHost, ListenerHost, @unchec
         if live.load(ordering: .relaxed) >= config.maxSessions {
             close(fd)
             thread.stats.add(ThreadStats.Slot.refused)
-            log.note(.warning, "refused a connection: --max-sessions \(config.maxSessions) reached", key: "refused")
+            log.note(.warning, Phrasing(.eventRefusedMaxSessions, "\(config.maxSessions)"), key: "refused")
             return
         }
         setNoDelay(fd)
@@ -132,7 +135,7 @@ public final class EchoServer: ServerControl, SessionHost, ListenerHost, @unchec
         } catch {
             close(fd)
             thread.stats.add(ThreadStats.Slot.acceptErrors)
-            log.note(.error, "cannot use an accepted socket: \(error)", key: "attach")
+            log.note(.error, Phrasing(.eventAttachFailed, "\(error)"), key: "attach")
             return
         }
         let peer = SocketAddress.peer(of: fd)?.description ?? "?"
@@ -205,9 +208,11 @@ public final class EchoServer: ServerControl, SessionHost, ListenerHost, @unchec
         registry.trace.instant("mode \(from.rawValue) -> \(mode.rawValue)")
         // The listener's accept, posted before the switch, is the usual one
         // left: it finishes in its old mode when the next client connects.
-        let accept = registry.requestCounts.pending[.accept, from] > 0
-            ? " (the pending accept: done at the next connect)" : ""
-        log.note(.info, "mode \(from.rawValue) -> \(mode.rawValue): \(left) request\(left == 1 ? " still finishes" : "s still finish") in \(from.rawValue) mode" + (left > 0 ? accept : ""))
+        let accept: Phrasing.Argument = left > 0 && registry.requestCounts.pending[.accept, from] > 0
+            ? .phrase(Phrasing(.eventModeSwitchAccept)) : ""
+        log.note(.info, left == 1
+            ? Phrasing(.eventModeSwitchOne, "\(from.rawValue)", "\(mode.rawValue)", accept)
+            : Phrasing(.eventModeSwitchMany, "\(from.rawValue)", "\(mode.rawValue)", "\(left)", accept))
     }
 
     public func latestSample() -> Sample { sampler.latest }
@@ -223,9 +228,10 @@ public final class EchoServer: ServerControl, SessionHost, ListenerHost, @unchec
         let file = path ?? defaultTracePath()
         let (registry, log) = (registry, log)
         try registry.trace.start(path: file, seconds: config.traceSeconds, threadNames: { registry.threadNames }) { status in
-            log.note(.info, "trace: \(status.requests) sampled requests in \(status.path) (\(status.stopReason ?? "stopped"))")
+            log.note(.info, Phrasing(.eventTraceEnded, "\(status.requests)", "\(status.path)",
+                                     status.stopReason.map { .text($0) } ?? .phrase(Phrasing(.eventTraceStopped))))
         }
-        log.note(.info, "trace: writing sampled requests to \(file) for up to \(Int(config.traceSeconds)) s")
+        log.note(.info, Phrasing(.eventTraceStarted, "\(file)", "\(Int(config.traceSeconds))"))
         return file
     }
 

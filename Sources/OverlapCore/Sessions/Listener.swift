@@ -66,7 +66,7 @@ final class Listener: CompletionTarget, @unchecked Sendable {
             post(on: thread)  // the connection failed, not the listener
         case EMFILE, ENFILE, ENOBUFS, ENOMEM:
             thread.stats.add(ThreadStats.Slot.acceptErrors)
-            server.log.note(.error, "accept: \(Errno(rawValue: -n)); refusing new connections until descriptors free up",
+            server.log.note(.error, Phrasing(.eventAcceptPaused, "\(Errno(rawValue: -n))"),
                             key: "accept-\(-n)")
             if shedQueuedConnections(on: thread) {
                 post(on: thread)  // descriptors were free again: carry on
@@ -79,7 +79,7 @@ final class Listener: CompletionTarget, @unchecked Sendable {
             _ = scheduleRetry()
         default:
             thread.stats.add(ThreadStats.Slot.acceptErrors)
-            server.log.note(.error, "accept failed: \(Errno(rawValue: -n)); no longer accepting")
+            server.log.note(.error, Phrasing(.eventAcceptStopped, "\(Errno(rawValue: -n))"))
             finish()
         }
     }
@@ -103,7 +103,7 @@ final class Listener: CompletionTarget, @unchecked Sendable {
             }
             close(fd)
             thread.stats.add(ThreadStats.Slot.refused)
-            server.log.note(.warning, "refused a connection: out of descriptors", key: "refused-emfile")
+            server.log.note(.warning, Phrasing(.eventRefusedDescriptors), key: "refused-emfile")
         }
     }
 

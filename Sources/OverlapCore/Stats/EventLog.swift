@@ -29,18 +29,21 @@ final class EventLog: Sendable {
         self.logger = logger
     }
 
-    /// Adds an event. Events with the same `key` within two seconds are folded
-    /// into the previous line as "message (xN)".
-    func note(_ level: ServerEvent.Level, _ message: String, key: String? = nil) {
+    /// Adds an event, told as a phrase so the dashboard can show it in its
+    /// language (the log record is the English line). Events with the same
+    /// `key` within two seconds are folded into the previous line as
+    /// "line (xN)".
+    func note(_ level: ServerEvent.Level, _ phrasing: Phrasing, key: String? = nil) {
         let now = monotonicNanos()
+        let message = phrasing.text(.en)
         let isNew: Bool = entries.withLock { list in
             if let key, var last = list.last, last.key == key, now &- last.event.atNanos < foldWindowNanos {
                 last.count += 1
-                last.event = ServerEvent(atNanos: now, level: level, message: "\(message) (x\(last.count))")
+                last.event = ServerEvent(atNanos: now, level: level, phrasing: phrasing, repeats: last.count)
                 list[list.count - 1] = last
                 return false
             }
-            list.append(Entry(event: ServerEvent(atNanos: now, level: level, message: message), key: key ?? "", count: 1))
+            list.append(Entry(event: ServerEvent(atNanos: now, level: level, phrasing: phrasing), key: key ?? "", count: 1))
             if list.count > capacity { list.removeFirst() }
             return true
         }

@@ -1,0 +1,85 @@
+/// How many terminal columns text takes: Hangul, CJK and other East Asian
+/// wide or fullwidth characters take two, combining marks and joiners none,
+/// everything else one. Every layout measures with this, never with
+/// `count` (characters) or `utf8.count` (bytes).
+///
+/// Written here, not asked of glibc's `wcwidth(3)`: that answers from the
+/// process's locale (-1 for every non-ASCII character under the C locale the
+/// tests run in), and no listed package has a width table. The ranges are
+/// the wide (W) and fullwidth (F) blocks of Unicode's EastAsianWidth.txt
+/// that a dashboard can meet: Hangul, CJK, kana, fullwidth forms and emoji.
+extension Unicode.Scalar {
+    var columns: Int {
+        let v = value
+        if v < 0x300 { return v < 0x20 || (v >= 0x7F && v < 0xA0) ? 0 : 1 }
+        switch properties.generalCategory {
+        case .nonspacingMark, .enclosingMark, .format: return 0
+        default: break
+        }
+        // Hangul Jamo medial vowels and final consonants join the syllable before.
+        if (0x1160...0x11FF).contains(v) || (0xD7B0...0xD7FF).contains(v) { return 0 }
+        for r in Self.wide where r.contains(v) { return 2 }
+        return 1
+    }
+
+    private static let wide: [ClosedRange<UInt32>] = [
+        0x1100...0x115F, 0x231A...0x231B, 0x2329...0x232A, 0x23E9...0x23EC, 0x23F0...0x23F0, 0x23F3...0x23F3,
+        0x25FD...0x25FE, 0x2614...0x2615, 0x2648...0x2653, 0x267F...0x267F, 0x2693...0x2693, 0x26A1...0x26A1,
+        0x26AA...0x26AB, 0x26BD...0x26BE, 0x26C4...0x26C5, 0x26CE...0x26CE, 0x26D4...0x26D4, 0x26EA...0x26EA,
+        0x26F2...0x26F3, 0x26F5...0x26F5, 0x26FA...0x26FA, 0x26FD...0x26FD, 0x2705...0x2705, 0x270A...0x270B,
+        0x2728...0x2728, 0x274C...0x274C, 0x274E...0x274E, 0x2753...0x2755, 0x2757...0x2757, 0x2795...0x2797,
+        0x27B0...0x27B0, 0x27BF...0x27BF, 0x2B1B...0x2B1C, 0x2B50...0x2B50, 0x2B55...0x2B55,
+        0x2E80...0x303E, 0x3041...0x33FF, 0x3400...0x4DBF, 0x4E00...0x9FFF, 0xA000...0xA4CF, 0xA960...0xA97F,
+        0xAC00...0xD7A3, 0xF900...0xFAFF, 0xFE10...0xFE19, 0xFE30...0xFE6F, 0xFF00...0xFF60, 0xFFE0...0xFFE6,
+        0x16FE0...0x16FE4, 0x17000...0x18AFF, 0x1B000...0x1B2FF, 0x1F004...0x1F004, 0x1F0CF...0x1F0CF,
+        0x1F18E...0x1F18E, 0x1F191...0x1F19A, 0x1F200...0x1F251, 0x1F300...0x1F64F, 0x1F680...0x1F6FF,
+        0x1F900...0x1F9FF, 0x20000...0x2FFFD, 0x30000...0x3FFFD,
+    ]
+}
+
+extension Character {
+    /// Columns this character takes: 0, 1 or 2 (a cluster takes its widest
+    /// scalar's; an emoji presentation selector makes it 2).
+    var columns: Int {
+        if isASCII { return unicodeScalars.first!.columns }
+        var w = 0
+        for s in unicodeScalars {
+            if s.value == 0xFE0F { return 2 }
+            w = max(w, s.columns)
+        }
+        return min(2, w)
+    }
+}
+
+extension StringProtocol {
+    /// Columns this text takes on a terminal.
+    var columns: Int { reduce(0) { $0 + $1.columns } }
+
+    /// The longest start of this text that fits in `width` columns (a wide
+    /// character that would be cut in half is left out).
+    func prefix(columns width: Int) -> String {
+        var out = ""
+        var used = 0
+        for ch in self {
+            let w = ch.columns
+            if used + w > width { break }
+            out.append(ch)
+            used += w
+        }
+        return out
+    }
+}
+
+/// Pads or cuts `s` to exactly `width` columns (cut hard, as htop does: an
+/// ellipsis would not survive a terminal that is not UTF-8; a wide
+/// character that would be cut in half becomes a space).
+func fit(_ s: String, _ width: Int, right: Bool = false) -> String {
+    guard width > 0 else { return "" }
+    let w = s.columns
+    if w > width {
+        let cut = s.prefix(columns: width)
+        return cut + String(repeating: " ", count: width - cut.columns)
+    }
+    let pad = String(repeating: " ", count: width - w)
+    return right ? pad + s : s + pad
+}
