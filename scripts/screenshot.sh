@@ -6,6 +6,8 @@
 # Usage: scripts/screenshot.sh [output.png]
 #   SERVE_ARGS="..."  extra serve flags (e.g. a --hazard)
 #   KEYS="2 3"        keys sent 3 s apart before the capture (default: 2 then 3)
+#   SHOT_LANG=ko      the dashboard's locale is Korean (LANG=ko_KR.UTF-8);
+#                     Hangul is drawn in NanumGothicCoding (fonts-nanum-coding)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=${1:-assets/dashboard.png}
@@ -13,6 +15,7 @@ need=()
 command -v aha >/dev/null || need+=(aha)
 command -v chromium >/dev/null || need+=(chromium)
 fc-list | grep -q DejaVuSansMono || need+=(fonts-dejavu-core)
+[ "${SHOT_LANG:-}" != ko ] || fc-list | grep -q NanumGothicCoding || need+=(fonts-nanum-coding)
 if [ ${#need[@]} -gt 0 ]; then
     sudo=""; [ "$(id -u)" -eq 0 ] || sudo=sudo
     $sudo apt-get install -y "${need[@]}" >/dev/null
@@ -25,7 +28,7 @@ work=$(mktemp -d)
 trap 'tmux -L "$sock" kill-server 2>/dev/null; rm -rf "$work"' EXIT
 
 tmux -L "$sock" new-session -d -s shot -x 100 -y 32 \
-    "env TERM=xterm-256color LANG=C.UTF-8 '$bin' --port $port --refresh-ms 500 ${SERVE_ARGS:-}"
+    "env TERM=xterm-256color LANG=$([ "${SHOT_LANG:-}" = ko ] && echo ko_KR.UTF-8 || echo C.UTF-8) '$bin' --port $port --refresh-ms 500 ${SERVE_ARGS:-}"
 sleep 1
 
 # Traffic for the picture: 24 connections, uneven sizes, 12 s at most.
@@ -55,7 +58,13 @@ wait "$load" || true
 
 aha --black --title overlap < "$work/pane.ansi" \
     | sed 's|<pre>|<pre style="font-family: DejaVu Sans Mono, monospace; font-size: 14px; line-height: 1.2; margin: 8px">|' \
-    > "$work/pane.html"
+    | python3 -c '
+import re, sys
+# A wide character (Hangul) takes exactly two cells of the monospace grid,
+# whatever the advance of the font that has its glyph.
+wide = lambda m: "".join("<span style=\"display:inline-block;width:2ch;font-family:NanumGothicCoding\">%s</span>" % c for c in m.group(0))
+sys.stdout.write(re.sub("[\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\uff00-\uff60]+", wide, sys.stdin.read()))
+' > "$work/pane.html"
 chromium --headless --no-sandbox --disable-gpu --hide-scrollbars --window-size=900,640 \
     --screenshot="$work/shot.png" "file://$work/pane.html" >/dev/null 2>&1
 mkdir -p "$(dirname "$out")"
