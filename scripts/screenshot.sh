@@ -61,8 +61,9 @@ aha --black --title overlap < "$work/pane.ansi" \
     | python3 -c '
 import re, sys
 # A wide character (Hangul) takes exactly two cells of the monospace grid,
-# whatever the advance of the font that has its glyph.
-wide = lambda m: "".join("<span style=\"display:inline-block;width:2ch;font-family:NanumGothicCoding\">%s</span>" % c for c in m.group(0))
+# whatever the advance of the font that has its glyph (the outer span measures
+# ch in the grid font, the inner one draws the glyph).
+wide = lambda m: "".join("<span style=\"display:inline-block;width:2ch\"><span style=\"font-family:NanumGothicCoding\">%s</span></span>" % c for c in m.group(0))
 sys.stdout.write(re.sub("[\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\uff00-\uff60]+", wide, sys.stdin.read()))
 ' > "$work/pane.html"
 chromium --headless --no-sandbox --disable-gpu --hide-scrollbars --window-size=900,640 \

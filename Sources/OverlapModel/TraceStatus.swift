@@ -9,11 +9,19 @@ public struct TraceStatus: Sendable, Equatable, Codable {
     /// Why it stopped ("time limit 10 s", "size limit", "stopped", "server stopped"),
     /// or nil while running.
     public var stopReason: String?
+    /// `stopReason` as a phrase, for the dashboard's language.
+    public var stopPhrasing: Phrasing?
 
     public init(path: String, running: Bool, requests: UInt64, stopReason: String?) {
         self.path = path
         self.running = running
         self.requests = requests
         self.stopReason = stopReason
+        self.stopPhrasing = nil
+    }
+
+    public init(path: String, running: Bool, requests: UInt64, stopPhrasing: Phrasing?) {
+        self.init(path: path, running: running, requests: requests, stopReason: stopPhrasing?.text(.en))
+        self.stopPhrasing = stopPhrasing
     }
 }

@@ -31,7 +31,7 @@ extension CoreTests {
                 connector.join()
                 #expect(failures.withLock { $0 }.isEmpty, "\(failures.withLock { $0 })")
                 #expect(waitUntil { server.snapshot(sessions: false).accepted == 54 })
-                server.registry.trace.finish(reason: "test done")
+                server.registry.trace.finish(reason: Phrasing(.eventTraceStopped))
                 let s = server.snapshot(sessions: false)
                 #expect(s.pending[.accept, .event] == 1 && s.pending[.accept, .callback] == 0,
                         "the pending accept counts under event: \(s.pending.values)")

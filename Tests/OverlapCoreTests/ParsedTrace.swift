@@ -75,10 +75,11 @@ func tracedRun(_ engine: EngineKind, _ mode: NotificationMode, configure: (inout
     }) { server in
         #expect(try server.startTrace(path: path) == path)
         try traffic(server)
-        server.registry.trace.finish(reason: "test done")
+        server.registry.trace.finish(reason: Phrasing(.eventTraceStopped))
         #expect(server.snapshot(sessions: false).trace == TraceStatus(
             path: path, running: false, requests: server.snapshot(sessions: false).trace?.requests ?? 0,
-            stopReason: "test done"))
+            stopPhrasing: Phrasing(.eventTraceStopped)))
+        #expect(server.snapshot(sessions: false).trace?.stopReason == "stopped")
     }
     return try ParsedTrace(path: path)
 }

@@ -57,6 +57,9 @@ struct LanguageTests {
         #expect(event.text(.ko) == "연결 거부: --max-sessions 30에 도달 (x3)")
         let nested = Phrasing(.eventHazardOn, "stall=50/1", .phrase(Phrasing(HazardKind.stall.imitates)), "")
         #expect(nested.text(.ko).contains("GC 정지") && nested.text(.en).contains("a GC pause"))
+        let dropped = Phrasing(.traceDropped, .phrase(Phrasing(.traceTimeLimit, "10")), "3")
+        #expect(dropped.text(.en) == "time limit 10 s, 3 requests dropped (writer behind)")
+        #expect(dropped.text(.ko) == "시간 제한 10초, 요청 3개 버림 (기록이 밀림)")
     }
 
     @Test("the language comes from LC_ALL, then LC_MESSAGES, then LANG: Korean for ko_*")

@@ -3,7 +3,15 @@ import OverlapModel
 /// The engine `--engine` resolves to, and why.
 public struct ResolvedEngine: Sendable, Equatable {
     public var kind: EngineKind
-    public var reason: String
+    /// Why, in English ("auto: io_uring probe passed").
+    public var reason: String { why.text(.en) }
+    /// Why, as a phrase the dashboard shows in its language.
+    public var why: Phrasing
+
+    init(kind: EngineKind, why: Phrasing) {
+        self.kind = kind
+        self.why = why
+    }
 }
 
 /// Resolves `--engine`: `uring` and `epoll` are taken as asked (uring fails
@@ -12,13 +20,13 @@ public struct ResolvedEngine: Sendable, Equatable {
 public func resolveEngine(_ choice: EngineChoice) throws(ServerError) -> ResolvedEngine {
     switch choice {
     case .epoll:
-        return ResolvedEngine(kind: .epoll, reason: "--engine epoll")
+        return ResolvedEngine(kind: .epoll, why: Phrasing(.engineByFlag, "epoll"))
     case .uring:
         if let why = UringEngine.probe() { throw .engine(.unavailable("--engine uring: \(why)")) }
-        return ResolvedEngine(kind: .uring, reason: "--engine uring")
+        return ResolvedEngine(kind: .uring, why: Phrasing(.engineByFlag, "uring"))
     case .auto:
-        if let why = UringEngine.probe() { return ResolvedEngine(kind: .epoll, reason: "auto: \(why)") }
-        return ResolvedEngine(kind: .uring, reason: "auto: io_uring probe passed")
+        if let why = UringEngine.probe() { return ResolvedEngine(kind: .epoll, why: Phrasing(.engineProbeFailed, "\(why)")) }
+        return ResolvedEngine(kind: .uring, why: Phrasing(.engineProbePassed))
     }
 }
 

@@ -15,6 +15,8 @@ public final class EchoServer: ServerControl, SessionHost, ListenerHost, @unchec
     public let address: SocketAddress
     public let engineKind: EngineKind
     public let engineReason: String
+    /// `engineReason` as a phrase (the events log's listening line).
+    private let engineWhy: Phrasing
 
     let engine: IOEngine
     /// Sessions waiting for a receive buffer.
@@ -50,6 +52,7 @@ public final class EchoServer: ServerControl, SessionHost, ListenerHost, @unchec
         self.config = config
         engineKind = resolved.kind
         engineReason = resolved.reason
+        engineWhy = resolved.why
         do {
             switch resolved.kind {
             case .uring:
@@ -104,7 +107,7 @@ public final class EchoServer: ServerControl, SessionHost, ListenerHost, @unchec
             close(listenFd)
             throw .engine(error)
         }
-        log.note(.info, Phrasing(.eventListening, "\(address)", "\(engineKind.rawValue)", "\(engineReason)", "\(mode.rawValue)"))
+        log.note(.info, Phrasing(.eventListening, "\(address)", "\(engineKind.rawValue)", .phrase(engineWhy), "\(mode.rawValue)"))
         listener.post(on: control)
         if config.hazards.anyOn { setHazards(config.hazards) }
         sampler.start()
@@ -186,7 +189,7 @@ public final class EchoServer: ServerControl, SessionHost, ListenerHost, @unchec
         let c = registry.requestCounts
         let clean = listener.isClosed && sessionCount == 0 && c.pending.total == 0 && c.queued.allSatisfy { $0 == 0 }
         sampler.stop()
-        registry.trace.finish(reason: "server stopped")
+        registry.trace.finish(reason: Phrasing(.traceServerStopped))
         listener.joinRetries()
         router.stop()
         engine.stop()
@@ -229,7 +232,7 @@ public final class EchoServer: ServerControl, SessionHost, ListenerHost, @unchec
         let (registry, log) = (registry, log)
         try registry.trace.start(path: file, seconds: config.traceSeconds, threadNames: { registry.threadNames }) { status in
             log.note(.info, Phrasing(.eventTraceEnded, "\(status.requests)", "\(status.path)",
-                                     status.stopReason.map { .text($0) } ?? .phrase(Phrasing(.eventTraceStopped))))
+                                     status.stopPhrasing.map { .phrase($0) } ?? .text(status.stopReason ?? "")))
         }
         log.note(.info, Phrasing(.eventTraceStarted, "\(file)", "\(Int(config.traceSeconds))"))
         return file
@@ -237,7 +240,7 @@ public final class EchoServer: ServerControl, SessionHost, ListenerHost, @unchec
 
     /// Stops a running trace capture (its file is completed in the background).
     public func stopTrace() {
-        registry.trace.stop(reason: "stopped")
+        registry.trace.stop(reason: Phrasing(.eventTraceStopped))
     }
 
     private func defaultTracePath() -> String {

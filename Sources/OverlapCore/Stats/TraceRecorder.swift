@@ -53,8 +53,8 @@ final class TraceRecorder: Sendable {
         var dropped: UInt64 = 0
         var nextID: UInt64 = 1
         var lanes = Set<Int>()
-        var stopReason: String?
-        var stopRequested: String?
+        var stopReason: Phrasing?
+        var stopRequested: Phrasing?
         var everStarted = false
         /// A `start` is opening its file.
         var starting = false
@@ -144,7 +144,7 @@ final class TraceRecorder: Sendable {
 
     /// Stops a running capture (the writer finishes the file); `reason` is
     /// what `status` says. No-op when none runs.
-    func stop(reason: String) {
+    func stop(reason: Phrasing) {
         state.withLock { s in
             if active.load(ordering: .relaxed) && s.stopRequested == nil { s.stopRequested = reason }
         }
@@ -152,7 +152,7 @@ final class TraceRecorder: Sendable {
     }
 
     /// Stops a running capture and waits until its file is complete.
-    func finish(reason: String) {
+    func finish(reason: Phrasing) {
         stop(reason: reason)
         let writer = state.withLock { s in
             defer { s.writer = nil }
@@ -166,7 +166,7 @@ final class TraceRecorder: Sendable {
         state.withLock { s in
             guard s.everStarted else { return nil }
             return TraceStatus(path: s.path, running: active.load(ordering: .relaxed), requests: s.requests,
-                               stopReason: s.stopReason)
+                               stopPhrasing: s.stopReason)
         }
     }
 
@@ -176,10 +176,10 @@ final class TraceRecorder: Sendable {
             _ = wakeup.wait(timeoutNanos: 100_000_000)
             let now = monotonicNanos()
             let (batch, waits, instants, fd, startID, reason):
-                ([LatencyStamps], [Wait], [(String, UInt64)], Int32, UInt64, String?) = state.withLock { s in
+                ([LatencyStamps], [Wait], [(String, UInt64)], Int32, UInt64, Phrasing?) = state.withLock { s in
                     var reason = s.stopRequested
-                    if reason == nil && now >= s.deadline { reason = "time limit \(Self.seconds(s.seconds)) s" }
-                    if reason == nil && s.bytes >= Self.maxBytes { reason = "size limit \(Self.maxBytes >> 20) MiB" }
+                    if reason == nil && now >= s.deadline { reason = Phrasing(.traceTimeLimit, "\(Self.seconds(s.seconds))") }
+                    if reason == nil && s.bytes >= Self.maxBytes { reason = Phrasing(.traceSizeLimit, "\(Self.maxBytes >> 20)") }
                     let batch = s.pending
                     let waits = s.waits
                     let instants = s.instants
@@ -206,7 +206,7 @@ final class TraceRecorder: Sendable {
             }
             for (name, at) in instants { text += ",\n" + TraceEvents.instant(name, at: at, origin: origin) }
             if let reason {
-                text += ",\n" + TraceEvents.instant("trace stopped: \(reason)", at: now, origin: origin)
+                text += ",\n" + TraceEvents.instant("trace stopped: \(reason.text(.en))", at: now, origin: origin)
                 let (lanes, namer) = state.withLock { ($0.lanes, $0.threadNames) }
                 let names = namer?() ?? [:]
                 for tid in lanes.sorted() {
@@ -221,8 +221,8 @@ final class TraceRecorder: Sendable {
                 guard ended else { return nil }
                 close(s.fd)
                 s.fd = -1
-                s.stopReason = reason! + (s.dropped > 0 ? ", \(s.dropped) requests dropped (writer behind)" : "")
-                return (TraceStatus(path: s.path, running: false, requests: s.requests, stopReason: s.stopReason),
+                s.stopReason = s.dropped > 0 ? Phrasing(.traceDropped, .phrase(reason!), "\(s.dropped)") : reason!
+                return (TraceStatus(path: s.path, running: false, requests: s.requests, stopPhrasing: s.stopReason),
                         s.stopped)
             }
             if let (status, stopped) = finished { stopped?(status) }

@@ -112,6 +112,13 @@ public enum Phrase: String, CaseIterable, Sendable, Codable {
     case eventTraceStarted
     case eventTraceEnded
     case eventTraceStopped
+    case traceServerStopped
+    case traceTimeLimit
+    case traceSizeLimit
+    case traceDropped
+    case engineByFlag
+    case engineProbePassed
+    case engineProbeFailed
     case eventHazardOn
     case eventHazardOff
     case hazardNoEffectUring
