@@ -254,7 +254,7 @@ assert cols == {right}, "right border in columns %s" % sorted(cols)
 kport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 runs=$((runs + 1)); sock="overlap-tui-$$-$runs"
 t new-session -d -s ui -x 100 -y 30 "env TERM=xterm-256color LANG=ko_KR.UTF-8 '$bin' --port $kport; echo EXIT=\$?; sleep 60"
-check "Korean panels under LANG=ko_KR.UTF-8" "대기 중인 작업"
+check "Korean panels under LANG=ko_KR.UTF-8" "미완료 요청 (pending)"
 check "Korean footer key names" "? 도움말"
 timeout 40 "$bin" load --port "$kport" --connections 3 --rate 50 --duration 30 --warmup 0 >/dev/null 2>&1 &
 loadpid=$!
@@ -263,6 +263,21 @@ for k in 1:EVENT 2:CALLBACK 3:PORT; do
     t send-keys -t ui "${k%%:*}"
     if wait_for " ${k#*:} " 5 && header | grep -qF " ${k#*:} "; then ok; else no "Korean: key ${k%%:*} should show ${k#*:}"; fi
 done
+# Paused, opening and closing an overlay leaves the screen as it was: no
+# half glyph, no stray border where the box cut through Hangul.
+t send-keys -t ui ' '
+check "Korean pause" "일시정지"
+before=$(t capture-pane -p -t ui)
+for overlay in "?:이벤트 기반 통지" "l:장애 실습:"; do
+    t send-keys -t ui "${overlay%%:*}"
+    check "Korean overlay ${overlay%%:*} opens" "${overlay#*:}"
+    t send-keys -t ui q
+    if wait_gone "${overlay#*:}" && [ "$(t capture-pane -p -t ui)" = "$before" ]; then ok; else
+        no "closing overlay ${overlay%%:*} should leave the Korean screen as it was"
+        diff <(echo "$before") <(t capture-pane -p -t ui) >&2; fi
+done
+t send-keys -t ui ' '
+if wait_gone "일시정지"; then ok; else no "Korean: space resumes"; fi
 t send-keys -t ui '?'
 check "Korean help" "이벤트 기반 통지"
 box_ok "Korean help page 1" 100
@@ -272,10 +287,10 @@ box_ok "Korean help page 2" 100
 t send-keys -t ui q
 if wait_gone "각 수치의 뜻 (대괄호"; then ok; else no "Korean: q closes help"; fi
 t send-keys -t ui l
-check "Korean hazard lab" "위험 실습"
+check "Korean hazard lab" "장애 실습: 모델마다"
 box_ok "Korean hazard lab" 100
 t send-keys -t ui Escape
-if wait_gone "위험 실습:"; then ok; else no "Korean: Esc closes the lab"; fi
+if wait_gone "장애 실습:"; then ok; else no "Korean: Esc closes the lab"; fi
 # The filter takes Hangul: 수신 (receiving) matches the sessions, 한글 none.
 t send-keys -t ui /
 t send-keys -t ui -l "수신"
@@ -288,15 +303,15 @@ t send-keys -t ui -l "한글"
 t send-keys -t ui Enter
 check "a Hangul filter that matches nothing" "세션 0 \"한글\" 일치"
 t resize-window -t ui -x 60 -y 20
-check "Korean compact layout at 60x20" "대기 작업 / 완료 큐"
+check "Korean compact layout at 60x20" "미완료 요청 / 완료 큐"
 t send-keys -t ui '?'
 check "Korean help at 60x20" "이벤트 기반 통지"
 box_ok "Korean help at 60x20" 60
 t send-keys -t ui Escape
 t resize-window -t ui -x 30 -y 8
-check "Korean too small at 30x8" "화면이 작음"
+check "Korean too small at 30x8, the whole line" "화면 작음 30x8, 필요 50x14"
 t resize-window -t ui -x 100 -y 30
-check "Korean recovers from too small" "대기 중인 작업"
+check "Korean recovers from too small" "미완료 요청 (pending)"
 t send-keys -t ui q
 check "Korean: q exits 0" "EXIT=0"
 kill "$loadpid" 2>/dev/null; wait "$loadpid" 2>/dev/null
@@ -308,7 +323,7 @@ check "--lang en under a Korean locale" "Pending operations"
 t kill-server
 runs=$((runs + 1)); sock="overlap-tui-$$-$runs"
 t new-session -d -s ui -x 100 -y 30 "env TERM=xterm-256color LANG=C.UTF-8 '$bin' --port 0 --lang ko; echo EXIT=\$?; sleep 60"
-check "--lang ko under an English locale" "대기 중인 작업"
+check "--lang ko under an English locale" "미완료 요청 (pending)"
 t kill-server
 
 # No UTF-8 locale anywhere in the environment: still a readable screen.

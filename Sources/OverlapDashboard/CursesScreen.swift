@@ -18,6 +18,8 @@ public final class CursesScreen: Screen {
     private let colors: Bool
     private var ended = false
     private var decoder: InputDecoder
+    /// Where this frame's wide characters are (see `WideCellMap`).
+    private var wideCells = WideCellMap(width: 0, height: 0)
 
     /// Opens the terminal on stdin/stdout. Throws, with the terminal left as it
     /// was, when there is none or `TERM` cannot draw a full-screen view.
@@ -79,6 +81,7 @@ public final class CursesScreen: Screen {
         }
         width = Int(overlap_getmaxx(window))
         height = Int(overlap_getmaxy(window))
+        wideCells.clear(width: width, height: height)
         BracketedPaste.set(on: true)
     }
 
@@ -96,6 +99,7 @@ public final class CursesScreen: Screen {
 
     public func clear() {
         werase(window)
+        wideCells.clear(width: width, height: height)
     }
 
     private func attributes(_ style: Style) -> attr_t {
@@ -112,25 +116,22 @@ public final class CursesScreen: Screen {
     }
 
     public func put(_ x: Int, _ y: Int, _ text: String, _ style: Style) {
-        guard y >= 0 && y < height && x < width else { return }
-        // Clipped by display width: a wide character takes two columns, and
-        // one cut by an edge is left out (a space stands in at the left edge).
-        var clipped = Substring(text)
-        var col = x
-        while col < 0, let first = clipped.first {
-            clipped = clipped.dropFirst()
-            col += first.columns
-        }
-        var lead = ""
-        if x < 0 && col > 0 { lead = String(repeating: " ", count: col); col = 0 }
-        // The bottom-right cell is left alone: writing it would scroll some terminals.
-        let room = width - col - (y == height - 1 ? 1 : 0)
-        guard room > 0 else { return }
-        let s = (lead + clipped).prefix(columns: room)
+        guard y >= 0 && y < height else { return }
+        // Clipped by display width (a wide character takes two columns; one
+        // cut by an edge becomes a space). The bottom-right cell is left
+        // alone: writing it would scroll some terminals.
+        guard let run = clipRun(text, at: x, room: width - (y == height - 1 ? 1 : 0)) else { return }
+        // A wide character this covers only half of loses its other half,
+        // as on a terminal: blanked here, since ncurses would keep it.
+        let orphans = wideCells.write(run.text, column: run.column, y: y)
+        if let before = orphans.before { _ = mvwaddstr_shim(window, Int32(y), Int32(before), " ") }
         let a = attributes(style)
         wattr_on(window, a, nil)
-        _ = mvwaddstr_shim(window, Int32(y), Int32(col), s)
+        _ = mvwaddstr_shim(window, Int32(y), Int32(run.column), run.text)
         wattr_off(window, a, nil)
+        if let after = orphans.after, !(y == height - 1 && after == width - 1) {
+            _ = mvwaddstr_shim(window, Int32(y), Int32(after), " ")
+        }
     }
 
     private func mvwaddstr_shim(_ w: UnsafeMutablePointer<WINDOW>, _ y: Int32, _ x: Int32, _ s: String) -> Int32 {
@@ -180,6 +181,7 @@ public final class CursesScreen: Screen {
         if key == .resize {
             width = Int(overlap_getmaxx(window))
             height = Int(overlap_getmaxy(window))
+            wideCells.clear(width: width, height: height)
         }
         return key
     }

@@ -24,7 +24,8 @@ public enum DashboardApp {
             screen.end()
             CrashRestore.remove()
         }
-        let model = DashboardModel(control: control, language: language)
+        // Hangul needs a UTF-8 terminal: without one the words are English.
+        let model = DashboardModel(control: control, language: screen.unicode ? language : .en)
         func redraw() {
             model.pageRows = max(1, DashboardView.draw(model.frame, model.state, on: screen))
             screen.show()

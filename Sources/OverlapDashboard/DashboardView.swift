@@ -130,7 +130,7 @@ public enum DashboardView {
         put(Phrase.headerAccepted(t, s.accepted, s.closed))
         let reasons = CloseReason.allCases.filter { s.closed(by: $0) > 0 }
         if !reasons.isEmpty {
-            put(" (" + reasons.map { "\($0.rawValue) \(s.closed(by: $0))" }.joined(separator: ", ") + ")")
+            put(" (" + reasons.map { "\(Self.closeReason($0, t)) \(s.closed(by: $0))" }.joined(separator: ", ") + ")")
         }
         put(Phrase.headerRefused(t, s.refused), s.refused > 0 ? .warning : .normal)
         if s.bufferWaits > 0 { put(Phrase.headerBufferWaits(t, s.bufferWaits)) }
@@ -211,6 +211,16 @@ public enum DashboardView {
         case .portWorker: return Phrase.rolePortWorker(t)
         case .portVisits: return Phrase.rolePortVisits(t)
         case .control: return Phrase.roleControl(t)
+        }
+    }
+
+    /// Why sessions closed, in `t` (English: the metric's `reason` label).
+    static func closeReason(_ r: CloseReason, _ t: Language) -> String {
+        switch r {
+        case .peerClosed: Phrase.closedPeerClosed(t)
+        case .reset: Phrase.closedReset(t)
+        case .error: Phrase.closedError(t)
+        case .shutdown: Phrase.closedShutdown(t)
         }
     }
 

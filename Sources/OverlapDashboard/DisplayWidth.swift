@@ -33,7 +33,7 @@ extension Unicode.Scalar {
         0xAC00...0xD7A3, 0xF900...0xFAFF, 0xFE10...0xFE19, 0xFE30...0xFE6F, 0xFF00...0xFF60, 0xFFE0...0xFFE6,
         0x16FE0...0x16FE4, 0x17000...0x18AFF, 0x1B000...0x1B2FF, 0x1F004...0x1F004, 0x1F0CF...0x1F0CF,
         0x1F18E...0x1F18E, 0x1F191...0x1F19A, 0x1F200...0x1F251, 0x1F300...0x1F64F, 0x1F680...0x1F6FF,
-        0x1F900...0x1F9FF, 0x20000...0x2FFFD, 0x30000...0x3FFFD,
+        0x1F900...0x1F9FF, 0x1FA70...0x1FAFF, 0x20000...0x2FFFD, 0x30000...0x3FFFD,
     ]
 }
 
@@ -82,4 +82,84 @@ func fit(_ s: String, _ width: Int, right: Bool = false) -> String {
     }
     let pad = String(repeating: " ", count: width - w)
     return right ? pad + s : s + pad
+}
+
+/// Where text put at column `x` of a row lands when the row shows columns
+/// `0..<room`: the column it starts at and the part that shows. A wide
+/// character cut by either edge becomes a space, so what is written never
+/// holds half a glyph. Nil when nothing shows.
+func clipRun(_ text: String, at x: Int, room: Int) -> (column: Int, text: String)? {
+    guard room > 0, x < room else { return nil }
+    var out = ""
+    var col = x
+    var start: Int?
+    for ch in text {
+        let w = ch.columns
+        if w == 0 { if start != nil { out.append(ch) }; continue }
+        if col >= room { break }
+        if col + w <= 0 {  // wholly left of the edge
+            col += w
+            continue
+        }
+        if col < 0 || col + w > room {
+            // Straddles an edge: the visible cells of it are blanks.
+            for c in max(0, col)..<min(room, col + w) {
+                if start == nil { start = c }
+                out.append(" ")
+            }
+        } else {
+            if start == nil { start = col }
+            out.append(ch)
+        }
+        col += w
+    }
+    return start.map { ($0, out) }
+}
+
+/// Which cells of a terminal hold the left or right half of a wide
+/// character, as drawn since the last clear. A terminal blanks the other
+/// half of a wide character that is partly overwritten; ncurses's window
+/// keeps the left half instead when a narrow one covers the right half, and
+/// then skips that cell when it refreshes (a glyph half gone, a stray border
+/// left behind when an overlay closes). `CursesScreen` asks this map which
+/// cells to blank itself.
+struct WideCellMap {
+    enum Cell: UInt8 { case narrow, left, right }
+    private var rows: [[Cell]]
+    private var width: Int
+
+    init(width: Int, height: Int) {
+        self.width = max(0, width)
+        rows = Array(repeating: Array(repeating: .narrow, count: self.width), count: max(0, height))
+    }
+
+    /// Everything blank (after `werase`, or a new size).
+    mutating func clear(width: Int, height: Int) { self = WideCellMap(width: width, height: height) }
+
+    /// Records `text` written at (`column`, `y`). Returns the cells outside
+    /// it that held the other half of a wide character it covered partly:
+    /// they must be blanked (the one before first, the one after last).
+    mutating func write(_ text: String, column: Int, y: Int) -> (before: Int?, after: Int?) {
+        guard rows.indices.contains(y), column >= 0 else { return (nil, nil) }
+        let end = min(width, column + text.columns)
+        guard column < end else { return (nil, nil) }
+        let before = rows[y][column] == .right && column > 0 ? column - 1 : nil
+        let after = end < width && rows[y][end] == .right ? end : nil
+        if let before { rows[y][before] = .narrow }
+        if let after { rows[y][after] = .narrow }
+        var col = column
+        for ch in text where col < end {
+            switch ch.columns {
+            case 0: continue
+            case 2 where col + 1 < end:
+                rows[y][col] = .left
+                rows[y][col + 1] = .right
+                col += 2
+            default:
+                rows[y][col] = .narrow
+                col += 1
+            }
+        }
+        return (before, after)
+    }
 }

@@ -70,6 +70,10 @@ public final class GridScreen: Screen {
             let w = ch.columns
             if w == 0 { continue }  // a stray combining mark: nothing of its own to draw
             if col >= width { break }
+            if col + w <= 0 {  // wholly left of the edge
+                col += w
+                continue
+            }
             if col < 0 || col + w > width {
                 // Half of a wide character would show: a space stands in for it.
                 for c in max(0, col)..<min(width, col + w) { set(" ", y, c, style) }

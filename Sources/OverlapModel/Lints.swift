@@ -17,10 +17,13 @@ public struct Lint: Sendable, Equatable, Codable {
     /// The line in English (the events log, `/metrics` readers, JSON).
     public var message: String
     /// The same line as a phrase and its figures, for the dashboard's
-    /// language (nil: a lint that has only its English text).
-    public var phrasing: Phrasing?
+    /// language (nil: a lint that has only its English text). Not encoded:
+    /// the stats JSON keeps the English line only.
+    public var phrasing: Phrasing? = nil
     /// When it was raised (monotonic ns, the samples' clock).
     public var sinceNanos: UInt64
+
+    private enum CodingKeys: String, CodingKey { case kind, message, sinceNanos }
 
     public init(kind: LintKind, message: String, sinceNanos: UInt64) {
         self.kind = kind

@@ -130,10 +130,14 @@ public struct ServerEvent: Sendable, Equatable, Codable {
     /// what the log records and the stats JSON carry.
     public var message: String
     /// The same line as a phrase and its values, for a reader in another
-    /// language (nil: a line that has only its English text).
-    public var phrasing: Phrasing?
+    /// language (nil: a line that has only its English text). Not encoded:
+    /// the stats JSON keeps the English line only.
+    public var phrasing: Phrasing? = nil
     /// How many events this line stands for (a folded burst; at least 1).
-    public var repeats: Int
+    /// Not encoded: `message` says it ("(xN)").
+    public var repeats: Int = 1
+
+    private enum CodingKeys: String, CodingKey { case atNanos, level, message }
 
     public init(atNanos: UInt64, level: Level, message: String) {
         self.atNanos = atNanos

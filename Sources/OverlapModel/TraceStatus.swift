@@ -9,8 +9,11 @@ public struct TraceStatus: Sendable, Equatable, Codable {
     /// Why it stopped ("time limit 10 s", "size limit", "stopped", "server stopped"),
     /// or nil while running.
     public var stopReason: String?
-    /// `stopReason` as a phrase, for the dashboard's language.
-    public var stopPhrasing: Phrasing?
+    /// `stopReason` as a phrase, for the dashboard's language (not encoded:
+    /// the stats JSON keeps the English reason).
+    public var stopPhrasing: Phrasing? = nil
+
+    private enum CodingKeys: String, CodingKey { case path, running, requests, stopReason }
 
     public init(path: String, running: Bool, requests: UInt64, stopReason: String?) {
         self.path = path

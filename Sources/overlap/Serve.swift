@@ -118,7 +118,7 @@ struct Serve: ParsableCommand {
             for name in ["LC_ALL", "LC_MESSAGES", "LANG"] { locale[name] = getenv(name).map { String(cString: $0) } }
             return Language.fromEnvironment(locale)
         }
-        guard let language = Language(rawValue: lang) else {
+        guard let language = Language(rawValue: lang.lowercased()) else {
             throw ValidationError("--lang '\(lang)' is not a language of the dashboard: use one of \(Language.list)")
         }
         return language

