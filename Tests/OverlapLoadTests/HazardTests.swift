@@ -101,6 +101,43 @@ struct HazardTests {
         }
     }
 
+    /// On io_uring the engine thread runs port handlers in the visits' row
+    /// (port-v) and its own row leaves that time out. A stall puts visits to
+    /// sleep: that sleep is neither row's work (each counts CPU time), so
+    /// port-v must not read busy for it while the engine reads idle.
+    @Test("stall=800/1 in port mode on io_uring: the visits' row counts CPU time, not the stall's sleep")
+    func visitBusyUnderStall() throws {
+        try requireEngine(.uring)
+        try withServer(.uring, mode: .port, configure: { $0.refreshMs = 250 }) { server in
+            let load = OSThread(name: "test-load") { _ = Self.load(server, connections: 8, depth: 2, seconds: 7) }
+            defer { load.join() }
+            #expect(waitUntil { server.snapshot(sessions: false).sessions == 8 })
+            func samples(_ n: UInt64) {
+                let start = server.latestSample().sequence
+                #expect(waitUntil { server.latestSample().sequence >= start + n })
+            }
+            // port-v's busy share over 2 s of the same load, without and with the stall.
+            func busy() throws -> Double {
+                samples(1)
+                let a = server.snapshot(sessions: false)
+                samples(8)
+                let b = server.snapshot(sessions: false)
+                let visit = try #require(b.threads.first { $0.role == .portVisits })
+                let ran = visit.completions - (a.threads.first { $0.id == visit.id }?.completions ?? 0)
+                #expect(ran > 0, "the engine's visits ran no handler: the check proves nothing")
+                return SnapshotRates(from: a, to: b).busyShare[visit.id] ?? 1
+            }
+            let free = try busy()
+            try server.setHazard("stall=800/1")
+            let stalled = try busy()
+            server.clearHazard(.stall)
+            // 80% of the stalled window is sleep: counted as work it would add
+            // about 0.8 (0.69 at 500 ms before the fix); the handlers' own CPU
+            // time only falls with the throughput.
+            #expect(stalled < free + 0.2, "port-v busy \(stalled) stalled, \(free) without")
+        }
+    }
+
     /// The same check `lab --check` makes: two workers seen running at once at
     /// concurrency 2 (or the check proves nothing), never more than one at 1.
     @Test("concurrency=1 live in port mode: sampled running workers never exceed 1, where 2 ran before",

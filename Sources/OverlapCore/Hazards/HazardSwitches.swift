@@ -104,6 +104,8 @@ func runWithHazards(_ request: Overlapped, _ target: CompletionTarget, on thread
 /// blocks meanwhile.
 func blockedSleep(until deadline: UInt64, on thread: IOThread) {
     thread.onBlocking?(true)
+    let start = monotonicNanos()
+    defer { thread.blockedNanos &+= monotonicNanos() - start }
     while true {
         let now = monotonicNanos()
         if now >= deadline { break }

@@ -181,6 +181,7 @@ final class PortNotifier: Notifier {
         visit.active = true
         context.now = thread.now
         let start = monotonicNanos()
+        let blockedBefore = context.blockedNanos
         var ran = runShare(of: requests, visit, on: context)
         // A few more rounds at most, so the engine gets back to its own work.
         for _ in 1..<4 where !visit.deferred.isEmpty {
@@ -188,8 +189,14 @@ final class PortNotifier: Notifier {
             ran += runShare(of: visit.posting, visit, on: context)
             visit.posting.removeAll(keepingCapacity: true)
         }
-        // The handlers' time is the visit row's; a visit that ran nothing took a lock and left.
-        if ran > 0 { thread.stats.lend(monotonicNanos() - start, to: context.stats) }
+        // The handlers' time is the visit row's; a visit that ran nothing took a
+        // lock and left. Busy time is time on the CPU, as every other row's
+        // (its thread's CPU clock): a hazard's sleep inside the visit is not.
+        if ran > 0 {
+            let wall = monotonicNanos() - start
+            let blocked = context.blockedNanos &- blockedBefore
+            thread.stats.lend(wall > blocked ? wall - blocked : 0, to: context.stats)
+        }
         if !visit.deferred.isEmpty {
             if !port.post(contentsOf: visit.deferred) { activate() }
             visit.deferred.removeAll(keepingCapacity: true)

@@ -26,6 +26,10 @@ final class IOThread: @unchecked Sendable {
     /// port worker): called with true before a hazard makes the handler
     /// sleep, false after, so the port can give the running slot away.
     var onBlocking: ((Bool) -> Void)?
+    /// Wall time this context spent asleep in a hazard (stall, slow
+    /// handler), in nanoseconds since it started: the port visits' busy time
+    /// leaves it out, as a thread's own CPU clock does.
+    var blockedNanos: UInt64 = 0
     /// skip-on-success: requests completed at once by a handler that itself
     /// runs inline, run in turn by the outermost (a loop, not recursion).
     var inlineRuns: [Overlapped] = []
