@@ -24,7 +24,8 @@ public enum SessionsTable {
     static let columns: [Column] = [
         Column(column: .id, title: .columnID, width: 5, right: true) { r, _ in String(r.id) },
         Column(column: .peer, title: .columnPeer, width: 15, right: false) { r, _ in r.peer },
-        // The thread that ran its last handler, and how many ever did ("port-1 3").
+        // The thread that ran its last handler, and how many ran its handlers
+        // in the last interval when more than one did ("port-1 3").
         Column(column: .thread, title: .columnRanOn, width: 9, right: false) { r, _ in
             r.threadsRan > 1 ? "\(r.thread) \(r.threadsRan)" : r.thread
         },

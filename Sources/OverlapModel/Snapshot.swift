@@ -96,9 +96,10 @@ public struct SessionRow: Sendable, Equatable, Codable {
     /// in callback mode always its APC thread (sessions are pinned there); in
     /// port mode whichever worker the port woke.
     public var thread: String
-    /// How many threads have run this session's handlers in the mode of its
-    /// last completion (1 in callback mode; in port mode the workers it
-    /// moved between; thread ids alias modulo 64, so it may read low).
+    /// How many threads ran this session's handlers in the last sampling
+    /// interval (0: none ran; callback mode: 1, its APC thread; port mode:
+    /// the workers it moved between). Thread ids alias modulo 64, so with
+    /// more threads it may read low.
     public var threadsRan = 0
     public var state: State
     public var bytesIn: UInt64

@@ -52,20 +52,27 @@ extension CoreTests {
             }
         }
     
-        @Test("ran on: a callback session's handlers all run on its APC thread; after a switch to port mode the count starts again",
+        @Test("ran on counts per sampling interval: a callback session's handlers run on its APC thread only, port sessions move between the port's threads, an idle interval counts none",
               arguments: EngineKind.allCases)
         func ranOn(engine: EngineKind) throws {
-            try withServer(engine, mode: .callback) { server in
+            // Intervals end where the test says (the sampler does not read rows here).
+            try withServer(engine, mode: .callback, configure: { $0.sampleSessionRows = false }) { server in
                 let clients = try (0..<4).map { _ in try TCPClient(port: server.address.port) }
                 try exchange(clients, clients.indices.map { randomBytes(50_000, seed: UInt64(60 + $0)) })
                 let rows = server.snapshot(sessions: true).sessionRows
                 #expect(rows.count == 4)
                 #expect(rows.allSatisfy { $0.thread.hasPrefix("apc-") && $0.threadsRan == 1 }, "\(rows.map { ($0.thread, $0.threadsRan) })")
+                // A new interval with no traffic: no thread ran any handler in it.
+                server.sampleEpoch.advance()
+                #expect(server.snapshot(sessions: true).sessionRows.allSatisfy { $0.threadsRan == 0 })
                 try server.switchMode(to: .port)
+                // Each session's recv posted before the switch finishes in callback mode.
                 try exchange(clients, clients.indices.map { randomBytes(50_000, seed: UInt64(70 + $0)) })
+                server.sampleEpoch.advance()
+                try exchange(clients, clients.indices.map { randomBytes(50_000, seed: UInt64(80 + $0)) })
                 let after = server.snapshot(sessions: true).sessionRows
-                // Each session's recv posted before the switch finishes in callback
-                // mode; the rest run in port mode, on the port's threads only.
+                // This interval ran in port mode only, on the port's threads (two
+                // workers, and the engine's visits on io_uring).
                 #expect(after.allSatisfy { $0.thread.hasPrefix("port-") && (1...3).contains($0.threadsRan) },
                         "\(after.map { ($0.thread, $0.threadsRan) })")
             }

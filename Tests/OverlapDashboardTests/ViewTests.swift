@@ -26,8 +26,8 @@ struct ViewTests {
         // APC thread 0: 90k completions/s, 85% busy.
         #expect(screen.lines.contains { $0.hasPrefix("apc-0") && $0.contains("90.0k/s") && $0.contains("85%") })
         // Queue depth and routines per alertable wait (90k routines over 30k waits a second).
-        #expect(screen.lines.contains { $0.hasPrefix("apc-0") && $0.contains("APC q3, 3.0/wait") })
-        #expect(screen.lines.contains { $0.hasPrefix("apc-1") && $0.contains("APC q0, 1.0/wait") })
+        #expect(screen.lines.contains { $0.hasPrefix("apc-0") && $0.contains("queue 3, 3.0/wait") })
+        #expect(screen.lines.contains { $0.hasPrefix("apc-1") && $0.contains("queue 0, 1.0/wait") })
         // Callback mode: the accept counts under event, and the panel says why.
         #expect(text.contains("the accept counts under event: AcceptEx takes no routine; apc-0 waits on it"))
         #expect(text.contains("wait buf"))

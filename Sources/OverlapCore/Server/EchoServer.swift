@@ -21,6 +21,9 @@ public final class EchoServer: ServerControl, SessionHost, ListenerHost, @unchec
     let engine: IOEngine
     /// Sessions waiting for a receive buffer.
     let bufferWaits: BufferWaitQueue
+    /// The sampling interval now running: each sampling of the session rows
+    /// ends one (the sessions table's `ran on` counts per interval).
+    let sampleEpoch = SampleEpoch()
     let registry: StatsRegistry
     let log: EventLog
     let router: ModeRouter
@@ -86,7 +89,11 @@ public final class EchoServer: ServerControl, SessionHost, ListenerHost, @unchec
                                             lint.phrasing.map { .phrase($0) } ?? .text(lint.message)))
             }
             for lint in change.cleared { log.note(.info, Phrasing(.eventLintCleared, "\(lint.kind.rawValue)")) }
-        }) { [unowned self] in snapshot(sessions: rows) }
+        }) { [unowned self] in
+            let s = snapshot(sessions: rows)
+            if rows { sampleEpoch.advance() }  // the rows just read end their interval
+            return s
+        }
     }
 
     deinit {

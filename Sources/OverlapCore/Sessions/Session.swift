@@ -37,12 +37,14 @@ final class Session: CompletionTarget, @unchecked Sendable {
     private let requests = Atomic<UInt64>(0)
     private let lastActive: Atomic<UInt64>
     private let lastThread = Atomic<Int>(-1)
-    /// The threads that have run this session's handlers in its current
-    /// mode, one bit per thread id (modulo 64), and that mode's index. Written
-    /// only when the thread changes, by the one thread running the session's
-    /// handler (so load and store suffice).
+    /// The threads that ran this session's handlers in sampling interval
+    /// `ranOnEpoch`, one bit per thread id (modulo 64). Written by the one
+    /// thread running the session's handler (so load and store suffice):
+    /// reset at its first completion in an interval, added to when the
+    /// thread changes.
     private let ranOn = Atomic<UInt64>(0)
-    private let ranOnMode = Atomic<Int>(-1)
+    private let ranOnEpoch = Atomic<UInt64>(.max)
+    private let epoch: SampleEpoch
     private let stateCode = Atomic<UInt8>(0)
     private var closed = false
     /// False once the descriptor is closed: `interrupt` from another thread
@@ -59,6 +61,7 @@ final class Session: CompletionTarget, @unchecked Sendable {
         self.host = host
         posting = host.posting
         buffers = host.buffers
+        epoch = host.sampleEpoch
         recvRequest = Overlapped(kind: .recv, socket: socket)
         sendRequest = Overlapped(kind: .send, socket: socket)
         createdAtNanos = monotonicNanos()
@@ -87,15 +90,14 @@ final class Session: CompletionTarget, @unchecked Sendable {
         owner.enter("session \(id)")
         add(requests, 1)
         lastActive.store(thread.now, ordering: .relaxed)
-        if lastThread.load(ordering: .relaxed) != thread.id {
-            lastThread.store(thread.id, ordering: .relaxed)
-            let bit: UInt64 = 1 << UInt64(thread.id & 63)
-            if ranOnMode.load(ordering: .relaxed) != r.mode.index {  // a new mode starts a new count
-                ranOnMode.store(r.mode.index, ordering: .relaxed)
-                ranOn.store(bit, ordering: .relaxed)
-            } else {
-                ranOn.store(ranOn.load(ordering: .relaxed) | bit, ordering: .relaxed)
-            }
+        let moved = lastThread.load(ordering: .relaxed) != thread.id
+        if moved { lastThread.store(thread.id, ordering: .relaxed) }
+        let interval = epoch.current
+        if ranOnEpoch.load(ordering: .relaxed) != interval {  // its first handler in this interval
+            ranOn.store(1 << UInt64(thread.id & 63), ordering: .relaxed)
+            ranOnEpoch.store(interval, ordering: .releasing)
+        } else if moved {
+            ranOn.store(ranOn.load(ordering: .relaxed) | 1 << UInt64(thread.id & 63), ordering: .relaxed)
         }
         let n = r.result
         switch r.kind {
@@ -219,7 +221,8 @@ final class Session: CompletionTarget, @unchecked Sendable {
                           state: state, bytesIn: bytesIn.load(ordering: .relaxed),
                           bytesOut: bytesOut.load(ordering: .relaxed), requests: requests.load(ordering: .relaxed),
                           ageNanos: now &- createdAtNanos, idleNanos: now > active ? now - active : 0)
-        row.threadsRan = ranOn.load(ordering: .relaxed).nonzeroBitCount
+        // The interval now ending: none of its handlers ran in it unless its count is of it.
+        row.threadsRan = ranOnEpoch.load(ordering: .acquiring) == epoch.current ? ranOn.load(ordering: .relaxed).nonzeroBitCount : 0
         return row
     }
 }

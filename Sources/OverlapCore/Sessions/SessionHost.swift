@@ -7,6 +7,8 @@ protocol SessionHost: AnyObject, Sendable {
     var posting: PostPath { get }
     /// The receive buffers, to give one back after its echo is sent.
     var buffers: BufferPool { get }
+    /// The sampling interval now running (`ran on` counts per interval).
+    var sampleEpoch: SampleEpoch { get }
     /// Where a session waits when every buffer is lent.
     var bufferWaits: BufferWaitQueue { get }
     /// True once the server has begun to stop: sessions close instead of going on.

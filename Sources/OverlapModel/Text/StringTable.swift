@@ -18,7 +18,7 @@ enum StringTable {
         .headerAccepted: [.en: "accepted {0}  closed {1}", .ko: "수락 {0}  종료 {1}"],
         .headerRefused: [.en: "  refused {0}", .ko: "  거부 {0}"],
         .headerBufferWaits: [.en: "  buffer waits {0}", .ko: "  버퍼 대기 {0}"],
-        .closedPeerClosed: [.en: "peerClosed", .ko: "상대가 닫음"],
+        .closedPeerClosed: [.en: "peer closed", .ko: "상대가 닫음"],
         .closedReset: [.en: "reset", .ko: "리셋"],
         .closedError: [.en: "error", .ko: "오류"],
         .closedShutdown: [.en: "shutdown", .ko: "서버 종료"],
@@ -55,7 +55,7 @@ enum StringTable {
         .panelThreads: [.en: "Threads ({0})", .ko: "스레드 ({0})"],
         .notShown: [.en: ", {0} not shown", .ko: ", {0}개 숨김"],
         .roleEngine: [.en: "engine: I/O done", .ko: "엔진: I/O 완료"],
-        .roleAPC: [.en: "APC q{0}, {1}/wait", .ko: "APC 큐 {0}, {1}/대기"],
+        .roleAPC: [.en: "queue {0}, {1}/wait", .ko: "APC 큐 {0}, {1}/대기"],
         .roleEvents: [.en: "{0} events, {1}/wake", .ko: "이벤트 {0}개, {1}/깨움"],
         .rolePortWorker: [.en: "port worker", .ko: "완료 포트 워커"],
         .rolePortVisits: [.en: "engine as worker", .ko: "워커 역할의 엔진"],
@@ -272,7 +272,7 @@ enum StringTable {
             handler    the handler's own time  [completion routine / GQCS loop body]
             kernel     posted -> completed  [the I/O itself, with the submit]
             n99        a thread's p99 notify: how long its completions waited for it
-            APC qN, x/wait   routines queued to the thread; routines per alertable
+            queue N, x/wait  routines in the APC thread's queue; routines per alertable
                        wait  [SleepEx / WaitForMultipleObjectsEx: WAIT_IO_COMPLETION]
             N events, x/wake  events in the group; harvested per wake [WSAWait...]
             busy       the thread's CPU time over wall time in the last sample
@@ -315,7 +315,7 @@ enum StringTable {
                        epoll_wait (they do the I/O themselves), waits a second
                        [NumberOfConcurrentThreads, GetQueuedCompletionStatus]
             ran on     the thread that ran the session's last handler, then how
-                       many did in its mode (callback: 1, its APC thread)
+                       many ran its handlers in the last sample, if more than 1
             HAZARD     what the lab switched on (l): each provokes one model's
                        classic failure while traffic flows
             Warnings   lints: a failure the samples show, held 2 s (cleared after
@@ -333,8 +333,8 @@ enum StringTable {
                        (다음 = 먼저 깨어남: 나중에 온 것이 먼저), epoll_wait
                        안의 워커(I/O를 직접 함), 초당 대기 진입 수
                        [NumberOfConcurrentThreads, GetQueuedCompletionStatus]
-            실행       세션의 마지막 핸들러를 실행한 스레드, 그리고 그 모드에서
-                       실행한 스레드 수 (callback: 1, 그 APC 스레드)
+            실행       세션의 마지막 핸들러를 실행한 스레드, 그리고 지난 샘플
+                       동안 핸들러를 실행한 스레드 수 (2개 이상일 때)
             장애       장애 실습(l)에서 켠 것: 트래픽이 흐르는 중에 모델마다
                        전형적인 실패를 하나씩 일으킨다
             경고       린트: 샘플에 보이는 실패, 2초 지속되면 뜨고 5초 없으면
