@@ -6,7 +6,7 @@
 #   scripts/sanitize.sh address   AddressSanitizer + LeakSanitizer, scratch .build-asan
 #
 # The thread build defines OVERLAP_TSAN, which makes the core's locks pthread
-# mutexes (see Sources/OverlapCore/Locked.swift): TSan cannot see
+# mutexes (see Sources/OverlapCore/System/Locked.swift): TSan cannot see
 # Synchronization.Mutex on Linux. The address build defines OVERLAP_ASAN, which
 # skips the one RSS bound (ASan's shadow and quarantine dwarf what it measures).
 # Exits 1 if a sanitizer reports anything or
