@@ -188,6 +188,17 @@ rows=$(python3 -c 'import json,sys; r=json.loads(sys.argv[1]); print(len({(x["mo
 if [ $rc -eq 0 ] && [ "$rows" = "$want" ]; then ok
 else no "bench: rc=$rc, rows=$rows, output: $out"; fi
 
+# bench --repeat: each cell runs N times; the median lies in the min-max.
+out=$(timeout 120 "$bin" bench --duration 0.3 --scenarios s1 --modes port --engines epoll --repeat 2 --json 2>/dev/null); rc=$?
+if [ $rc -eq 0 ] && python3 -c '
+import json, sys
+r = json.loads(sys.argv[1])
+assert len(r) == 1 and r[0]["runs"] == 2, r
+assert r[0]["msgs_per_s_min"] <= r[0]["msgs_per_s"] <= r[0]["msgs_per_s_max"], r
+' "$out"; then ok
+else no "bench --repeat 2: rc=$rc, output: $out"; fi
+expect_error "bench --repeat out of range" "--repeat" bench --repeat 0
+
 # A 2-second soak (the real one is scripts/soak.sh): churn, verified traffic,
 # slow readers and mode switches, then nothing leaked and no error.
 out=$(timeout 60 "$bin" soak --duration 2 --switch-ms 100 2>/dev/null); rc=$?

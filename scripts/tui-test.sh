@@ -73,6 +73,9 @@ check "port mode's internals under the Threads title" "port: concurrency"
 check "the engine row's rate is its own work" "engine: I/O done"
 check "sessions panel" "Sessions 0"
 check "footer" "q quit"
+# Each history graph says what it draws, the top of its scale and its span.
+if wait_for "queue 0-" && t capture-pane -p -t ui | grep -qE 'pending 0-[0-9]+ [0-9.]+(ms|s|m[0-9]*s?) .* queue 0-[0-9]+ '; then ok
+else no "the graphs should be titled with their scale and span"; fi
 for k in 1:EVENT 2:CALLBACK 3:PORT m:EVENT e:EVENT c:CALLBACK p:PORT; do
     t send-keys -t ui "${k%%:*}"
     if wait_for " ${k#*:} " 5 && header | grep -qF " ${k#*:} "; then ok; else no "key ${k%%:*} should show ${k#*:}"; fi

@@ -6,7 +6,7 @@ import OverlapModel
 /// language; each line fits 76 columns and each page 20 lines, so a page
 /// fits an 80x24 terminal whole (a test holds every language to that).
 enum HelpPages {
-    static let phrases: [Phrase] = [.helpModes, .helpGlossary, .helpPanels]
+    static let phrases: [Phrase] = [.helpModes, .helpGlossary, .helpPanels, .helpHeader]
     static var count: Int { phrases.count }
 
     /// Every page in `language`, as lines.

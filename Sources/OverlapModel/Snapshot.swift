@@ -326,7 +326,8 @@ public protocol ServerControl: Sendable {
     /// server cannot run that mode.
     func switchMode(to mode: NotificationMode) throws
     /// Starts a trace capture of the sampled requests (Chrome trace-event
-    /// JSON) into `path`, or a default file name; returns the path. Throws
+    /// JSON) into `path`, or the server's `--trace` file, or a default file
+    /// name; returns the path. Throws
     /// an error worded for the user.
     func startTrace(path: String?) throws -> String
     /// Stops a running trace capture; its status shows in the snapshot.

@@ -156,5 +156,23 @@ extension CoreTests {
             #expect(notify.maxNanos < hold / 3, "the other worker ran it: notify max \(notify.maxNanos) ns")
             #expect(l.handler[NotificationMode.port.index].maxNanos >= hold * 9 / 10, "request 0 held its worker")
         }
+
+        @Test("a capture started without a path (the key t) writes the server's --trace file again, or a default name")
+        func tracePathReused() throws {
+            let path = NSTemporaryDirectory() + "overlap-test-trace-reuse-\(getpid()).json"
+            defer { try? FileManager.default.removeItem(atPath: path) }
+            try withServer(.epoll, mode: .port, configure: { $0.tracePath = path }) { server in
+                let file = try server.startTrace(path: nil)
+                #expect(file == path)
+                server.registry.trace.finish(reason: Phrasing(.eventTraceStopped))
+                #expect(FileManager.default.fileExists(atPath: path))
+            }
+            try withServer(.epoll, mode: .port) { server in
+                let file = try server.startTrace(path: nil)
+                defer { try? FileManager.default.removeItem(atPath: file) }
+                server.registry.trace.finish(reason: Phrasing(.eventTraceStopped))
+                #expect(file.hasPrefix("overlap-trace-") || file.contains("/overlap-trace-"), "\(file)")
+            }
+        }
     }
 }

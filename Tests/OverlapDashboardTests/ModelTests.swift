@@ -112,7 +112,7 @@ struct ModelTests {
         #expect(control.switches.isEmpty && !model.state.quitting)
     }
 
-    @Test("help: PgDn and the right arrow turn to the glossary and the panels page, PgUp and the left arrow back; ? closes and reopens on page 1")
+    @Test("help: PgDn and the right arrow turn to the glossary, the panels and the header pages, PgUp and the left arrow back; ? closes and reopens on page 1")
     func helpPages() {
         let model = DashboardModel(control: AdvancingControl())
         model.handle(.char("?"))
@@ -122,7 +122,10 @@ struct ModelTests {
         model.handle(.right)
         #expect(model.state.helpPage == 2, "the third page: threads, sessions and the lab")
         model.handle(.right)
-        #expect(model.state.helpPage == 2, "the last page stays")
+        #expect(model.state.helpPage == 3, "the fourth page: the header, sessions and events")
+        model.handle(.right)
+        #expect(model.state.helpPage == 3, "the last page stays")
+        model.handle(.left)
         model.handle(.left)
         model.handle(.left)
         #expect(model.state.helpPage == 0)

@@ -102,10 +102,13 @@ struct ViewTests {
         #expect(screen.text.contains("APC"))
         #expect(screen.text.contains("last-in first-out"))
         #expect(screen.text.contains("AcceptEx takes no routine") && screen.text.contains("docs/WINDOWS.md"))
-        #expect(screen.text.contains("page 1/3"))
+        #expect(screen.text.contains("page 1/4"))
         state.helpPage = 2
         DashboardView.draw(Fixtures.frame, state, on: screen)
-        #expect(screen.text.contains("ran on") && screen.text.contains("engine: I/O done") && screen.text.contains("page 3/3"))
+        #expect(screen.text.contains("ran on") && screen.text.contains("engine: I/O done") && screen.text.contains("page 3/4"))
+        state.helpPage = 3
+        DashboardView.draw(Fixtures.frame, state, on: screen)
+        #expect(screen.text.contains("buffer waits") && screen.text.contains("WSAENOBUFS") && screen.text.contains("page 4/4"))
     }
 
     @Test("help pages in every language: every line fits 76 columns and every page 20 lines, so each fits 80x24 whole",

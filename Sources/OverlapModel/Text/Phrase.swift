@@ -151,4 +151,5 @@ public enum Phrase: String, CaseIterable, Sendable, Codable {
     case helpModes
     case helpGlossary
     case helpPanels
+    case helpHeader
 }

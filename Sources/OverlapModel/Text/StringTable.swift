@@ -143,11 +143,11 @@ enum StringTable {
         .eventAcceptPaused: [.en: "accept: {0}; refusing new connections until descriptors free up",
                              .ko: "accept: {0}; 디스크립터가 풀릴 때까지 새 연결 거부"],
         .eventAcceptStopped: [.en: "accept failed: {0}; no longer accepting", .ko: "accept 실패: {0}; 더 이상 수락하지 않음"],
-        .eventModeSwitchOne: [.en: "mode {0} -> {1}: 1 request still finishes in {0} mode{2}",
+        .eventModeSwitchOne: [.en: "mode {0} -> {1}: 1 request finishes in {0} mode{2}",
                               .ko: "모드 {0} -> {1}: 요청 1개는 {0} 모드로 끝남{2}"],
-        .eventModeSwitchMany: [.en: "mode {0} -> {1}: {2} requests still finish in {0} mode{3}",
+        .eventModeSwitchMany: [.en: "mode {0} -> {1}: {2} requests finish in {0} mode{3}",
                                .ko: "모드 {0} -> {1}: 요청 {2}개는 {0} 모드로 끝남{3}"],
-        .eventModeSwitchAccept: [.en: " (the pending accept: done at the next connect)", .ko: " (대기 중인 accept: 다음 연결 때 끝남)"],
+        .eventModeSwitchAccept: [.en: ", the accept at the next connect", .ko: ", accept는 다음 연결 때"],
         .eventTraceStarted: [.en: "trace: writing sampled requests to {0} for up to {1} s",
                              .ko: "추적: 샘플 요청을 {0}에 최대 {1}초 동안 기록"],
         .eventTraceEnded: [.en: "trace: {0} sampled requests in {1} ({2})", .ko: "추적: 샘플 요청 {0}개를 {1}에 기록 ({2})"],
@@ -268,7 +268,9 @@ enum StringTable {
                        queued, events set  [the completion queue]; peak: deepest sample
             ring       completions reaped from io_uring not yet handed on; overflow:
                        completions the kernel held back because the ring was full
-            notify     completed -> its handler starts: the notification delay
+            notify     completed -> its handler starts: the notification delay. The
+                       modes differ here: an event waiter, the session's own APC
+                       thread or any free port worker must pick it up
             handler    the handler's own time  [completion routine / GQCS loop body]
             kernel     posted -> completed  [the I/O itself, with the submit]
             n99        a thread's p99 notify: how long its completions waited for it
@@ -276,8 +278,6 @@ enum StringTable {
                        wait  [SleepEx / WaitForMultipleObjectsEx: WAIT_IO_COMPLETION]
             N events, x/wake  events in the group; harvested per wake [WSAWait...]
             busy       the thread's CPU time over wall time in the last sample
-            wait buf   every receive buffer is lent: the recv waits for one
-            peer closed  a zero-byte receive: the peer closed  [WSARecv of 0 bytes]
 
             PgDn: the threads, sessions and lab; PgUp: the modes and keys
             """,
@@ -290,7 +290,9 @@ enum StringTable {
                        신호 받은 이벤트  [완료 큐]; 최고: 가장 깊었던 샘플
             ring       io_uring에서 거뒀지만 아직 넘기지 않은 완료; overflow:
                        링이 가득 차서 커널이 붙잡아 둔 완료
-            통지       완료 -> 핸들러 시작: 통지 지연 (notification delay)
+            통지       완료 -> 핸들러 시작: 통지 지연 (notification delay). 모드는
+                       여기서 갈린다: 이벤트 대기 스레드, 세션 자신의 APC 스레드,
+                       비어 있는 아무 완료 포트 워커 중 누가 집어 가는가
             핸들러     핸들러 자체의 시간  [완료 루틴 / GQCS 루프 본문]
             커널       요청 -> 완료  [I/O 자체, 제출 포함]
             n99        스레드의 통지 p99: 완료가 그 스레드를 기다린 시간
@@ -298,8 +300,6 @@ enum StringTable {
                        실행한 루틴 수  [SleepEx: WAIT_IO_COMPLETION]
             이벤트 N개, x/깨움  그룹의 이벤트 수; 깨어날 때마다 거둔 수 [WSAWait...]
             바쁨 막대  지난 샘플에서 스레드의 CPU 시간 / 벽시계 시간
-            버퍼대기   수신 버퍼가 모두 빌려져 recv가 버퍼를 기다림
-            peer closed  0바이트 수신: 상대가 닫음  [0바이트 WSARecv]
 
             PgDn: 스레드, 세션, 실습; PgUp: 모드와 키
             """],
@@ -321,7 +321,7 @@ enum StringTable {
             Warnings   lints: a failure the samples show, held 2 s (cleared after
                        5 s without): what is wrong, the Windows concept, what to try
 
-            PgUp or the left arrow: what the figures mean
+            PgDn: the header, sessions and events; PgUp: what the figures mean
             """,
             .ko: """
             스레드, 세션, 장애 실습
@@ -340,7 +340,48 @@ enum StringTable {
             경고       린트: 샘플에 보이는 실패, 2초 지속되면 뜨고 5초 없으면
                        사라짐: 무엇이 잘못인지, Windows 개념, 해 볼 것
 
-            PgUp 또는 왼쪽 화살표: 각 수치의 뜻
+            PgDn: 헤더, 세션, 이벤트 로그; PgUp: 각 수치의 뜻
+            """],
+        .helpHeader: [
+            .en: """
+            The header, the sessions table and the events
+
+            sessions   connections open now; accepted / closed since start, closed
+                       by reason: peer closed (a zero-byte receive [WSARecv of 0
+                       bytes]), reset [WSAECONNRESET], error, shutdown (server stop)
+            refused    connections over --max-sessions, closed at once
+            in / out   bytes received / sent a second (recv/s counts completions)
+            switches   mode switches since start; N finishing in old modes:
+                       requests posted before a switch finish in their old mode
+            buffer waits  receives that found every buffer lent  [WSAENOBUFS]
+            state      recv / send: the session's one request in flight; wait buf:
+                       it waits for a receive buffer; closing: its socket closes
+            reqs       handlers run for the session; age: since its accept; idle:
+                       since its last handler
+            Events     mode switches, threads started and retired, event groups,
+                       hazards, lints, refusals: a burst of one kind is one line (xN)
+
+            PgUp or the left arrow: the threads, sessions and lab
+            """,
+            .ko: """
+            헤더, 세션 표, 이벤트 로그
+
+            세션       지금 열린 연결; 수락 / 종료는 시작 이후 누계, 종료 이유:
+                       상대가 닫음 (0바이트 수신 [0바이트 WSARecv]), 리셋
+                       [WSAECONNRESET], 오류, 서버 종료 (서버가 멈춤)
+            거부       --max-sessions를 넘은 연결, 바로 닫음
+            수신/송신  초당 받은 / 보낸 바이트 (recv/s는 완료 수)
+            모드 전환  시작 이후 전환 횟수; 이전 모드로 끝날 요청: 전환 전에
+                       건 요청은 원래 모드로 끝난다
+            버퍼 대기  모든 수신 버퍼가 빌려져 있어 기다린 수신 수 [WSAENOBUFS]
+            상태       수신 중 / 송신 중: 세션의 진행 중인 요청 하나; 버퍼대기:
+                       수신 버퍼를 기다림; 닫는 중: 소켓을 닫는 중
+            요청       세션의 핸들러 실행 수; 경과: 수락 이후; 유휴: 마지막
+                       핸들러 이후
+            이벤트 로그  모드 전환, 스레드 시작과 종료, 이벤트 그룹, 장애, 린트,
+                       거부: 같은 일이 몰리면 한 줄로 (xN)
+
+            PgUp 또는 왼쪽 화살표: 스레드, 세션, 장애 실습
             """],
     ]
 }
