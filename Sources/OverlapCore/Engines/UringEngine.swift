@@ -136,9 +136,13 @@ final class UringEngine: IOEngine, @unchecked Sendable {
 
     func post(_ request: Overlapped, from thread: IOThread) {
         if request.kind == .send && idle.load(ordering: .relaxed) && trySendNow(request) {
-            // Completed at once, as WSASend does when the data fits: still announced through its mode.
+            // Completed at once, as WSASend does when the data fits: still announced through its mode
+            // (unless skip-on-success says to run it here, as FILE_SKIP_COMPLETION_PORT_ON_SUCCESS does).
             request.stampCompleted(at: monotonicNanos())
             thread.stats.countCompleted(request.kind, request.mode)
+            if request.mode == .port && thread.stats.hazards.skipOnSuccess.load(ordering: .relaxed) {
+                return runInline(request, on: thread)
+            }
             thread.scratch.append(request)
             sink!.deliver(&thread.scratch, from: thread)
             thread.scratch.removeAll(keepingCapacity: true)

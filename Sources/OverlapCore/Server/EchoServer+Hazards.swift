@@ -33,7 +33,7 @@ extension EchoServer {
     /// Where a hazard does nothing on this server, said when it is switched on.
     private func noEffect(_ kind: HazardKind) -> Phrasing.Argument {
         switch kind {
-        case .skipOnSuccess where engineKind == .uring: .phrase(Phrasing(.hazardNoEffectUring))
+        case .skipOnSuccess where engineKind == .uring: .phrase(Phrasing(.hazardSkipOnUring))
         case .skipOnSuccess: .phrase(Phrasing(.hazardActsInPort))
         case .lowestIndex: .phrase(Phrasing(.hazardActsInEvent))
         case .concurrency: .phrase(Phrasing(.hazardActsInPort))

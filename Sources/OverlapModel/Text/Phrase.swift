@@ -125,7 +125,7 @@ public enum Phrase: String, CaseIterable, Sendable, Codable {
     case engineProbeFailed
     case eventHazardOn
     case eventHazardOff
-    case hazardNoEffectUring
+    case hazardSkipOnUring
     case hazardActsInPort
     case hazardActsInEvent
     case eventLintRaised
