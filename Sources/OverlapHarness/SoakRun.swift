@@ -19,6 +19,10 @@ public struct SoakReport: Sendable {
     public var requestsLeft: Int64
     /// The server stopped with nothing in flight.
     public var cleanStop: Bool
+    /// Lints the server raised during the soak, with their lines (none is
+    /// right: a soak runs no hazard, so a lint here is a false alarm or a
+    /// real fault).
+    public var lintsRaised: [String] = []
     public var rssStart: Int
     public var rssPeak: Int
     /// RSS once idle, before the server stopped.
@@ -29,7 +33,9 @@ public struct SoakReport: Sendable {
     public static let rssSlack = 16 << 20
 
     public var rssRecovered: Bool { rssEnd <= rssStart + Self.rssSlack }
-    public var passed: Bool { errors.isEmpty && sessionsLeaked == 0 && requestsLeft == 0 && cleanStop && rssRecovered }
+    public var passed: Bool {
+        errors.isEmpty && sessionsLeaked == 0 && requestsLeft == 0 && cleanStop && rssRecovered && lintsRaised.isEmpty
+    }
 
     /// The summary `overlap soak` prints.
     public var text: String {
@@ -37,11 +43,12 @@ public struct SoakReport: Sendable {
             overlap soak (\(engine.rawValue)): bytes verified \(Format.bytes(bytesVerified)), \
             churned sessions \(churnedSessions), accepted \(accepted), mode switches \(modeSwitches)
               errors \(errors.count), sessions leaked \(sessionsLeaked), requests left \(requestsLeft), \
-            clean stop \(cleanStop ? "yes" : "no")
+            clean stop \(cleanStop ? "yes" : "no"), lints raised \(lintsRaised.count)
               RSS start \(Format.bytes(rssStart)), peak \(Format.bytes(rssPeak)), \
             end \(Format.bytes(rssEnd)) (idle, before the server stops)
             """]
         lines += errors.map { "  error: \($0)" }
+        lines += lintsRaised.map { "  error: lint raised without a hazard: \($0)" }
         if !rssRecovered { lines.append("  error: RSS did not come back near the start") }
         return lines.joined(separator: "\n")
     }
@@ -106,7 +113,13 @@ public enum SoakRun {
         load.warmup = 0
         load.duration = duration
         load.stallSeconds = 10
+        // Lints raised at any sample (read each progress tick: the events log keeps only the last 64 lines).
+        var lints: [LintKind: String] = [:]
+        func noteLints() {
+            for l in server.latestSample().snapshot.lints where lints[l.kind] == nil { lints[l.kind] = "\(l.kind.rawValue): \(l.message)" }
+        }
         let report = LoadRunner.run(load) { p in
+            noteLints()
             let s = server.snapshot(sessions: false)
             progress("[soak \(Int(p.elapsedSeconds))s/\(Int(p.totalSeconds))s] \(Format.count(p.messagesPerSecond)) msg/s verified, "
                      + "\(s.sessions) sessions, mode \(s.mode.rawValue), \(s.modeSwitches) switches, RSS \(Format.bytes(residentBytes()))")
@@ -123,6 +136,7 @@ public enum SoakRun {
         let settleBy = monotonicNanos() + 5_000_000_000
         while !settled(server.snapshot(sessions: false)) && monotonicNanos() < settleBy { usleep(10_000) }
         let last = server.snapshot(sessions: false)
+        noteLints()
         // Idle now: the engine gives the receive-buffer slab back once a second
         // passes with no buffer lent. RSS at the end is read then, server still up.
         _ = peak.max(residentBytes(), ordering: .relaxed)
@@ -138,6 +152,7 @@ public enum SoakRun {
             churnedSessions: tally.churned.load(ordering: .relaxed), accepted: last.accepted,
             modeSwitches: last.modeSwitches, errors: tally.errors.withLock { $0 }, sessionsLeaked: last.sessions,
             requestsLeft: last.pending.total - last.pending.total(op: .accept) + last.queued.reduce(0, +),
-            cleanStop: clean, rssStart: rssStart, rssPeak: peak.load(ordering: .relaxed), rssEnd: rssEnd)
+            cleanStop: clean, lintsRaised: LintKind.allCases.compactMap { lints[$0] }, rssStart: rssStart,
+            rssPeak: peak.load(ordering: .relaxed), rssEnd: rssEnd)
     }
 }
