@@ -98,6 +98,30 @@ out=$(timeout 3 "$bin" serve --headless --port 0 --stats-format json --refresh-m
 if python3 -c 'import json,sys; ls=sys.argv[1].splitlines(); assert len(ls)==3; [json.loads(l)["snapshot"]["sessions"] for l in ls]' "$out"; then ok
 else no "--stats-format json: $out"; fi
 
+# The JSON lines carry the latency histograms by name, in seconds, with their bucket bounds.
+jport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+jlog=$(mktemp)
+timeout 20 "$bin" serve --headless --port "$jport" --stats-format json --refresh-ms 200 --sample 1 >"$jlog" 2>/dev/null &
+jpid=$!
+for _ in $(seq 100); do [ -s "$jlog" ] && break; sleep 0.05; done
+timeout 10 "$bin" load --port "$jport" --connections 2 --duration 1 --warmup 0 >/dev/null 2>&1
+kill -INT $jpid; wait $jpid
+if python3 - "$jlog" <<'PY'
+import json, sys
+lines = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+seen = [l["latencySeconds"] for l in lines if l.get("latencySeconds") and l["latencySeconds"]["notify"]["port"]["windowCount"] > 0]
+assert seen, "no sample with port-mode notify figures"
+l = seen[-1]
+assert l["bucketBounds"][0] == 1e-06 and l["bucketBounds"][-1] == 1.0, l["bucketBounds"]
+for stage in ("notify", "handler"):
+    p = l[stage]["port"]
+    assert len(p["cumulativeBuckets"]) == len(l["bucketBounds"]) and p["cumulativeBuckets"] == sorted(p["cumulativeBuckets"]), p
+    assert 0 < p["p50"] <= p["p99"] <= p["max"] < 1 and p["count"] >= p["windowCount"] and p["sum"] > 0, p
+assert set(l["kernel"]) == {"accept", "recv", "send"} and l["kernel"]["recv"]["count"] > 0, l["kernel"]
+PY
+then ok; else no "--stats-format json latency: $(tail -c 600 "$jlog")"; fi
+rm -f "$jlog"
+
 # --metrics-port: the exposition passes promtool; a metrics port in use is named.
 log=$(mktemp)
 "$bin" serve --headless --port 0 --metrics-port 29933 --refresh-ms 1000 --hazard stall=100/5 >"$log" 2>&1 &

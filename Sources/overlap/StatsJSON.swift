@@ -15,6 +15,53 @@ enum StatsJSON {
         /// By thread name.
         let completionsPerSecond: [String: Double]
         let busyShare: [String: Double]
+        /// The latency histograms by name and in seconds, as `/metrics`
+        /// has them (the snapshot's `latency` holds them by index, in ns).
+        let latencySeconds: Latency?
+    }
+
+    /// One stage's figures, in seconds: the last window's percentiles and
+    /// count, and since start the count, sum and cumulative buckets (each
+    /// the count at most `bucketBounds[i]`, as Prometheus's `le`).
+    private struct Stage: Encodable {
+        let windowCount: UInt64
+        let p50: Double
+        let p99: Double
+        let max: Double
+        let count: UInt64
+        let sum: Double
+        let cumulativeBuckets: [UInt64]
+
+        init(_ s: LatencyStage) {
+            windowCount = s.windowCount
+            p50 = Double(s.p50Nanos) / 1e9
+            p99 = Double(s.p99Nanos) / 1e9
+            max = Double(s.maxNanos) / 1e9
+            count = s.totalCount
+            sum = Double(s.totalSumNanos) / 1e9
+            cumulativeBuckets = s.cumulativeBuckets
+        }
+    }
+
+    private struct Latency: Encodable {
+        let sampleEvery: Int
+        let bucketBounds: [Double]
+        /// By mode.
+        let notify: [String: Stage]
+        let handler: [String: Stage]
+        /// By operation.
+        let kernel: [String: Stage]
+
+        init(_ l: LatencyFigures) {
+            sampleEvery = l.sampleEvery
+            bucketBounds = LatencyFigures.bucketBoundsNanos.map { Double($0) / 1e9 }
+            func byMode(_ stages: [LatencyStage]) -> [String: Stage] {
+                Dictionary(uniqueKeysWithValues: NotificationMode.allCases.map { ($0.rawValue, Stage(stages[$0.index])) })
+            }
+            notify = byMode(l.notify)
+            handler = byMode(l.handler)
+            kernel = Dictionary(uniqueKeysWithValues: OpKind.allCases.map { ($0.rawValue, Stage(l.kernel[$0.index])) })
+        }
     }
 
     static func line(_ s: StatsSnapshot, _ r: SnapshotRates) -> String {
@@ -25,7 +72,8 @@ enum StatsJSON {
         let line = Line(snapshot: s, uptimeSeconds: Double(s.takenAtNanos &- s.startedAtNanos) / 1e9,
                         receivesPerSecond: r.receivesPerSecond, bytesInPerSecond: r.bytesInPerSecond,
                         bytesOutPerSecond: r.bytesOutPerSecond, finishingInOtherModes: s.finishingInOtherModes,
-                        completionsPerSecond: byName(r.completionsPerSecond), busyShare: byName(r.busyShare))
+                        completionsPerSecond: byName(r.completionsPerSecond), busyShare: byName(r.busyShare),
+                        latencySeconds: s.latency.map(Latency.init))
         let enc = JSONEncoder()
         enc.outputFormatting = [.sortedKeys]
         guard let data = try? enc.encode(line) else { return "{}" }
