@@ -190,9 +190,10 @@ public enum LabCheck {
     /// On the textbook pool: with the engine visit (io_uring), the stalled
     /// engine thread would leave completions in the kernel's queue, where no
     /// stamp sees them wait; here the engine keeps reaping and the port's
-    /// queue shows the stall.
+    /// queue shows the stall. At the default sampling (1 in 64): the
+    /// sampler's queue watch must see it, however few requests are stamped.
     static func stall(_ engine: EngineChoice) throws -> LabCheckLine {
-        try withLabServer(engine, .port, textbook: true) { server in
+        try withLabServer(engine, .port, textbook: true, sampleEvery: ServerConfig.defaultSampleEvery) { server in
             try server.setHazard("stall=200/1")
             var c = LoadConfig()
             c.port = server.address.port
@@ -203,11 +204,13 @@ public enum LabCheck {
             let watcher = Background { waitForLint(server, .queueGrowing, seconds: 4) }
             let report = LoadRunner.run(c)
             let raised = watcher.finish()
+            let stalled = server.latestSample().snapshot.lints.first { $0.kind == .queueGrowing }?.message
             let p99 = report.latencyMicros.p99
             let (cleared, clearSeconds) = clearsAfterOff(server, .stall, lint: .queueGrowing)
             return LabCheckLine(hazard: "stall=200/1", mode: .port,
                                 seen: report.ok && p99 >= 150_000 && raised && cleared,
-                                figures: "load --rate 2000: corrected p99 \(p99 / 1000) ms; queue_growing \(raised ? "raised" : "NOT raised"); "
+                                figures: "load --rate 2000, 1 in 64 sampled: corrected p99 \(p99 / 1000) ms; queue_growing \(raised ? "raised" : "NOT raised")"
+                                    + (stalled.map { $0.hasPrefix("completions sat queued") ? " (queue watch)" : " (stamps)" } ?? "") + "; "
                                     + clearText(cleared, clearSeconds))
         }
     }
@@ -215,7 +218,7 @@ public enum LabCheck {
     // MARK: - Helpers
 
     static func withLabServer<T>(_ engine: EngineChoice, _ mode: NotificationMode, textbook: Bool = false,
-                                 _ body: (EchoServer) throws -> T) throws -> T {
+                                 sampleEvery: Int = 4, _ body: (EchoServer) throws -> T) throws -> T {
         var config = ServerConfig()
         config.port = 0
         config.engine = engine
@@ -223,7 +226,7 @@ public enum LabCheck {
         config.threads = 2
         config.concurrency = 2
         config.refreshMs = 100  // DESIGN §7: lab --check samples every 100 ms
-        config.sampleEvery = 4
+        config.sampleEvery = sampleEvery
         config.engineJoinsPort = !textbook
         let server = try EchoServer(config: config)
         try server.start()

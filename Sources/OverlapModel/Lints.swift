@@ -67,6 +67,8 @@ public struct LintEngine: Sendable {
     private var tracks = [LintKind: Track]()
     /// Each recent sample's worst notify p99, for `queue_growing`'s lookback.
     private var recentNotify: [(at: UInt64, p99: UInt64)] = []
+    /// Each recent sample's longest queue stall, for the same lookback.
+    private var recentStall: [(at: UInt64, nanos: UInt64)] = []
     /// How far back `queue_growing` looks for a long notification delay: a
     /// stall every second holds the condition through the seconds between.
     public static let queueLookbackNanos: UInt64 = 1_100_000_000
@@ -88,8 +90,11 @@ public struct LintEngine: Sendable {
         let now = current.takenAtNanos
         recentNotify.append((now, Self.worstNotifyP99(current)))
         recentNotify.removeAll { now - $0.at > Self.queueLookbackNanos }
+        recentStall.append((now, current.queueStallNanos))
+        recentStall.removeAll { now - $0.at > Self.queueLookbackNanos }
         let holding = Self.conditions(current, previous: previous,
-                                      recentNotifyP99: recentNotify.map(\.p99).max() ?? 0)
+                                      recentNotifyP99: recentNotify.map(\.p99).max() ?? 0,
+                                      recentQueueStall: recentStall.map(\.nanos).max() ?? 0)
         var change = Change()
         for kind in LintKind.allCases {
             var t = tracks[kind] ?? Track()
@@ -128,7 +133,7 @@ public struct LintEngine: Sendable {
     /// - Parameter recentNotifyP99: the worst notify p99 of the samples in
     ///   the last `queueLookbackNanos` (this one's if not given).
     public static func conditions(_ s: StatsSnapshot, previous: StatsSnapshot?,
-                                  recentNotifyP99: UInt64? = nil) -> [LintKind: Phrasing] {
+                                  recentNotifyP99: UInt64? = nil, recentQueueStall: UInt64? = nil) -> [LintKind: Phrasing] {
         var out = [LintKind: Phrasing]()
         // apc_imbalance: one APC thread's queue waits far longer than another's.
         let apcs = s.threads.filter { if case .apcThread = $0.role { true } else { false } }
@@ -165,8 +170,12 @@ public struct LintEngine: Sendable {
         let depth = s.queued.reduce(0, +)
         let notifyP99 = recentNotifyP99 ?? worstNotifyP99(s)
         let deeper = previous.map { depth > $0.queued.reduce(0, +) } ?? false
+        let stalled = recentQueueStall ?? s.queueStallNanos
         if notifyP99 >= queueWaitNanos || (depth >= queueDepth && deeper) {
             out[.queueGrowing] = Phrasing(.lintQueueGrowing, "\(depth)", "\(ms(notifyP99))")
+        } else if stalled >= queueWaitNanos {
+            // Seen by the sampler's watch, not the stamps: sampling-independent.
+            out[.queueGrowing] = Phrasing(.lintQueueStalled, "\(ms(stalled))")
         }
         // over_concurrency: the port ran more workers than its value.
         if let previous, s.portOverConcurrency > previous.portOverConcurrency {

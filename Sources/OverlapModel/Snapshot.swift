@@ -222,6 +222,12 @@ public struct StatsSnapshot: Sendable, Equatable, Codable {
     public var queuedPeak: [Int64]
     /// How far back `queuedPeak` looks, in seconds (0: not sampled).
     public var queuedPeakWindowSeconds: Double = 0
+    /// The longest time in the sample's window that completed requests sat
+    /// queued while no thread started a handler, in nanoseconds (the
+    /// sampler watches every 20 ms; 0: none, or not sampled). A stall that
+    /// every request in flight is caught in shows here whatever the latency
+    /// sampling rate.
+    public var queueStallNanos: UInt64 = 0
     /// Completions handled, per mode.
     public var delivered: [UInt64]
     /// Completions the engine has reaped and not yet handed to a notifier.

@@ -1,3 +1,4 @@
+@testable import OverlapCore
 import OverlapModel
 import Testing
 
@@ -45,6 +46,50 @@ extension CoreTests {
                 previous = s
             }
             #expect(engine.active.isEmpty)
+        }
+
+        @Test("queue_growing from the sampler's queue watch: a 150 ms stall in each 1 s window is enough, with no latency samples at all")
+        func queueStall() {
+            var engine = LintEngine()
+            var raised: UInt64?
+            for t in UInt64(0)...4 {
+                var s = StatsSnapshot(takenAtNanos: t * Self.second)
+                s.queueStallNanos = 150_000_000
+                if engine.update(s, previous: nil).raised.contains(where: { $0.kind == .queueGrowing }) { raised = raised ?? t }
+            }
+            #expect(raised == 2, "raised at \(raised.map(String.init) ?? "no time")")
+            let lint = engine.active.first { $0.kind == .queueGrowing }
+            #expect(lint?.message.hasPrefix("completions sat queued for 150ms") == true, "\(lint?.message ?? "none")")
+            // 90 ms stalls are below the 100 ms line.
+            var quiet = LintEngine()
+            for t in UInt64(0)...4 {
+                var s = StatsSnapshot(takenAtNanos: t * Self.second)
+                s.queueStallNanos = 90_000_000
+                #expect(quiet.update(s, previous: nil).raised.isEmpty)
+            }
+        }
+
+        @Test("the queue watch: completions queued while the delivered count stands still make a stall; moving or empty, none")
+        func queueStallWatch() {
+            var counts = RequestCounts()
+            counts.posted[.recv, .event] = 10
+            counts.completed[.recv, .event] = 10
+            counts.delivered[.recv, .event] = 4  // 6 queued
+            var watch = QueueStallWatch()
+            let ms: UInt64 = 1_000_000
+            for t in stride(from: UInt64(1000), through: 1200, by: 20) { watch.look(counts, at: t * ms) }
+            #expect(watch.takeLongest() == 200 * ms)
+            #expect(watch.takeLongest() == 0, "each window takes its own")
+            // Handlers running: the delivered count moves at every look.
+            for (i, t) in stride(from: UInt64(2000), through: 2200, by: 20).enumerated() {
+                counts.delivered[.recv, .event] = Int64(5 + i % 2)
+                watch.look(counts, at: t * ms)
+            }
+            #expect(watch.takeLongest() == 0)
+            // Nothing queued: idle, not stalled.
+            counts.delivered[.recv, .event] = 10
+            for t in stride(from: UInt64(3000), through: 3400, by: 20) { watch.look(counts, at: t * ms) }
+            #expect(watch.takeLongest() == 0)
         }
     }
 }

@@ -31,6 +31,10 @@ final class Sampler: Sendable {
     private let registry: StatsRegistry?
     /// Written only by the sampler thread (and `start`, before it exists).
     nonisolated(unsafe) private var lintEngine = LintEngine()
+    /// Written only by the sampler thread (and `start`, before it exists).
+    nonisolated(unsafe) private var stall = QueueStallWatch()
+    /// How often the sampler looks at the queue between samples.
+    static let watchNanos: UInt64 = 20_000_000
     private let lints: (@Sendable (LintEngine.Change) -> Void)?
 
     /// - Parameters:
@@ -54,6 +58,8 @@ final class Sampler: Sendable {
     /// One snapshot with its windowed peaks.
     private func sample() -> StatsSnapshot {
         var s = take()
+        if let registry { stall.look(registry.requestCounts, at: s.takenAtNanos) }
+        s.queueStallNanos = stall.takeLongest()
         s.queuedPeak = peaks.add(s.queued, at: s.takenAtNanos)
         s.queuedPeakWindowSeconds = Double(peaks.windowNanos) / 1e9
         if let registry {
@@ -104,10 +110,21 @@ final class Sampler: Sendable {
             let (interval, stopping) = state.withLock { ($0.intervalNanos, $0.stopping) }
             if stopping { return }
             due += interval
-            let now = monotonicNanos()
+            var now = monotonicNanos()
             if due <= now {
                 due = now  // fell behind by more than an interval: start again from now
-            } else if wakeup.wait(timeoutNanos: due - now) {
+            }
+            var woken = false
+            // Between samples, a look at the queue every 20 ms (QueueStallWatch).
+            while now < due {
+                if wakeup.wait(timeoutNanos: min(due - now, Self.watchNanos)) {
+                    woken = true
+                    break
+                }
+                now = monotonicNanos()
+                if now < due, let registry { stall.look(registry.requestCounts, at: now) }
+            }
+            if woken {
                 // Woken early: stopped, or the interval changed. Drop a signal
                 // left over from an earlier change, then re-plan from now.
                 due = monotonicNanos()

@@ -145,6 +145,7 @@ public enum Phrase: String, CaseIterable, Sendable, Codable {
     case lintSlowHandler
     case lintEventStarvation
     case lintQueueGrowing
+    case lintQueueStalled
     case lintOverConcurrency
     case lintBufferStarved
     case lintPeerNotReading

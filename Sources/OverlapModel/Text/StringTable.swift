@@ -202,6 +202,9 @@ enum StringTable {
         .lintQueueGrowing: [
             .en: "{0} completions wait for a thread (notify p99 up to {1} in the last second): the completion queue fills faster than threads take from it; find what stops them (a stall, a slow handler) or add workers",
             .ko: "완료 {0}개가 스레드를 기다림 (지난 1초 통지 p99 최대 {1}): 완료 큐가 스레드가 꺼내는 것보다 빨리 찬다; 스레드를 멈추게 하는 것(정지, 느린 핸들러)을 찾거나 워커를 늘린다"],
+.lintQueueStalled: [
+            .en: "completions sat queued for {0} in the last second while no thread started a handler: every thread that takes from the completion queue stopped at once (a stall); find what stops them all (a pause, a shared lock) or add workers",
+            .ko: "지난 1초 동안 완료가 {0} 큐에 머무는 사이 어느 스레드도 핸들러를 시작하지 않음: 완료 큐에서 꺼내는 스레드가 한꺼번에 멈췄다 (정지); 모두를 멈추게 하는 것(일시 정지, 공유 락)을 찾거나 워커를 늘린다"],
         .lintOverConcurrency: [
             .en: "the completion port ran more than {0} workers (its concurrency value) {1} times this window: a worker that blocked in its handler came back while another ran in its slot, as IOCP allows; keep handlers from blocking, or the thread count near the value",
             .ko: "완료 포트가 이번 구간에 {1}번 워커를 {0}개(동시 실행 값)보다 많이 실행: 핸들러에서 멈췄던 워커가 다른 워커가 자리를 채운 뒤 돌아왔다 (IOCP가 허용하는 일); 핸들러가 멈추지 않게 하거나 스레드 수를 동시 실행 값 가까이 둔다"],

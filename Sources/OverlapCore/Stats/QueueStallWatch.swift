@@ -1,0 +1,33 @@
+import OverlapModel
+
+/// Watches for completions that sit queued while no thread starts a
+/// handler: the mark of a stall (every handler thread stopped at once) that
+/// the sampled latencies can miss, since a stall catches only the requests
+/// in flight (one per session) and one in N of them is stamped. The sampler
+/// looks every 20 ms between samples; a sample takes the longest such
+/// stretch of its window. Sampler thread only.
+struct QueueStallWatch {
+    private var lastDelivered: UInt64 = 0
+    /// When the queue was last seen empty or moving (monotonic ns).
+    private var movingAt: UInt64 = 0
+    private var longest: UInt64 = 0
+
+    /// One look: `counts` read at `now`.
+    mutating func look(_ counts: RequestCounts, at now: UInt64) {
+        let delivered = NotificationMode.allCases.reduce(UInt64(0)) { $0 &+ UInt64(counts.delivered.total(mode: $1)) }
+        let queued = counts.queued.reduce(0, +)
+        if queued <= 0 || delivered != lastDelivered || movingAt == 0 {
+            lastDelivered = delivered
+            movingAt = now
+        } else {
+            longest = max(longest, now - movingAt)
+        }
+    }
+
+    /// The longest stall seen since the last call (a stall still going on
+    /// counts from its start in the next window too).
+    mutating func takeLongest() -> UInt64 {
+        defer { longest = 0 }
+        return longest
+    }
+}
