@@ -27,6 +27,15 @@ wait_for() {
     done
     return 1
 }
+# wait_re "extended regex" [seconds]: polls the pane until a line matches.
+wait_re() {
+    local deadline=$((SECONDS + ${2:-8}))
+    while [ $SECONDS -lt $deadline ]; do
+        t capture-pane -p -t ui 2>/dev/null | grep -qE -- "$1" && return 0
+        sleep 0.2
+    done
+    return 1
+}
 # wait_gone "fixed text" [seconds]: polls the pane until the text is gone.
 wait_gone() {
     local deadline=$((SECONDS + ${2:-8}))
@@ -230,6 +239,22 @@ for term in screen screen-256color xterm-256color tmux-256color linux vt100; do
     paste_off "$term: q"
     t kill-server
 done
+
+# Port mode on epoll under load (issue 18): the port workers' rows carry the
+# handlers (they wait in epoll_wait and run what they find), not the engine.
+eport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+runs=$((runs + 1)); sock="overlap-tui-$$-$runs"
+t new-session -d -s ui -x 100 -y 30 "env TERM=xterm-256color LANG=C.UTF-8 '$bin' --port $eport --engine epoll; echo EXIT=\$?; sleep 60"
+check "port mode on epoll" "port: concurrency"
+timeout 30 "$bin" load --port "$eport" --connections 4 --rate 500 --duration 20 --warmup 0 >/dev/null 2>&1 &
+loadpid=$!
+check "sessions from a load" "Sessions 4,"
+if wait_re '^port-[01] +port worker +[1-9][0-9.]*k?/s' 10; then ok
+else no "a port worker's row should show the handlers it runs under load"; fi
+t send-keys -t ui q
+check "q exits 0 after the port-mode load" "EXIT=0"
+kill "$loadpid" 2>/dev/null; wait "$loadpid" 2>/dev/null
+t kill-server
 
 # Korean (issue 16): LANG names a Korean locale that need not be installed;
 # the terminal is UTF-8 either way. The help overlay is Korean, its right
