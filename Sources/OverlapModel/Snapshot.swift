@@ -224,7 +224,7 @@ public struct StatsSnapshot: Sendable, Equatable, Codable {
     public var queuedPeakWindowSeconds: Double = 0
     /// The longest time in the sample's window that completed requests sat
     /// queued while no thread started a handler, in nanoseconds (the
-    /// sampler watches every 20 ms; 0: none, or not sampled). A stall that
+    /// sampler watches every 50 ms; 0: none, or not sampled). A stall that
     /// every request in flight is caught in shows here whatever the latency
     /// sampling rate.
     public var queueStallNanos: UInt64 = 0

@@ -71,24 +71,19 @@ extension CoreTests {
 
         @Test("the queue watch: completions queued while the delivered count stands still make a stall; moving or empty, none")
         func queueStallWatch() {
-            var counts = RequestCounts()
-            counts.posted[.recv, .event] = 10
-            counts.completed[.recv, .event] = 10
-            counts.delivered[.recv, .event] = 4  // 6 queued
             var watch = QueueStallWatch()
             let ms: UInt64 = 1_000_000
-            for t in stride(from: UInt64(1000), through: 1200, by: 20) { watch.look(counts, at: t * ms) }
+            // 6 queued, 4 handled, for 200 ms.
+            for t in stride(from: UInt64(1000), through: 1200, by: 50) { watch.look(queued: 6, delivered: 4, at: t * ms) }
             #expect(watch.takeLongest() == 200 * ms)
             #expect(watch.takeLongest() == 0, "each window takes its own")
             // Handlers running: the delivered count moves at every look.
-            for (i, t) in stride(from: UInt64(2000), through: 2200, by: 20).enumerated() {
-                counts.delivered[.recv, .event] = Int64(5 + i % 2)
-                watch.look(counts, at: t * ms)
+            for (i, t) in stride(from: UInt64(2000), through: 2200, by: 50).enumerated() {
+                watch.look(queued: 6, delivered: UInt64(5 + i), at: t * ms)
             }
             #expect(watch.takeLongest() == 0)
             // Nothing queued: idle, not stalled.
-            counts.delivered[.recv, .event] = 10
-            for t in stride(from: UInt64(3000), through: 3400, by: 20) { watch.look(counts, at: t * ms) }
+            for t in stride(from: UInt64(3000), through: 3400, by: 50) { watch.look(queued: 0, delivered: 20, at: t * ms) }
             #expect(watch.takeLongest() == 0)
         }
     }

@@ -4,7 +4,7 @@ import OverlapModel
 /// handler: the mark of a stall (every handler thread stopped at once) that
 /// the sampled latencies can miss, since a stall catches only the requests
 /// in flight (one per session) and one in N of them is stamped. The sampler
-/// looks every 20 ms between samples; a sample takes the longest such
+/// looks every 50 ms between samples; a sample takes the longest such
 /// stretch of its window. Sampler thread only.
 struct QueueStallWatch {
     private var lastDelivered: UInt64 = 0
@@ -12,10 +12,9 @@ struct QueueStallWatch {
     private var movingAt: UInt64 = 0
     private var longest: UInt64 = 0
 
-    /// One look: `counts` read at `now`.
-    mutating func look(_ counts: RequestCounts, at now: UInt64) {
-        let delivered = NotificationMode.allCases.reduce(UInt64(0)) { $0 &+ UInt64(counts.delivered.total(mode: $1)) }
-        let queued = counts.queued.reduce(0, +)
+    /// One look: the queue's depth and the handled count, read at `now`
+    /// (`StatsRegistry.queueTotals`).
+    mutating func look(queued: Int64, delivered: UInt64, at now: UInt64) {
         if queued <= 0 || delivered != lastDelivered || movingAt == 0 {
             lastDelivered = delivered
             movingAt = now

@@ -33,8 +33,9 @@ final class Sampler: Sendable {
     nonisolated(unsafe) private var lintEngine = LintEngine()
     /// Written only by the sampler thread (and `start`, before it exists).
     nonisolated(unsafe) private var stall = QueueStallWatch()
-    /// How often the sampler looks at the queue between samples.
-    static let watchNanos: UInt64 = 20_000_000
+    /// How often the sampler looks at the queue between samples: half the
+    /// 100 ms a stall must last to raise `queue_growing`.
+    static let watchNanos: UInt64 = 50_000_000
     private let lints: (@Sendable (LintEngine.Change) -> Void)?
 
     /// - Parameters:
@@ -58,7 +59,7 @@ final class Sampler: Sendable {
     /// One snapshot with its windowed peaks.
     private func sample() -> StatsSnapshot {
         var s = take()
-        if let registry { stall.look(registry.requestCounts, at: s.takenAtNanos) }
+        if let registry { look(registry, at: s.takenAtNanos) }
         s.queueStallNanos = stall.takeLongest()
         s.queuedPeak = peaks.add(s.queued, at: s.takenAtNanos)
         s.queuedPeakWindowSeconds = Double(peaks.windowNanos) / 1e9
@@ -73,6 +74,11 @@ final class Sampler: Sendable {
             if !change.raised.isEmpty || !change.cleared.isEmpty { lints(change) }
         }
         return s
+    }
+
+    private func look(_ registry: StatsRegistry, at now: UInt64) {
+        let (queued, delivered) = registry.queueTotals
+        stall.look(queued: queued, delivered: delivered, at: now)
     }
 
     /// Takes the first sample of the run and starts the thread. Call once.
@@ -115,14 +121,14 @@ final class Sampler: Sendable {
                 due = now  // fell behind by more than an interval: start again from now
             }
             var woken = false
-            // Between samples, a look at the queue every 20 ms (QueueStallWatch).
+            // Between samples, a look at the queue every 50 ms (QueueStallWatch).
             while now < due {
                 if wakeup.wait(timeoutNanos: min(due - now, Self.watchNanos)) {
                     woken = true
                     break
                 }
                 now = monotonicNanos()
-                if now < due, let registry { stall.look(registry.requestCounts, at: now) }
+                if now < due, let registry { look(registry, at: now) }
             }
             if woken {
                 // Woken early: stopped, or the interval changed. Drop a signal

@@ -148,6 +148,10 @@ final class StatsRegistry: Sendable {
 
     /// All requests by stage.
     var requestCounts: RequestCounts { withView { $0.requestCounts() } }
+
+    /// Completed-but-unhandled requests and handled ones, all kinds and
+    /// modes: what the sampler's queue watch reads (two stages, not three).
+    var queueTotals: (queued: Int64, delivered: UInt64) { withView { $0.queueTotals() } }
 }
 
 /// The counts of the running threads plus those folded from retired ones,
@@ -161,6 +165,20 @@ struct StatsView {
     /// Sum of one slot over every thread that ever ran.
     func sum(_ slot: Int) -> UInt64 {
         parked.reduce(live.reduce(folded[slot]) { $0 &+ $1.value(slot) }) { $0 &+ $1.value(slot) }
+    }
+
+    /// Queued (completed - delivered) and delivered, summed over kinds and
+    /// modes; delivered is read first, so queued never reads negative.
+    func queueTotals() -> (queued: Int64, delivered: UInt64) {
+        var delivered: UInt64 = 0
+        var completed: UInt64 = 0
+        for op in OpKind.allCases {
+            for m in NotificationMode.allCases { delivered &+= sum(ThreadStats.opSlot(ThreadStats.Slot.delivered, op, m)) }
+        }
+        for op in OpKind.allCases {
+            for m in NotificationMode.allCases { completed &+= sum(ThreadStats.opSlot(ThreadStats.Slot.completed, op, m)) }
+        }
+        return (Int64(bitPattern: completed &- delivered), delivered)
     }
 
     /// Requests by stage. Later stages are read first: whatever was
