@@ -18,24 +18,19 @@ ok() { pass=$((pass + 1)); }
 no() { fail=$((fail + 1)); echo "FAIL: $*" >&2; echo "--- pane:" >&2; t capture-pane -p -t ui >&2 2>/dev/null; }
 trap 'for i in $(seq 0 $runs); do tmux -L "overlap-tui-$$-$i" kill-server 2>/dev/null; done' EXIT
 
+# wait_grep F|E "pattern" [seconds]: polls the pane until grep -F or -E matches.
+wait_grep() {
+    local deadline=$((SECONDS + ${3:-8}))
+    while [ $SECONDS -lt $deadline ]; do
+        t capture-pane -p -t ui 2>/dev/null | grep -q"$1" -- "$2" && return 0
+        sleep 0.2
+    done
+    return 1
+}
 # wait_for "fixed text" [seconds]: polls the pane until the text shows.
-wait_for() {
-    local deadline=$((SECONDS + ${2:-8}))
-    while [ $SECONDS -lt $deadline ]; do
-        t capture-pane -p -t ui 2>/dev/null | grep -qF -- "$1" && return 0
-        sleep 0.2
-    done
-    return 1
-}
+wait_for() { wait_grep F "$1" "${2:-8}"; }
 # wait_re "extended regex" [seconds]: polls the pane until a line matches.
-wait_re() {
-    local deadline=$((SECONDS + ${2:-8}))
-    while [ $SECONDS -lt $deadline ]; do
-        t capture-pane -p -t ui 2>/dev/null | grep -qE -- "$1" && return 0
-        sleep 0.2
-    done
-    return 1
-}
+wait_re() { wait_grep E "$1" "${2:-8}"; }
 # wait_gone "fixed text" [seconds]: polls the pane until the text is gone.
 wait_gone() {
     local deadline=$((SECONDS + ${2:-8}))
