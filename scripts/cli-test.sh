@@ -109,15 +109,15 @@ kill -INT $jpid; wait $jpid
 if python3 - "$jlog" <<'PY'
 import json, sys
 lines = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
-seen = [l["latencySeconds"] for l in lines if l.get("latencySeconds") and l["latencySeconds"]["notify"]["port"]["windowCount"] > 0]
+seen = [l["latencySeconds"] for l in lines if l.get("latencySeconds") and l["latencySeconds"]["notify"]["port"]["window"]["count"] > 0]
 assert seen, "no sample with port-mode notify figures"
 l = seen[-1]
 assert l["bucketBounds"][0] == 1e-06 and l["bucketBounds"][-1] == 1.0, l["bucketBounds"]
 for stage in ("notify", "handler"):
-    p = l[stage]["port"]
-    assert len(p["cumulativeBuckets"]) == len(l["bucketBounds"]) and p["cumulativeBuckets"] == sorted(p["cumulativeBuckets"]), p
-    assert 0 < p["p50"] <= p["p99"] <= p["max"] < 1 and p["count"] >= p["windowCount"] and p["sum"] > 0, p
-assert set(l["kernel"]) == {"accept", "recv", "send"} and l["kernel"]["recv"]["count"] > 0, l["kernel"]
+    w, t = l[stage]["port"]["window"], l[stage]["port"]["total"]
+    assert len(t["cumulativeBuckets"]) == len(l["bucketBounds"]) and t["cumulativeBuckets"] == sorted(t["cumulativeBuckets"]), t
+    assert 0 < w["p50"] <= w["p99"] <= w["max"] < 1 and t["count"] >= w["count"] and t["sum"] > 0, (w, t)
+assert set(l["kernel"]) == {"accept", "recv", "send"} and l["kernel"]["recv"]["total"]["count"] > 0, l["kernel"]
 PY
 then ok; else no "--stats-format json latency: $(tail -c 600 "$jlog")"; fi
 rm -f "$jlog"

@@ -307,8 +307,14 @@ box_ok "Korean help page 1" 100
 t send-keys -t ui NPage
 check "Korean help, page 2" "각 수치의 뜻 (대괄호"
 box_ok "Korean help page 2" 100
+t send-keys -t ui NPage
+check "Korean help, page 3" "스레드, 세션, 장애 실습"
+box_ok "Korean help page 3" 100
+t send-keys -t ui NPage
+check "Korean help, page 4" "헤더, 세션 표, 이벤트 로그"
+box_ok "Korean help page 4" 100
 t send-keys -t ui q
-if wait_gone "각 수치의 뜻 (대괄호"; then ok; else no "Korean: q closes help"; fi
+if wait_gone "헤더, 세션 표, 이벤트 로그"; then ok; else no "Korean: q closes help"; fi
 t send-keys -t ui l
 check "Korean hazard lab" "장애 실습: 모델마다"
 box_ok "Korean hazard lab" 100

@@ -24,8 +24,9 @@ public enum DashboardApp {
             screen.end()
             CrashRestore.remove()
         }
-        // Hangul needs a UTF-8 terminal: without one the words are English.
+        // Hangul needs a UTF-8 terminal: without one the words are English, and the footer says why.
         let model = DashboardModel(control: control, language: screen.unicode ? language : .en)
+        if language != .en && !screen.unicode { model.announce(Phrase.noticeNoUTF8(.en)) }
         func redraw() {
             model.pageRows = max(1, DashboardView.draw(model.frame, model.state, on: screen))
             screen.show()

@@ -42,6 +42,13 @@ public final class DashboardModel {
         frame = Frame(snapshot: first.snapshot, rates: first.rates)
     }
 
+    /// Puts `text` in the footer as news until the next key (e.g. why the
+    /// words are not in the language asked for).
+    public func announce(_ text: String) {
+        state.notice = text
+        state.noticeFailed = false
+    }
+
     /// Shows the server's latest sample if it is newer than the one on
     /// screen (unless paused: the view stays frozen while the server keeps
     /// running). Returns whether the frame changed. Cheap: call it often.

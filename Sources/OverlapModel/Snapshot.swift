@@ -98,8 +98,10 @@ public struct SessionRow: Sendable, Equatable, Codable {
     public var thread: String
     /// How many threads ran this session's handlers in the last sampling
     /// interval (0: none ran; callback mode: 1, its APC thread; port mode:
-    /// the workers it moved between). Thread ids alias modulo 64, so with
-    /// more threads it may read low.
+    /// the workers it moved between). Intervals end when the sampler reads
+    /// session rows (a server with a dashboard); without, the count is since
+    /// the session's first handler. Thread ids alias modulo 64, so with more
+    /// threads it may read low.
     public var threadsRan = 0
     public var state: State
     public var bytesIn: UInt64
@@ -223,8 +225,8 @@ public struct StatsSnapshot: Sendable, Equatable, Codable {
     /// How far back `queuedPeak` looks, in seconds (0: not sampled).
     public var queuedPeakWindowSeconds: Double = 0
     /// The longest time in the sample's window that completed requests sat
-    /// queued while no thread started a handler, in nanoseconds (the
-    /// sampler watches every 50 ms; 0: none, or not sampled). A stall that
+    /// queued while no thread started a handler, in nanoseconds, to within
+    /// the sampler's 50 ms between looks (0: none, or not sampled). A stall that
     /// every request in flight is caught in shows here whatever the latency
     /// sampling rate.
     public var queueStallNanos: UInt64 = 0

@@ -152,7 +152,7 @@ struct Serve: ParsableCommand {
         config.refreshMs = refreshMs
         config.sampleEvery = sample
         config.traceSeconds = traceSeconds
-        config.tracePath = trace  // the key t writes the same file again
+        config.tracePath = trace  // the key t writes beside it (FILE-2.json, ...)
         config.sampleSessionRows = !headless  // only the dashboard shows them
         // Every thread the server starts inherits this mask: only this thread
         // receives SIGINT/SIGTERM, in sigtimedwait below.

@@ -20,26 +20,29 @@ enum StatsJSON {
         let latencySeconds: Latency?
     }
 
-    /// One stage's figures, in seconds: the last window's percentiles and
-    /// count, and since start the count, sum and cumulative buckets (each
-    /// the count at most `bucketBounds[i]`, as Prometheus's `le`).
+    /// One stage's figures, in seconds: `window` over the last sampling
+    /// window (sampled requests and their percentiles), `total` since the
+    /// server started (count, sum and cumulative buckets: each the count at
+    /// most `bucketBounds[i]`, as Prometheus's `le`).
     private struct Stage: Encodable {
-        let windowCount: UInt64
-        let p50: Double
-        let p99: Double
-        let max: Double
-        let count: UInt64
-        let sum: Double
-        let cumulativeBuckets: [UInt64]
+        struct Window: Encodable {
+            let count: UInt64
+            let p50: Double
+            let p99: Double
+            let max: Double
+        }
+        struct Total: Encodable {
+            let count: UInt64
+            let sum: Double
+            let cumulativeBuckets: [UInt64]
+        }
+        let window: Window
+        let total: Total
 
         init(_ s: LatencyStage) {
-            windowCount = s.windowCount
-            p50 = Double(s.p50Nanos) / 1e9
-            p99 = Double(s.p99Nanos) / 1e9
-            max = Double(s.maxNanos) / 1e9
-            count = s.totalCount
-            sum = Double(s.totalSumNanos) / 1e9
-            cumulativeBuckets = s.cumulativeBuckets
+            window = Window(count: s.windowCount, p50: Double(s.p50Nanos) / 1e9, p99: Double(s.p99Nanos) / 1e9,
+                            max: Double(s.maxNanos) / 1e9)
+            total = Total(count: s.totalCount, sum: Double(s.totalSumNanos) / 1e9, cumulativeBuckets: s.cumulativeBuckets)
         }
     }
 

@@ -165,7 +165,7 @@ extension CoreTests {
             #expect(l.handler[NotificationMode.port.index].maxNanos >= hold * 9 / 10, "request 0 held its worker")
         }
 
-        @Test("a capture started without a path (the key t) writes the server's --trace file again, or a default name")
+        @Test("a capture started without a path (the key t) goes to the --trace file's name, beside it once it exists, or a default name")
         func tracePathReused() throws {
             let path = NSTemporaryDirectory() + "overlap-test-trace-reuse-\(getpid()).json"
             defer { try? FileManager.default.removeItem(atPath: path) }
@@ -174,6 +174,13 @@ extension CoreTests {
                 #expect(file == path)
                 server.registry.trace.finish(reason: Phrasing(.eventTraceStopped))
                 #expect(FileManager.default.fileExists(atPath: path))
+                // Again (the key t after --trace FILE): beside it, the first capture kept.
+                let size = try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int
+                let second = try server.startTrace(path: nil)
+                defer { try? FileManager.default.removeItem(atPath: second) }
+                server.registry.trace.finish(reason: Phrasing(.eventTraceStopped))
+                #expect(second == path.replacingOccurrences(of: ".json", with: "-2.json"))
+                #expect(try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int == size)
             }
             try withServer(.epoll, mode: .port) { server in
                 let file = try server.startTrace(path: nil)

@@ -228,15 +228,15 @@ public final class EchoServer: ServerControl, SessionHost, ListenerHost, @unchec
     public func latestSample() -> Sample { sampler.latest }
 
     /// Starts a trace capture of the sampled requests into `path` (default:
-    /// `config.tracePath`, else `overlap-trace-<time>.json` in the working
-    /// directory; a file there is replaced) for
+    /// `config.tracePath`, or that name with `-2`, `-3`... once it exists,
+    /// else `overlap-trace-<time>.json` in the working directory) for
     /// `config.traceSeconds`. Returns the path. Throws `TraceError` (a file
     /// that cannot be written, a capture already running, sampling off).
     public func startTrace(path: String?) throws -> String {
         guard config.sampleEvery > 0 else {
             throw TraceError(description: "tracing needs sampled requests, and --sample 0 turned sampling off")
         }
-        let file = path ?? config.tracePath ?? defaultTracePath()
+        let file = path ?? config.tracePath.map(Self.unused) ?? defaultTracePath()
         let (registry, log) = (registry, log)
         try registry.trace.start(path: file, seconds: config.traceSeconds, threadNames: { registry.threadNames }) { status in
             log.note(.info, Phrasing(.eventTraceEnded, "\(status.requests)", "\(status.path)",
@@ -249,6 +249,20 @@ public final class EchoServer: ServerControl, SessionHost, ListenerHost, @unchec
     /// Stops a running trace capture (its file is completed in the background).
     public func stopTrace() {
         registry.trace.stop(reason: Phrasing(.eventTraceStopped))
+    }
+
+    /// `path` if no file is there yet, else the same name with `-2`, `-3`...
+    /// before its extension: a capture from the key t never truncates the
+    /// one `--trace` wrote.
+    static func unused(_ path: String) -> String {
+        guard access(path, F_OK) == 0 else { return path }
+        var (stem, ext) = (path, "")
+        // The extension: a dot in the file's name, not its first character.
+        let nameStart = path.lastIndex(of: "/").map { path.index(after: $0) } ?? path.startIndex
+        if let dot = path.lastIndex(of: "."), dot > nameStart {
+            (stem, ext) = (String(path[..<dot]), String(path[dot...]))
+        }
+        return (2...).lazy.map { "\(stem)-\($0)\(ext)" }.first { access($0, F_OK) != 0 }!
     }
 
     private func defaultTracePath() -> String {

@@ -30,7 +30,8 @@ public struct ServerConfig: Sendable, Equatable {
     /// How long a trace capture runs before it stops itself, in seconds.
     public var traceSeconds = 10.0
     /// Where a capture started without a path goes (`serve --trace FILE`:
-    /// the key `t` writes FILE again); nil: `overlap-trace-<time>.json`.
+    /// the key `t` writes FILE-2.json, FILE-3.json... beside it, never over
+    /// it); nil: `overlap-trace-<time>.json`.
     public var tracePath: String?
     /// Whether samples carry the per-session rows (the dashboard shows them;
     /// a headless server with thousands of sessions need not build them).

@@ -221,7 +221,10 @@ final class Session: CompletionTarget, @unchecked Sendable {
                           state: state, bytesIn: bytesIn.load(ordering: .relaxed),
                           bytesOut: bytesOut.load(ordering: .relaxed), requests: requests.load(ordering: .relaxed),
                           ageNanos: now &- createdAtNanos, idleNanos: now > active ? now - active : 0)
-        // The interval now ending: none of its handlers ran in it unless its count is of it.
+        // The count is of the interval now ending only if the session's last
+        // reset was in it; otherwise no handler of it ran in this interval. (A
+        // handler that read the interval just before the sampler ended it
+        // counts in the one already shown: the next row may read one low.)
         row.threadsRan = ranOnEpoch.load(ordering: .acquiring) == epoch.current ? ranOn.load(ordering: .relaxed).nonzeroBitCount : 0
         return row
     }

@@ -34,8 +34,8 @@ final class Sampler: Sendable {
     /// Written only by the sampler thread (and `start`, before it exists).
     nonisolated(unsafe) private var stall = QueueStallWatch()
     /// How often the sampler looks at the queue between samples: half the
-    /// 100 ms a stall must last to raise `queue_growing`.
-    static let watchNanos: UInt64 = 50_000_000
+    /// time a stall must be seen to last to raise `queue_growing`.
+    static let watchNanos: UInt64 = LintEngine.queueWaitNanos / 2
     private let lints: (@Sendable (LintEngine.Change) -> Void)?
 
     /// - Parameters:
@@ -83,6 +83,7 @@ final class Sampler: Sendable {
 
     /// Takes the first sample of the run and starts the thread. Call once.
     func start() {
+        precondition(thread.withLock { $0 == nil }, "the sampler starts once")
         let first = sample()
         state.withLock { $0.latest = Sample(first: first) }
         thread.withLock { $0 = OSThread(name: "sampler") { [self] in run() } }

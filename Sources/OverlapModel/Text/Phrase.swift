@@ -98,6 +98,7 @@ public enum Phrase: String, CaseIterable, Sendable, Codable {
     case imitatesBuffers
     case imitatesConcurrency
     case noticeLab
+    case noticeNoUTF8
     case noticeHazardOn
     case noticeHazardOff
     case noticeTraceStopped

@@ -73,7 +73,7 @@ enum StringTable {
         .sessionsSort: [.en: ", sort {0}", .ko: ", 정렬 {0}"],
         .columnID: [.en: "id", .ko: "id"],
         .columnPeer: [.en: "peer", .ko: "상대 주소"],
-        .columnRanOn: [.en: "ran on", .ko: "실행"],
+        .columnRanOn: [.en: "ran on", .ko: "스레드"],
         .columnState: [.en: "state", .ko: "상태"],
         .columnIn: [.en: "in", .ko: "수신"],
         .columnOut: [.en: "out", .ko: "송신"],
@@ -128,6 +128,8 @@ enum StringTable {
 
         // MARK: Notices (the footer's answer to a key)
         .noticeLab: [.en: "hazard lab: {0}", .ko: "장애 실습: {0}"],
+        .noticeNoUTF8: [.en: "the terminal is not UTF-8, so the words are English: Korean needs a UTF-8 locale",
+                        .ko: "터미널이 UTF-8이 아니어서 영어로 표시: 한국어는 UTF-8 로캘이 필요"],
         .noticeHazardOn: [.en: "hazard on: {0}", .ko: "장애 켬: {0}"],
         .noticeHazardOff: [.en: "hazard off: {0}", .ko: "장애 끔: {0}"],
         .noticeTraceStopped: [.en: "trace stopped: its file is being completed", .ko: "추적 중지: 파일을 마무리하는 중"],
@@ -202,9 +204,9 @@ enum StringTable {
         .lintQueueGrowing: [
             .en: "{0} completions wait for a thread (notify p99 up to {1} in the last second): the completion queue fills faster than threads take from it; find what stops them (a stall, a slow handler) or add workers",
             .ko: "완료 {0}개가 스레드를 기다림 (지난 1초 통지 p99 최대 {1}): 완료 큐가 스레드가 꺼내는 것보다 빨리 찬다; 스레드를 멈추게 하는 것(정지, 느린 핸들러)을 찾거나 워커를 늘린다"],
-.lintQueueStalled: [
-            .en: "completions sat queued for {0} in the last second while no thread started a handler: every thread that takes from the completion queue stopped at once (a stall); find what stops them all (a pause, a shared lock) or add workers",
-            .ko: "지난 1초 동안 완료가 {0} 큐에 머무는 사이 어느 스레드도 핸들러를 시작하지 않음: 완료 큐에서 꺼내는 스레드가 한꺼번에 멈췄다 (정지); 모두를 멈추게 하는 것(일시 정지, 공유 락)을 찾거나 워커를 늘린다"],
+        .lintQueueStalled: [
+            .en: "completions sat queued for about {0} while no thread started a handler: every thread that takes from the completion queue stopped at once (a stall); find what stops them all (a pause, a shared lock) or add workers",
+            .ko: "완료가 약 {0} 큐에 머무는 사이 어느 스레드도 핸들러를 시작하지 않음: 완료 큐에서 꺼내는 스레드가 한꺼번에 멈췄다 (정지); 모두를 멈추게 하는 것(일시 정지, 공유 락)을 찾거나 워커를 늘린다"],
         .lintOverConcurrency: [
             .en: "the completion port ran more than {0} workers (its concurrency value) {1} times this window: a worker that blocked in its handler came back while another ran in its slot, as IOCP allows; keep handlers from blocking, or the thread count near the value",
             .ko: "완료 포트가 이번 구간에 {1}번 워커를 {0}개(동시 실행 값)보다 많이 실행: 핸들러에서 멈췄던 워커가 다른 워커가 자리를 채운 뒤 돌아왔다 (IOCP가 허용하는 일); 핸들러가 멈추지 않게 하거나 스레드 수를 동시 실행 값 가까이 둔다"],
@@ -300,7 +302,7 @@ enum StringTable {
             커널       요청 -> 완료  [I/O 자체, 제출 포함]
             n99        스레드의 통지 p99: 완료가 그 스레드를 기다린 시간
             APC 큐 N, x/대기  스레드에 쌓인 완료 루틴; Alertable 대기 한 번에
-                       실행한 루틴 수  [SleepEx: WAIT_IO_COMPLETION]
+                       실행한 루틴 수  [SleepEx / WaitForMultipleObjectsEx]
             이벤트 N개, x/깨움  그룹의 이벤트 수; 깨어날 때마다 거둔 수 [WSAWait...]
             바쁨 막대  지난 샘플에서 스레드의 CPU 시간 / 벽시계 시간
 
@@ -336,7 +338,7 @@ enum StringTable {
                        (다음 = 먼저 깨어남: 나중에 온 것이 먼저), epoll_wait
                        안의 워커(I/O를 직접 함), 초당 대기 진입 수
                        [NumberOfConcurrentThreads, GetQueuedCompletionStatus]
-            실행       세션의 마지막 핸들러를 실행한 스레드, 그리고 지난 샘플
+            스레드     세션의 마지막 핸들러를 실행한 스레드, 그리고 지난 샘플
                        동안 핸들러를 실행한 스레드 수 (2개 이상일 때)
             장애       장애 실습(l)에서 켠 것: 트래픽이 흐르는 중에 모델마다
                        전형적인 실패를 하나씩 일으킨다
