@@ -302,17 +302,12 @@ done
 t send-keys -t ui ' '
 if wait_gone "일시정지"; then ok; else no "Korean: space resumes"; fi
 t send-keys -t ui '?'
-check "Korean help" "이벤트 기반 통지"
-box_ok "Korean help page 1" 100
-t send-keys -t ui NPage
-check "Korean help, page 2" "각 수치의 뜻 (대괄호"
-box_ok "Korean help page 2" 100
-t send-keys -t ui NPage
-check "Korean help, page 3" "스레드, 세션, 장애 실습"
-box_ok "Korean help page 3" 100
-t send-keys -t ui NPage
-check "Korean help, page 4" "헤더, 세션 표, 이벤트 로그"
-box_ok "Korean help page 4" 100
+# Each page by its title line, its border checked.
+for page in "1:이벤트 기반 통지" "2:각 수치의 뜻 (대괄호" "3:스레드, 세션, 장애 실습" "4:헤더, 세션 표, 이벤트 로그"; do
+    [ "${page%%:*}" = 1 ] || t send-keys -t ui NPage
+    check "Korean help, page ${page%%:*}" "${page#*:}"
+    box_ok "Korean help page ${page%%:*}" 100
+done
 t send-keys -t ui q
 if wait_gone "헤더, 세션 표, 이벤트 로그"; then ok; else no "Korean: q closes help"; fi
 t send-keys -t ui l

@@ -64,26 +64,17 @@ public final class GridScreen: Screen {
     }
 
     public func put(_ x: Int, _ y: Int, _ text: String, _ style: Style) {
-        guard y >= 0 && y < height else { return }
-        var col = x
-        for ch in text {
+        // Clipped as the terminal's put clips (a wide character cut by an edge is a space).
+        guard y >= 0 && y < height, let run = clipRun(text, at: x, room: width) else { return }
+        var col = run.column
+        for ch in run.text {
             let w = ch.columns
             if w == 0 { continue }  // a stray combining mark: nothing of its own to draw
-            if col >= width { break }
-            if col + w <= 0 {  // wholly left of the edge
-                col += w
-                continue
-            }
-            if col < 0 || col + w > width {
-                // Half of a wide character would show: a space stands in for it.
-                for c in max(0, col)..<min(width, col + w) { set(" ", y, c, style) }
-            } else {
-                set(ch, y, col, style)
-                if w == 2 {
-                    unsplit(y, col + 1)
-                    cells[y][col + 1] = .rightHalf
-                    styles[y][col + 1] = style
-                }
+            set(ch, y, col, style)
+            if w == 2 {
+                unsplit(y, col + 1)
+                cells[y][col + 1] = .rightHalf
+                styles[y][col + 1] = style
             }
             col += w
         }

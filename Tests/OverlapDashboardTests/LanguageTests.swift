@@ -6,19 +6,6 @@ import Testing
 /// width (two columns a syllable) at every supported size.
 @Suite
 struct LanguageTests {
-    static func slots(_ s: String) -> Set<String> {
-        var out = Set<String>()
-        var rest = Substring(s)
-        while let open = rest.firstIndex(of: "{") {
-            let tail = rest[open...]
-            if tail.count >= 3, tail.dropFirst().first!.isNumber, tail.dropFirst(2).first == "}" {
-                out.insert(String(tail.prefix(3)))
-            }
-            rest = rest[rest.index(after: open)...]
-        }
-        return out
-    }
-
     static func hasHangul(_ s: String) -> Bool {
         s.unicodeScalars.contains { (0xAC00...0xD7A3).contains($0.value) }
     }
@@ -32,7 +19,7 @@ struct LanguageTests {
                 #expect(text?.isEmpty == false, "\(phrase) has no \(language) text")
             }
             guard let en = entry?[.en], let ko = entry?[.ko] else { continue }
-            #expect(Self.slots(en) == Self.slots(ko), "\(phrase): en \(Self.slots(en)) ko \(Self.slots(ko))")
+            #expect(Phrasing.slots(en) == Phrasing.slots(ko), "\(phrase): en \(Phrasing.slots(en)) ko \(Phrasing.slots(ko))")
             #expect(!Self.hasHangul(en), "\(phrase): Hangul in the English text")
             // Every Korean entry is Korean unless it is a name that stays (id).
             #expect(Self.hasHangul(ko) || phrase == .columnID, "\(phrase): the Korean text has no Korean: \(ko)")
@@ -52,6 +39,7 @@ struct LanguageTests {
     func fill() {
         #expect(Phrasing.fill("{0} -> {1}: {0}", ["a", "{1}"]) == "a -> {1}: a")
         #expect(Phrasing.fill("{2} {x} {", ["a"]) == "{2} {x} {")
+        #expect(Phrasing.slots("{1} of {0}, {1} {x} {") == [0, 1])
         let event = ServerEvent(atNanos: 0, level: .info, phrasing: Phrasing(.eventRefusedMaxSessions, "30"), repeats: 3)
         #expect(event.message == "refused a connection: --max-sessions 30 reached (x3)")
         #expect(event.text(.ko) == "연결 거부: --max-sessions 30에 도달 (x3)")

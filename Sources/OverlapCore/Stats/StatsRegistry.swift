@@ -167,18 +167,21 @@ struct StatsView {
         parked.reduce(live.reduce(folded[slot]) { $0 &+ $1.value(slot) }) { $0 &+ $1.value(slot) }
     }
 
+    /// One stage's counts (`ThreadStats.Slot.posted`, `.completed` or
+    /// `.delivered`) by kind and mode.
+    func stage(_ base: Int) -> OpModeCounts {
+        var c = OpModeCounts()
+        for op in OpKind.allCases {
+            for m in NotificationMode.allCases { c[op, m] = Int64(bitPattern: sum(ThreadStats.opSlot(base, op, m))) }
+        }
+        return c
+    }
+
     /// Queued (completed - delivered) and delivered, summed over kinds and
     /// modes; delivered is read first, so queued never reads negative.
     func queueTotals() -> (queued: Int64, delivered: UInt64) {
-        var delivered: UInt64 = 0
-        var completed: UInt64 = 0
-        for op in OpKind.allCases {
-            for m in NotificationMode.allCases { delivered &+= sum(ThreadStats.opSlot(ThreadStats.Slot.delivered, op, m)) }
-        }
-        for op in OpKind.allCases {
-            for m in NotificationMode.allCases { completed &+= sum(ThreadStats.opSlot(ThreadStats.Slot.completed, op, m)) }
-        }
-        return (Int64(bitPattern: completed &- delivered), delivered)
+        let delivered = stage(ThreadStats.Slot.delivered).total
+        return (stage(ThreadStats.Slot.completed).total - delivered, UInt64(delivered))
     }
 
     /// Requests by stage. Later stages are read first: whatever was
@@ -187,21 +190,9 @@ struct StatsView {
     /// read negative however the threads race the reader.
     func requestCounts() -> RequestCounts {
         var c = RequestCounts()
-        for op in OpKind.allCases {
-            for m in NotificationMode.allCases {
-                c.delivered[op, m] = Int64(bitPattern: sum(ThreadStats.opSlot(ThreadStats.Slot.delivered, op, m)))
-            }
-        }
-        for op in OpKind.allCases {
-            for m in NotificationMode.allCases {
-                c.completed[op, m] = Int64(bitPattern: sum(ThreadStats.opSlot(ThreadStats.Slot.completed, op, m)))
-            }
-        }
-        for op in OpKind.allCases {
-            for m in NotificationMode.allCases {
-                c.posted[op, m] = Int64(bitPattern: sum(ThreadStats.opSlot(ThreadStats.Slot.posted, op, m)))
-            }
-        }
+        c.delivered = stage(ThreadStats.Slot.delivered)
+        c.completed = stage(ThreadStats.Slot.completed)
+        c.posted = stage(ThreadStats.Slot.posted)
         return c
     }
 }

@@ -39,9 +39,19 @@ public struct Phrasing: Sendable, Equatable, Hashable, Codable {
         Self.fill(phrase.template(language), arguments.map { $0.text(language) })
     }
 
+    /// The slots `template` has (`{0}`...`{9}`), as their numbers.
+    public static func slots(_ template: String) -> Set<Int> {
+        var found = Set<Int>()
+        _ = fill(template, []) { found.insert($0) }
+        return found
+    }
+
     /// Replaces `{0}`...`{9}` in `template` with `values` (one pass: a value
     /// that itself contains `{1}` is not expanded again).
-    public static func fill(_ template: String, _ values: [String]) -> String {
+    public static func fill(_ template: String, _ values: [String]) -> String { fill(template, values) { _ in } }
+
+    /// `fill`, telling `slot` each slot number met.
+    private static func fill(_ template: String, _ values: [String], slot: (Int) -> Void) -> String {
         var out = ""
         var rest = Substring(template)
         while let open = rest.firstIndex(of: "{") {
@@ -49,6 +59,7 @@ public struct Phrasing: Sendable, Equatable, Hashable, Codable {
             let after = rest.index(after: open)
             if after < rest.endIndex, let digit = rest[after].wholeNumberValue, rest[after].isASCII,
                rest.index(after: after) < rest.endIndex, rest[rest.index(after: after)] == "}" {
+                slot(digit)
                 out += digit < values.count ? values[digit] : "{\(digit)}"
                 rest = rest[rest.index(after: rest.index(after: after))...]
             } else {

@@ -365,6 +365,7 @@ enum StringTable {
                        since its last handler
             Events     mode switches, threads started and retired, event groups,
                        hazards, lints, refusals: a burst of one kind is one line (xN)
+            language   --lang ko (or a ko_* locale): these words in Korean; --lang en
 
             PgUp or the left arrow: the threads, sessions and lab
             """,
@@ -385,6 +386,7 @@ enum StringTable {
                        핸들러 이후
             이벤트 로그  모드 전환, 스레드 시작과 종료, 이벤트 그룹, 장애, 린트,
                        거부: 같은 일이 몰리면 한 줄로 (xN)
+            언어       --lang en (또는 ko_*가 아닌 로캘): 영어로; --lang ko: 한국어
 
             PgUp 또는 왼쪽 화살표: 스레드, 세션, 장애 실습
             """],
