@@ -123,15 +123,16 @@ public final class CursesScreen: Screen {
         guard let run = clipRun(text, at: x, room: width - (y == height - 1 ? 1 : 0)) else { return }
         // A wide character this covers only half of loses its other half,
         // as on a terminal: blanked here, since ncurses would keep it.
+        // The blanks take the text's style, so a bar or badge has no hole.
         let orphans = wideCells.write(run.text, column: run.column, y: y)
-        if let before = orphans.before { _ = mvwaddstr_shim(window, Int32(y), Int32(before), " ") }
         let a = attributes(style)
         wattr_on(window, a, nil)
+        if let before = orphans.before { _ = mvwaddstr_shim(window, Int32(y), Int32(before), " ") }
         _ = mvwaddstr_shim(window, Int32(y), Int32(run.column), run.text)
-        wattr_off(window, a, nil)
         if let after = orphans.after, !(y == height - 1 && after == width - 1) {
             _ = mvwaddstr_shim(window, Int32(y), Int32(after), " ")
         }
+        wattr_off(window, a, nil)
     }
 
     private func mvwaddstr_shim(_ w: UnsafeMutablePointer<WINDOW>, _ y: Int32, _ x: Int32, _ s: String) -> Int32 {

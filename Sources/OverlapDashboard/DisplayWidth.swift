@@ -95,7 +95,12 @@ func clipRun(_ text: String, at x: Int, room: Int) -> (column: Int, text: String
     var start: Int?
     for ch in text {
         let w = ch.columns
-        if w == 0 { if start != nil { out.append(ch) }; continue }
+        if w == 0 {
+            // A combining mark joins what is drawn; a control character (a tab
+            // or ESC in an error's text) is never sent to the terminal.
+            if start != nil && ch.unicodeScalars.first!.properties.generalCategory != .control { out.append(ch) }
+            continue
+        }
         if col >= room { break }
         if col + w <= 0 {  // wholly left of the edge
             col += w

@@ -20,8 +20,9 @@ public struct SessionRow: Sendable, Equatable, Codable {
     /// interval (0: none ran; callback mode: 1, its APC thread; port mode:
     /// the workers it moved between). Intervals end when the sampler reads
     /// session rows (a server with a dashboard); without, the count is since
-    /// the session's first handler. Thread ids alias modulo 64, so with more
-    /// threads it may read low.
+    /// the session's first handler. Threads are told apart by id modulo 64,
+    /// and ids only grow (each return to a mode starts new threads), so
+    /// after many switches two live threads may share a bit and it reads low.
     public var threadsRan = 0
     public var state: State
     public var bytesIn: UInt64

@@ -57,8 +57,9 @@ public struct StatsSnapshot: Sendable, Equatable, Codable {
     /// How far back `queuedPeak` looks, in seconds (0: not sampled).
     public var queuedPeakWindowSeconds: Double = 0
     /// The longest time in the sample's window that completed requests sat
-    /// queued while no thread started a handler, in nanoseconds, to within
-    /// the sampler's 50 ms between looks (0: none, or not sampled). A stall that
+    /// queued while no thread started a handler, in nanoseconds, read up to
+    /// 100 ms short by the sampler's looks 50 ms apart (0: none, or not
+    /// sampled). A stall that
     /// every request in flight is caught in shows here whatever the latency
     /// sampling rate.
     public var queueStallNanos: UInt64 = 0

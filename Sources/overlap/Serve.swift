@@ -59,7 +59,7 @@ struct Serve: ParsableCommand {
     var refreshMs = 1000
     @Option(help: "Stamp one request in N (per posting thread, on average) to measure where its time goes: kernel, notify, handler. 0 turns it off; 1 stamps every request (costs more).")
     var sample = ServerConfig.defaultSampleEvery
-    @Option(help: "Write a Chrome trace-event JSON file of the sampled requests (open it in ui.perfetto.dev or chrome://tracing); the key t does the same from the dashboard.")
+    @Option(help: "Write a Chrome trace-event JSON file of the sampled requests (open it in ui.perfetto.dev or chrome://tracing); the key t writes the next captures beside it (FILE-2.json, FILE-3.json...), never over it.")
     var trace: String?
     @Option(help: "How long a trace capture runs before it stops itself, in seconds (1-3600).")
     var traceSeconds = 10.0
@@ -71,7 +71,7 @@ struct Serve: ParsableCommand {
     var logLevel = Logger.Level.info
     @Option(help: "Also append log records to this file (under the dashboard, the only place they go besides its event log).")
     var logFile: String?
-    @Option(help: ArgumentHelp("Language of the dashboard's words: en or ko (Korean, in the course's terms). Default: Korean when LC_ALL, LC_MESSAGES or LANG names a ko_* locale, else English. Numbers, units, flags and thread names stay as they are; logs, metrics and headless stats stay English.", valueName: "en|ko"))
+    @Option(help: ArgumentHelp("Language of the dashboard's words: en or ko (Korean, in the course's terms). Default: Korean when the first of LC_ALL, LC_MESSAGES and LANG that is set names a UTF-8 (or codeset-less) ko_* locale, else English. Numbers, units, flags and thread names stay as they are; logs, metrics and headless stats stay English.", valueName: "en|ko"))
     var lang: String?
 
     func validate() throws {

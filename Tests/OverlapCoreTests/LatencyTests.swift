@@ -187,6 +187,11 @@ extension CoreTests {
                 defer { try? FileManager.default.removeItem(atPath: file) }
                 server.registry.trace.finish(reason: Phrasing(.eventTraceStopped))
                 #expect(file.hasPrefix("overlap-trace-") || file.contains("/overlap-trace-"), "\(file)")
+                // A second capture within the same second does not replace the first.
+                let again = try server.startTrace(path: nil)
+                defer { try? FileManager.default.removeItem(atPath: again) }
+                server.registry.trace.finish(reason: Phrasing(.eventTraceStopped))
+                #expect(again != file && FileManager.default.fileExists(atPath: file), "\(again)")
             }
         }
     }

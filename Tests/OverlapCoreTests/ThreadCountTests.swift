@@ -52,7 +52,7 @@ extension CoreTests {
             }
         }
     
-        @Test("ran on counts per sampling interval: a callback session's handlers run on its APC thread only, port sessions move between the port's threads, an idle interval counts none",
+        @Test("ran on counts per sampling interval: a callback session's handlers run on its APC thread only, a port session's on the port's threads only (on epoll the last-idle worker keeps it), an idle interval counts none",
               arguments: EngineKind.allCases)
         func ranOn(engine: EngineKind) throws {
             // Intervals end where the test says (the sampler does not read rows here).

@@ -57,7 +57,9 @@ struct LanguageTests {
         #expect(Language.fromEnvironment(["LANG": "en_US.UTF-8"]) == .en)
         #expect(Language.fromEnvironment([:]) == .en)
         #expect(Language.fromEnvironment(["LC_ALL": "C", "LANG": "ko_KR.UTF-8"]) == .en)
-        #expect(Language.fromEnvironment(["LC_ALL": "", "LC_MESSAGES": "ko_KR.eucKR", "LANG": "C"]) == .ko)
+        #expect(Language.fromEnvironment(["LC_ALL": "", "LC_MESSAGES": "ko_KR.UTF-8", "LANG": "C"]) == .ko)
+        #expect(Language.fromEnvironment(["LC_ALL": "", "LC_MESSAGES": "ko_KR.utf8@x", "LANG": "C"]) == .ko)
+        #expect(Language.fromEnvironment(["LANG": "ko_KR.eucKR"]) == .en, "Hangul is drawn in UTF-8 only")
         #expect(Language.fromEnvironment(["LANG": "kok_IN"]) == .en)  // Konkani is not Korean
     }
 
@@ -96,6 +98,7 @@ struct LanguageTests {
         #expect(clipRun("한글", at: -1, room: 10)! == (0, " 글"))  // the left edge cuts 한
         #expect(clipRun("한글", at: -4, room: 10) == nil && clipRun("x", at: 10, room: 10) == nil)
         #expect(clipRun("abc", at: -1, room: 2)! == (0, "bc"))
+        #expect(clipRun("a\tb\u{1B}c", at: 0, room: 10)! == (0, "abc"), "control characters never reach the terminal")
         for x in -3...12 {
             for text in ["한글 text", "a한b글c", "완료 포트: 동시 실행 값"] {
                 guard let run = clipRun(text, at: x, room: 10) else { continue }
@@ -148,7 +151,7 @@ struct LanguageTests {
         return found
     }
 
-    @Test("every size, both languages, every overlay: the box's right border stands in one column on every line",
+    @Test("every size, both languages, every overlay drawn; the help and lab boxes' right border stands in one column on every line",
           arguments: Language.allCases)
     func noOverrun(language: Language) {
         let sizes = [(50, 14), (60, 20), (79, 23), (80, 24), (100, 30), (120, 40), (49, 13), (20, 5)]

@@ -228,15 +228,15 @@ public final class EchoServer: ServerControl, SessionHost, ListenerHost, @unchec
     public func latestSample() -> Sample { sampler.latest }
 
     /// Starts a trace capture of the sampled requests into `path` (default:
-    /// `config.tracePath`, or that name with `-2`, `-3`... once it exists,
-    /// else `overlap-trace-<time>.json` in the working directory) for
+    /// `config.tracePath`, else `overlap-trace-<time>.json` in the working
+    /// directory; once that file exists, its name with `-2`, `-3`...) for
     /// `config.traceSeconds`. Returns the path. Throws `TraceError` (a file
     /// that cannot be written, a capture already running, sampling off).
     public func startTrace(path: String?) throws -> String {
         guard config.sampleEvery > 0 else {
             throw TraceError(description: "tracing needs sampled requests, and --sample 0 turned sampling off")
         }
-        let file = path ?? config.tracePath.map(Self.unused) ?? defaultTracePath()
+        let file = path ?? Self.unused(config.tracePath ?? defaultTracePath())
         let (registry, log) = (registry, log)
         try registry.trace.start(path: file, seconds: config.traceSeconds, threadNames: { registry.threadNames }) { status in
             log.note(.info, Phrasing(.eventTraceEnded, "\(status.requests)", "\(status.path)",

@@ -4,10 +4,11 @@ import OverlapModel
 /// handler: the mark of a stall (every handler thread stopped at once) that
 /// the sampled latencies can miss, since a stall catches only the requests
 /// in flight (one per session) and one in N of them is stamped. The sampler
-/// looks every 50 ms between samples; a sample takes the longest such
-/// stretch of its window, measured between looks: within 50 ms of the real
-/// one either way (a stall of 150 ms or more always reads 100 ms or more).
-/// Sampler thread only.
+/// looks every 50 ms on a grid of its own; a sample takes the longest such
+/// stretch of its window, measured between looks: it reads up to 100 ms
+/// short and never long (the look that sees the stall begin may have seen
+/// a handler start just before it), so a stall of 200 ms or more always
+/// reads 100 ms or more. Sampler thread only.
 struct QueueStallWatch {
     private var lastDelivered: UInt64 = 0
     /// When the queue was last seen empty or moving (monotonic ns).

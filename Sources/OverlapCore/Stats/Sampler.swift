@@ -59,7 +59,6 @@ final class Sampler: Sendable {
     /// One snapshot with its windowed peaks.
     private func sample() -> StatsSnapshot {
         var s = take()
-        if let registry { look(registry, at: s.takenAtNanos) }
         s.queueStallNanos = stall.takeLongest()
         s.queuedPeak = peaks.add(s.queued, at: s.takenAtNanos)
         s.queuedPeakWindowSeconds = Double(peaks.windowNanos) / 1e9
@@ -113,6 +112,9 @@ final class Sampler: Sendable {
         // Samples are due at fixed times (last due + interval), so the
         // windows do not drift with the time a snapshot takes.
         var due = monotonicNanos()
+        // The queue watch's looks keep their own 50 ms grid, whatever the
+        // interval, so the gaps between looks are even (QueueStallWatch).
+        var nextLook = due + Self.watchNanos
         while true {
             let (interval, stopping) = state.withLock { ($0.intervalNanos, $0.stopping) }
             if stopping { return }
@@ -122,14 +124,17 @@ final class Sampler: Sendable {
                 due = now  // fell behind by more than an interval: start again from now
             }
             var woken = false
-            // Between samples, a look at the queue every 50 ms (QueueStallWatch).
             while now < due {
-                if wakeup.wait(timeoutNanos: min(due - now, Self.watchNanos)) {
+                if wakeup.wait(timeoutNanos: min(due, nextLook) - now) {
                     woken = true
                     break
                 }
                 now = monotonicNanos()
-                if now < due, let registry { look(registry, at: now) }
+                if now >= nextLook {
+                    if let registry { look(registry, at: now) }
+                    nextLook += Self.watchNanos
+                    if nextLook <= now { nextLook = now + Self.watchNanos }  // fell behind: back on a grid from now
+                }
             }
             if woken {
                 // Woken early: stopped, or the interval changed. Drop a signal
