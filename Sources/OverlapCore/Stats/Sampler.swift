@@ -125,16 +125,17 @@ final class Sampler: Sendable {
             }
             var woken = false
             while now < due {
-                if wakeup.wait(timeoutNanos: min(due, nextLook) - now) {
-                    woken = true
-                    break
-                }
-                now = monotonicNanos()
                 if now >= nextLook {
                     if let registry { look(registry, at: now) }
                     nextLook += Self.watchNanos
                     if nextLook <= now { nextLook = now + Self.watchNanos }  // fell behind: back on a grid from now
                 }
+                // Both are later than now here: due by the loop, nextLook just above.
+                if wakeup.wait(timeoutNanos: min(due, nextLook) - now) {
+                    woken = true
+                    break
+                }
+                now = monotonicNanos()
             }
             if woken {
                 // Woken early: stopped, or the interval changed. Drop a signal
