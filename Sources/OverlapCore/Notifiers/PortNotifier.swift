@@ -162,8 +162,10 @@ final class PortNotifier: Notifier {
             if !port.post(contentsOf: requests) { activate() }  // a late completion after the workers retired
             return 0
         }
-        if let member = state as? PortKernelMember {
-            member.deferred.append(contentsOf: requests)
+        let place = unsafeDowncast(state, to: PortThreadState.self)
+        if place.waitsInKernel {
+            // A worker's handler completed a request at once: queued with its next wait.
+            place.deferred.append(contentsOf: requests)
             return 0
         }
         let visit = unsafeDowncast(state, to: PortVisit.self)
