@@ -3,6 +3,7 @@ import Glibc
 import OverlapModel
 import OverlapSystem
 import OverlapTestSupport
+import Synchronization
 import Testing
 
 extension CoreTests {
@@ -150,6 +151,53 @@ extension CoreTests {
                 s = server.snapshot(sessions: false)
                 #expect(s.accepted == UInt64(n) && s.closed == UInt64(n) && s.closed(by: .peerClosed) == UInt64(n))
                 #expect(s.pending.total == 1, "only the accept stays pending")
+            }
+        }
+
+        @Test("under load the panel's figures add up: pending plus queued never exceeds one request per session and the accept",
+              arguments: engineModes)
+        func figuresAddUpUnderLoad(engine: EngineKind, mode: NotificationMode) throws {
+            try withServer(engine, mode: mode) { server in
+                let n = 8
+                let clients = try (0..<n).map { _ in try TCPClient(port: server.address.port) }
+                #expect(waitUntil { server.snapshot(sessions: false).sessions == n })
+                let failures = Locked<[String]>([])
+                let stop = Atomic<Bool>(false)
+                // Each client keeps one 64-byte message in flight: each session always has one request
+                // pending or queued, and the snapshots race a steady stream of posts.
+                let drivers = clients.enumerated().map { i, c in
+                    OSThread(name: "test-client-\(i)") {
+                        var m: UInt64 = 0
+                        while !stop.load(ordering: .relaxed) && m < 200_000 {
+                            m += 1
+                            let msg = randomBytes(64, seed: UInt64(i) << 32 | m)
+                            do {
+                                try c.send(msg)
+                                if try c.receive(64) != msg { throw TestError("echo \(m) on client \(i) differs") }
+                            } catch {
+                                failures.withLock { $0.append("\(error)") }
+                                return
+                            }
+                        }
+                    }
+                }
+                var snapshots = 0
+                var over: [String] = []
+                let end = monotonicSeconds() + 1.0
+                while monotonicSeconds() < end {
+                    let s = server.snapshot(sessions: false)
+                    snapshots += 1
+                    let inFlight = s.pending.total + s.queued.reduce(0, +)
+                    if inFlight > Int64(s.sessions) + 1 {
+                        over.append("pending \(s.pending.total) + queued \(s.queued) > \(s.sessions) sessions + 1 accept")
+                    }
+                }
+                stop.store(true, ordering: .relaxed)
+                for d in drivers { d.join() }
+                #expect(failures.withLock { $0 }.isEmpty, "\(failures.withLock { $0 })")
+                #expect(snapshots > 100)
+                #expect(over.count == 0, "\(over.count) of \(snapshots) snapshots: \(over.prefix(3))")
+                #expect(server.snapshot(sessions: false).receives > UInt64(n * 10), "the load ran")
             }
         }
 

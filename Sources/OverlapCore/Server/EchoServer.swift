@@ -292,7 +292,7 @@ public final class EchoServer: ServerControl, SessionHost, ListenerHost, @unchec
         let roles = router.roles()
         // Every count from one view: a thread retiring meanwhile is counted once.
         var s = registry.withView { v in
-            let counts = v.requestCounts()
+            let counts = v.displayCounts()
             let closedBy = CloseReason.allCases.map { v.sum(S.closedBase + $0.index) }
             return StatsSnapshot(
                 takenAtNanos: now, startedAtNanos: startedAtNanos, mode: mode, engine: engineKind,
