@@ -202,10 +202,11 @@ public enum DashboardView {
 
     /// A thread's role with what it waits on and how much each wait brought:
     /// routines per alertable wait (APC), events per wake (event waiter).
-    static func roleLabel(_ row: ThreadRow, perWait: Double?, _ t: Language = .en) -> String {
+    /// - Parameter submits: an io_uring engine's submissions a second (nil: none counted, as on epoll).
+    static func roleLabel(_ row: ThreadRow, perWait: Double?, submits: Double? = nil, _ t: Language = .en) -> String {
         let each = perWait.map { Format.fixed($0, 1) } ?? "-"
         switch row.role {
-        case .engine: return Phrase.roleEngine(t)
+        case .engine: return submits.map { Phrase.roleEngineSubmits(t, Format.count($0)) } ?? Phrase.roleEngine(t)
         case .apcThread(let depth, _): return Phrase.roleAPC(t, depth, each)
         case .eventWaiter(let n): return Phrase.roleEvents(t, n, each)
         case .portWorker: return Phrase.rolePortWorker(t)
@@ -261,7 +262,8 @@ public enum DashboardView {
             // An engine's rate is its own work: requests it saw finish in the
             // kernel; every other row's is the handlers it ran.
             let cps = row.role == .engine ? f.rates.reapedPerSecond[row.id] ?? 0 : f.rates.completionsPerSecond[row.id] ?? 0
-            let role = roleLabel(row, perWait: f.rates.completionsPerWait[row.id], t)
+            let role = roleLabel(row, perWait: f.rates.completionsPerWait[row.id],
+                                 submits: f.rates.submittedPerSecond[row.id], t)
             var line = fit(row.name, 9) + " " + fit(role, roleWidth) + " "
             line += fit(Format.count(cps) + "/s", 8, right: true) + " "
             if showNotify {

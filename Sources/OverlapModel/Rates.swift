@@ -11,6 +11,9 @@ public struct SnapshotRates: Sendable, Equatable {
     public var completionsPerSecond: [Int: Double]
     /// Requests seen finishing in the kernel per second (`ThreadRow.reaped`), by thread id.
     public var reapedPerSecond: [Int: Double]
+    /// Requests submitted to the kernel per second (`ThreadRow.submitted`),
+    /// by thread id: io_uring engines only.
+    public var submittedPerSecond: [Int: Double]
     /// Waits entered per second (`ThreadRow.waits`), by thread id.
     public var waitsPerSecond: [Int: Double]
     /// Busy share 0...1 (CPU time over wall time in the window), by thread id.
@@ -34,12 +37,14 @@ public struct SnapshotRates: Sendable, Equatable {
         var perWait: [Int: Double] = [:]
         var reaped: [Int: Double] = [:]
         var waitRate: [Int: Double] = [:]
+        var submitted: [Int: Double] = [:]
         let before = Dictionary(old.threads.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
         for t in new.threads {
             let prev = before[t.id]
             cps[t.id] = rate(prev?.completions ?? 0, t.completions)
             reaped[t.id] = rate(prev?.reaped ?? 0, t.reaped)
             waitRate[t.id] = rate(prev?.waits ?? 0, t.waits)
+            if t.submitted > 0 { submitted[t.id] = rate(prev?.submitted ?? 0, t.submitted) }
             // A thread born inside the interval is measured over its own lifetime.
             let start = max(old.takenAtNanos, t.startedAtNanos)
             let span = new.takenAtNanos > start ? Double(new.takenAtNanos - start) : 0
@@ -51,6 +56,7 @@ public struct SnapshotRates: Sendable, Equatable {
         completionsPerWait = perWait
         reapedPerSecond = reaped
         waitsPerSecond = waitRate
+        submittedPerSecond = submitted
         completionsPerSecond = cps
         busyShare = busy
     }

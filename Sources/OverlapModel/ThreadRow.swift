@@ -47,6 +47,11 @@ public struct ThreadRow: Sendable, Equatable, Codable {
     /// (an engine's own work; on epoll also a port worker's, which does the
     /// I/O itself).
     public var reaped: UInt64 = 0
+    /// Requests this thread submitted to the kernel since it started: SQEs
+    /// an io_uring engine put on its submission queue (`io_uring_submit`);
+    /// 0 for every other thread (on epoll the posting thread tries the
+    /// operation itself).
+    public var submitted: UInt64 = 0
     /// Waits this thread has entered since it started: alertable waits of an
     /// APC thread (`SleepEx` / `WaitForMultipleObjectsEx`), wakes of an event
     /// waiter (`WSAWaitForMultipleEvents` returning), a port worker's

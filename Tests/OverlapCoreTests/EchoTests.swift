@@ -142,6 +142,20 @@ extension CoreTests {
                 #expect(s.bytesReceived == UInt64(n * 3330) && s.bytesSent == UInt64(n * 3330))
                 #expect(s.sessionRows.allSatisfy { $0.bytesIn == 3330 && $0.bytesOut == 3330 })
                 #expect(server.engine.buffers.lent == 0)
+                // The engine's own work: on io_uring every accept and recv is submitted to the
+                // ring, and each send unless the posting thread completed it at once; on epoll none.
+                let posted = server.registry.requestCounts.posted
+                func submitted() -> UInt64 {
+                    server.snapshot(sessions: false).threads.filter { $0.role == .engine }.reduce(0) { $0 + $1.submitted }
+                }
+                if engine == .uring {
+                    let ringOnly = UInt64(posted.total(op: .recv) + posted.total(op: .accept))
+                    #expect(ringOnly >= UInt64(n * 11 + n + 1), "\(n) sessions: 11 recvs each and the accepts")
+                    #expect(waitUntil(5) { submitted() >= ringOnly }, "submitted \(submitted()), posted \(posted)")
+                    #expect(submitted() <= UInt64(posted.total), "submitted \(submitted()), posted \(posted)")
+                } else {
+                    #expect(submitted() == 0)
+                }
 
                 clients.removeAll()  // close them all
                 #expect(waitUntil {

@@ -40,6 +40,7 @@ struct ViewTests {
             // 5k handlers a second taking 40% of a core, lent by the engine thread.
             s.threads.append(ThreadRow(id: 9, name: "port-v", role: .portVisits, mode: .port, completions: 5_000 * t,
                                        busyNanos: 400_000_000 * t, startedAtNanos: 0, alive: true))
+            s.threads[0].submitted = 91_000 * t  // uring-0 put 91k requests a second on its ring
             return s
         }
         let screen = GridScreen(width: 100, height: 30)
@@ -48,8 +49,16 @@ struct ViewTests {
         let visit = screen.lines.first { $0.hasPrefix("port-v") } ?? ""
         #expect(visit.contains("engine as worker") && visit.contains("5.00k/s") && visit.contains("40%"), "\(visit)")
         let engine = screen.lines.first { $0.hasPrefix("uring-0") } ?? ""
-        // The engine's rate is its own work (requests it reaped), not handlers.
-        #expect(engine.contains("engine: I/O done") && engine.contains("93.0k/s") && engine.contains("30%"), "\(engine)")
+        // The engine's rate is its own work (requests it reaped), not handlers; beside
+        // its label, the requests it submitted a second.
+        #expect(engine.contains("sub 91.0k/s, done") && engine.contains("93.0k/s") && engine.contains("30%"), "\(engine)")
+        // Without submissions (epoll, or a fixture without them) the plain label.
+        var plain = b
+        plain.threads[0].submitted = a.threads[0].submitted
+        let rates = SnapshotRates(from: a, to: plain)
+        #expect(rates.submittedPerSecond[plain.threads[0].id] == 0)
+        #expect(DashboardView.roleLabel(plain.threads[0], perWait: nil, submits: nil) == "engine: I/O done")
+        #expect(DashboardView.roleLabel(plain.threads[0], perWait: nil, submits: 1500, .ko) == "제출 1.50k/s, 완료")
     }
 
     @Test("port mode's internals: concurrency, running, waiting workers with the next woken first, waits a second")

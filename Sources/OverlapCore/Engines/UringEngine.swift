@@ -217,8 +217,11 @@ final class UringEngine: IOEngine, @unchecked Sendable {
                 prepare(r, ring)
                 if r.kind == .recv { recvsInFlight += 1 }
             }
-            inFlight += local.count
-            local.removeAll(keepingCapacity: true)
+            if !local.isEmpty {
+                inFlight += local.count
+                thread.stats.add(ThreadStats.Slot.submitted, UInt64(local.count))
+                local.removeAll(keepingCapacity: true)
+            }
 
             if stopping.load(ordering: .acquiring) && inFlight == 0 { break }
             if justDelivered && io_uring_cq_ready(ring) == 0 && !hasIncoming.load(ordering: .acquiring) {

@@ -32,7 +32,9 @@ final class ThreadStats: Sendable {
         /// Time an engine thread spent on another row's work (port mode's
         /// visits, counted on the visit's row): left out of its own busy time.
         static let lentNanos = 41
-        static let count = 42
+        /// Requests an engine thread submitted to the kernel (io_uring SQEs).
+        static let submitted = 42
+        static let count = 43
     }
 
     let id: Int
@@ -48,7 +50,7 @@ final class ThreadStats: Sendable {
     /// What the thread does; its live details (group size, queue depth)
     /// come from its notifier at snapshot time (`ModeRouter.roles`).
     let role: ThreadRole
-    private let slots: InlineArray<42, Atomic<UInt64>> = InlineArray { _ in Atomic(0) }
+    private let slots: InlineArray<43, Atomic<UInt64>> = InlineArray { _ in Atomic(0) }
     private let isAlive = Atomic<Bool>(true)
     /// The owning thread's CPU-time clock (`pthread_getcpuclockid`), or
     /// `unbound`: readers get the thread's CPU time from the kernel, so the
@@ -150,6 +152,7 @@ final class ThreadStats: Sendable {
         var row = ThreadRow(id: id, name: name, role: role, mode: mode, completions: value(Slot.handled),
                             busyNanos: cpuNanos, startedAtNanos: startedAtNanos, alive: alive)
         row.waits = value(Slot.waits)
+        row.submitted = value(Slot.submitted)
         row.reaped = (Slot.completed..<Slot.delivered).reduce(0) { $0 &+ value($1) }
         return row
     }

@@ -42,6 +42,8 @@ public enum Phrase: String, CaseIterable, Sendable, Codable {
     case panelThreads
     case notShown
     case roleEngine
+    /// An io_uring engine: {0} requests submitted a second; the rate column is the I/O done.
+    case roleEngineSubmits
     case roleAPC
     case roleEvents
     case rolePortWorker

@@ -55,6 +55,7 @@ enum StringTable {
         .panelThreads: [.en: "Threads ({0})", .ko: "스레드 ({0})"],
         .notShown: [.en: ", {0} not shown", .ko: ", {0}개 숨김"],
         .roleEngine: [.en: "engine: I/O done", .ko: "엔진: I/O 완료"],
+        .roleEngineSubmits: [.en: "sub {0}/s, done", .ko: "제출 {0}/s, 완료"],
         .roleAPC: [.en: "queue {0}, {1}/wait", .ko: "APC 큐 {0}, {1}/대기"],
         .roleEvents: [.en: "{0} events, {1}/wake", .ko: "이벤트 {0}개, {1}/깨움"],
         .rolePortWorker: [.en: "port worker", .ko: "완료 포트 워커"],
@@ -314,7 +315,8 @@ enum StringTable {
 
             engine: I/O done  the engine thread's own work: requests it saw finish
                        in the kernel a second (reaped from io_uring, or done on
-                       epoll readiness); its handlers, if any, are row port-v
+                       epoll readiness); its handlers, if any, are row port-v;
+                       sub: requests it submitted to io_uring a second
             port:      concurrency value, workers running, those waiting on the
                        port (next = woken first: last in, first out), those in
                        epoll_wait (they do the I/O themselves), waits a second
@@ -333,7 +335,8 @@ enum StringTable {
 
             엔진: I/O 완료  엔진 스레드 자신의 일: 초당 커널에서 끝난 요청
                        (io_uring에서 거둔 것, 또는 epoll 준비 알림에 따라
-                       한 것); 핸들러를 돌렸다면 port-v 줄에 나온다
+                       한 것); 핸들러를 돌렸다면 port-v 줄에 나온다;
+                       제출: 초당 io_uring에 제출한 요청
             완료 포트  동시 실행 값, 실행 중인 워커, 포트에서 기다리는 워커
                        (다음 = 먼저 깨어남: 나중에 온 것이 먼저), epoll_wait
                        안의 워커(I/O를 직접 함), 초당 대기 진입 수
