@@ -110,7 +110,8 @@ let package = Package(
         // the server harness that checks nothing is left behind (public API only).
         .target(
             name: "OverlapTestSupport",
-            dependencies: ["OverlapCore", "OverlapModel", "OverlapSystem"],
+            dependencies: ["OverlapCore", "OverlapModel", "OverlapSystem",
+                           .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict),
         .testTarget(
             name: "OverlapCoreTests",

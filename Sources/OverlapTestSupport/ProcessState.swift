@@ -1,4 +1,26 @@
+import Dispatch
 import Glibc
+
+/// libdispatch opens its event loop's descriptors (an epoll, an eventfd, a
+/// timerfd per clock) the first time the process needs a timer, and keeps
+/// them for the life of the process: a test that first sleeps in a Task (a
+/// library that does, such as the metrics endpoint's shutdown) would
+/// otherwise see them as a leak. Opening them up front, once, keeps
+/// `withServer`'s descriptor check exact.
+private let runtimeTimersOpened: Void = {
+    let done = DispatchSemaphore(value: 0)
+    Task {
+        try? await Task.sleep(for: .milliseconds(1), clock: .continuous)
+        try? await Task.sleep(for: .milliseconds(1), clock: .suspending)
+        done.signal()
+    }
+    done.wait()
+    DispatchQueue.global().asyncAfter(wallDeadline: .now() + .milliseconds(1)) { done.signal() }
+    done.wait()
+}()
+
+/// Makes libdispatch open the descriptors it keeps for the process's life (once).
+public func openRuntimeTimers() { runtimeTimersOpened }
 
 /// Open descriptors of this process.
 public func openDescriptorCount() -> Int {
@@ -7,6 +29,23 @@ public func openDescriptorCount() -> Int {
     var n = 0
     while readdir(dir) != nil { n += 1 }
     return n - 3  // ".", "..", and the directory's own descriptor
+}
+
+/// This process's open descriptors and what each refers to
+/// (`/proc/self/fd/N`'s link: "socket:[inode]", a path, "anon_inode:[eventfd]").
+public func openDescriptors() -> [Int32: String] {
+    guard let dir = opendir("/proc/self/fd") else { return [:] }
+    defer { closedir(dir) }
+    let own = dirfd(dir)
+    var found: [Int32: String] = [:]
+    while let e = readdir(dir) {
+        let name = withUnsafeBytes(of: e.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+        guard let n = Int32(name), n != own else { continue }
+        var link = [CChar](repeating: 0, count: 256)
+        let len = readlink("/proc/self/fd/\(n)", &link, link.count - 1)
+        found[n] = len > 0 ? String(decoding: link.prefix(len).map { UInt8(bitPattern: $0) }, as: UTF8.self) : "?"
+    }
+    return found
 }
 
 /// The highest descriptor number open in this process.

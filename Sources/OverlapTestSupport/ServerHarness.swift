@@ -1,3 +1,4 @@
+import Logging
 import OverlapCore
 import OverlapModel
 import Testing
@@ -18,12 +19,15 @@ public let engineModes: [(EngineKind, NotificationMode)] = EngineKind.allCases.f
 /// Runs `body` against a real server on a free loopback port (2 threads,
 /// concurrency 2), then stops it and checks that it left nothing behind: no
 /// pending or queued request, no session, every thread joined, every
-/// descriptor closed. The one way tests stand a server up.
+/// descriptor closed. The one way tests stand a server up. `logger`
+/// receives the server's records (swift-log).
 public func withServer(_ engine: EngineKind, mode: NotificationMode = .port,
                        configure: (inout ServerConfig) -> Void = { _ in },
+                       logger: Logger = Logger(label: "overlap"),
                        _ body: (EchoServer) throws -> Void) throws {
     try requireEngine(engine)
-    let descriptorsBefore = openDescriptorCount()
+    openRuntimeTimers()
+    let descriptorsBefore = openDescriptors()
     do {
         var config = ServerConfig()
         config.port = 0
@@ -32,7 +36,7 @@ public func withServer(_ engine: EngineKind, mode: NotificationMode = .port,
         config.concurrency = 2
         config.mode = mode
         configure(&config)
-        let server = try EchoServer(config: config)
+        let server = try EchoServer(config: config, logger: logger)
         try server.start()
         var failure: Error?
         do { try body(server) } catch { failure = error }
@@ -45,5 +49,8 @@ public func withServer(_ engine: EngineKind, mode: NotificationMode = .port,
         #expect(server.runningThreads == 0, "threads still running after stop")
         if let failure { throw failure }
     }
-    #expect(openDescriptorCount() == descriptorsBefore, "descriptors leaked")
+    let descriptorsAfter = openDescriptors()
+    let leaked = descriptorsAfter.filter { descriptorsBefore[$0.key] != $0.value }.sorted { $0.key < $1.key }
+    let closed = descriptorsBefore.keys.filter { descriptorsAfter[$0] == nil }
+    #expect(leaked.isEmpty && closed.isEmpty, "descriptors leaked: \(leaked.map { "\($0.key) \($0.value)" }); closed: \(closed)")
 }

@@ -30,23 +30,20 @@ extension CoreTests {
         func records() throws {
             let store = CapturingLogHandler.Store()
             let logger = Logger(label: "test") { _ in CapturingLogHandler(store: store) }
-            var config = ServerConfig()
-            config.port = 0
-            config.engine = .epoll
-            config.threads = 1
-            config.concurrency = 1
-            config.maxSessions = 1
-            let server = try EchoServer(config: config, logger: logger)
-            try server.start()
-            do {
-                let kept = try TCPClient(port: server.address.port)
-                #expect(waitUntil { server.snapshot(sessions: false).sessions == 1 })
-                let refused = try (0..<3).map { _ in try TCPClient(port: server.address.port) }
-                #expect(waitUntil { server.snapshot(sessions: false).refused == 3 })
-                _ = (kept, refused)
+            try withServer(.epoll, configure: {
+                $0.threads = 1
+                $0.concurrency = 1
+                $0.maxSessions = 1
+            }, logger: logger) { server in
+                do {
+                    let kept = try TCPClient(port: server.address.port)
+                    #expect(waitUntil { server.snapshot(sessions: false).sessions == 1 })
+                    let refused = try (0..<3).map { _ in try TCPClient(port: server.address.port) }
+                    #expect(waitUntil { server.snapshot(sessions: false).refused == 3 })
+                    _ = (kept, refused)
+                }
+                #expect(waitUntil { server.snapshot(sessions: false).sessions == 0 })
             }
-            #expect(waitUntil { server.snapshot(sessions: false).sessions == 0 })
-            server.stop()
             let records = store.records.withLock { $0 }
             #expect(records.contains { $0.0 == .info && $0.1.hasPrefix("listening on") })
             #expect(records.filter { $0.0 == .warning && $0.1.contains("refused") }.count == 1)
