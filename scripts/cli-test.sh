@@ -172,7 +172,7 @@ expect_error "hazard: missing value" "needs a value" serve --headless --hazard b
 expect_error "lab without --check" "lab needs --check" lab
 for e in epoll uring; do
     out=$(timeout 120 "$bin" lab --check --short --engine $e 2>&1); rc=$?
-    if [ $rc -eq 0 ] && grep -q "every signature seen (3)" <<<"$out"; then ok; else no "lab --check --short --engine $e: rc=$rc, output: $out"; fi
+    if [ $rc -eq 0 ] && grep -q "every signature seen (4)" <<<"$out"; then ok; else no "lab --check --short --engine $e: rc=$rc, output: $out"; fi
 done
 
 # overlap load against a headless server: exit 0, one JSON object; then a tiny bench

@@ -43,13 +43,26 @@ public enum LabCheck {
         report(try buffers(engine))
         report(try concurrency(engine))
         report(try lowestIndex(engine))
-        if short { return out }
-        report(try slowHandlerCallback(engine))
-        report(try slowHandlerPort(engine))
-        report(try skipOnSuccess(engine))
-        report(try stall(engine))
+        if !short {
+            report(try slowHandlerCallback(engine))
+            report(try slowHandlerPort(engine))
+            report(try skipOnSuccess(engine))
+            report(try stall(engine))
+        }
+        // Switched off, each leaves nothing behind (the short form: the first, buffers).
+        for (hazard, mode, textbook) in recoveries.prefix(short ? 1 : recoveries.count) {
+            report(try recovery(engine, hazard, mode, textbook: textbook))
+        }
         return out
     }
+
+    /// Each hazard, the mode it shows in, and whether on the textbook pool
+    /// (as its signature check runs it): `recovery` switches each off.
+    static let recoveries: [(String, NotificationMode, Bool)] = [
+        ("buffers=4", .port, false), ("concurrency=1", .port, true), ("lowest-index", .event, false),
+        ("slow-handler=5@apc-0", .callback, false), ("slow-handler=5@port-0", .port, true),
+        ("skip-on-success", .port, true), ("stall=200/1", .port, true),
+    ]
 
     // MARK: - The checks
 
@@ -218,6 +231,43 @@ public enum LabCheck {
         }
     }
 
+    /// Issue 15: switched off, a hazard leaves nothing behind. Each figure
+    /// is a 1 s closed-loop window after 1 s of the same load (8
+    /// connections, depth 2): twice before the hazard, once with it, and
+    /// from 1 s to 2 s after it is switched off. The verdict: the server
+    /// reports no hazard on, its port's concurrency value is back, every
+    /// byte verified, and throughput is at least half the slower window
+    /// without the hazard (what a hazard left on costs: buffers=4 and a
+    /// slowed APC thread take it to a third). p99 is shown, not judged.
+    ///
+    /// The issue asks for 10% on both; this shared machine cannot show it.
+    /// Measured this way, a hazard that does nothing (lowest-index in port
+    /// mode) read 0.80x and 0.86x throughput in 2 of 8 runs, and a 1 s
+    /// window's p99 swung from 0.3 ms to 5 ms with no hazard at all on
+    /// io_uring (docs/PERFORMANCE.md).
+    static func recovery(_ engine: EngineChoice, _ hazard: String, _ mode: NotificationMode,
+                         textbook: Bool) throws -> LabCheckLine {
+        try withLabServer(engine, mode, textbook: textbook) { server in
+            let before = (0..<2).map { _ in verifyingLoad(server, connections: 8, depth: 2, seconds: 1, warmup: 1) }
+            try server.setHazard(hazard)
+            let during = verifyingLoad(server, connections: 8, depth: 2, seconds: 1)
+            server.setHazards(HazardSettings())
+            let after = verifyingLoad(server, connections: 8, depth: 2, seconds: 1, warmup: 1)
+            let rates = before.map(\.messagesPerSecond)
+            let loadOK = before.allSatisfy(\.ok) && during.ok && after.ok
+            let s = server.snapshot(sessions: false)
+            let stateOK = !s.hazards.anyOn && s.portConcurrency == 2
+            let ok = loadOK && stateOK && after.messagesPerSecond >= 0.5 * rates.min()!
+            func rate(_ r: LoadReport) -> String { Format.count(r.messagesPerSecond) }
+            func p99(_ r: LoadReport) -> String { ms(r.latencyMicros.p99 * 1000) }
+            return LabCheckLine(hazard: hazard + " off", mode: mode, seen: ok,
+                                figures: "msg/s \(rate(before[0]))/\(rate(before[1])) -> on \(rate(during)) -> off \(rate(after)); "
+                                    + "p99 \(p99(before[0]))/\(p99(before[1])) -> \(p99(during)) -> \(p99(after))"
+                                    + (loadOK ? "" : "; load FAILED")
+                                    + (stateOK ? "" : "; still on: \(s.hazards), concurrency \(s.portConcurrency)"))
+        }
+    }
+
     // MARK: - Helpers
 
     static func withLabServer<T>(_ engine: EngineChoice, _ mode: NotificationMode, textbook: Bool = false,
@@ -239,14 +289,14 @@ public enum LabCheck {
 
     /// Closed-loop verifying load of 64-byte messages against `server`.
     public static func verifyingLoad(_ server: EchoServer, connections: Int, depth: Int, seconds: Double,
-                                     threads: Int = 1) -> LoadReport {
+                                     warmup: Double = 0, threads: Int = 1) -> LoadReport {
         var c = LoadConfig()
         c.threads = threads
         c.port = server.address.port
         c.connections = connections
         c.depth = depth
         c.duration = seconds
-        c.warmup = 0
+        c.warmup = warmup
         return LoadRunner.run(c)
     }
 

@@ -9,12 +9,15 @@ struct Lab: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "The hazard lab: --check runs each hazard against an in-process server and checks its signature.",
         discussion: """
-        One line per hazard: seen or MISSING, the mode, the figures. Exits 1 if a
-        signature is missing. Switch hazards on a live server with serve --hazard
+        One line per hazard: seen or MISSING, the mode, the figures; then one
+        line per hazard switched off under load ("... off"): msg/s and p99 in
+        two windows without it, one with it, and one 1-2 s after it is off;
+        seen if nothing is left on and msg/s is at least half the slower
+        window without it. Exits 1 if a signature is missing. Switch hazards on a live server with serve --hazard
         or the dashboard's key l.
         Examples:
-          overlap lab --check                  every hazard, about a minute
-          overlap lab --check --short          the quick ones (make test runs this)
+          overlap lab --check                  every hazard, about a minute and a half
+          overlap lab --check --short          the quick ones and buffers off (make test runs this)
         """)
 
     @Flag(help: "Run each hazard and check its signature (the only thing lab does).") var check = false
