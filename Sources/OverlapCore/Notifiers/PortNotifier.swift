@@ -162,10 +162,11 @@ final class PortNotifier: Notifier {
             if !port.post(contentsOf: requests) { activate() }  // a late completion after the workers retired
             return 0
         }
-        let place = unsafeDowncast(state, to: PortThreadState.self)
-        if place.waitsInKernel {
-            // A worker's handler completed a request at once: queued with its next wait.
-            place.deferred.append(contentsOf: requests)
+        // A worker waiting in the kernel or an engine's visit: told apart by the
+        // class pointer itself, not a dynamic cast (swift_dynamicCastClass, per delivery).
+        if ObjectIdentifier(type(of: state)) == ObjectIdentifier(PortKernelMember.self) {
+            // Its handler completed a request at once: queued with the worker's next wait.
+            unsafeDowncast(state, to: PortKernelMember.self).deferred.append(contentsOf: requests)
             return 0
         }
         let visit = unsafeDowncast(state, to: PortVisit.self)

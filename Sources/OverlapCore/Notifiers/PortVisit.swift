@@ -9,8 +9,9 @@ import Synchronization
 /// `portVisits`): the handlers they run are counted on that row, with the
 /// time they took, which the engine's row leaves out (`ThreadStats.lend`).
 /// The row lives while the port has members, like the workers' rows.
-final class PortVisit: PortThreadState, @unchecked Sendable {
+final class PortVisit: @unchecked Sendable {
     static let rowName = "port-v"
+    let worker: CompletionPort<Overlapped>.Worker
     /// The visits' row: registered when the port's workers first start,
     /// parked and shown again with them, retired with the engine thread
     /// (`PortNotifier.openRow`, `parkRow`, `retireRow`); any thread.
@@ -27,10 +28,12 @@ final class PortVisit: PortThreadState, @unchecked Sendable {
     /// True while the thread runs port completions: what its handlers
     /// complete at once meanwhile waits in `deferred`.
     var active = false
+    var batch: [Overlapped?] = []
+    var deferred: [Overlapped] = []
     var posting: [Overlapped] = []
 
     init(engineThreadName: String) {
-        super.init(waitsInKernel: false, worker: CompletionPort<Overlapped>.Worker(name: engineThreadName))
+        worker = CompletionPort<Overlapped>.Worker(name: engineThreadName)
     }
 
     /// The context to run this visit's handlers in, or nil while the port
