@@ -1,5 +1,5 @@
-@testable import OverlapCore
 import Glibc
+@testable import OverlapCore
 import OverlapSystem
 import Testing
 
@@ -12,6 +12,27 @@ extension CoreTests {
             var ts = timespec()
             clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts)
             return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
+        }
+
+        @Test("ran-on bits: running threads never share one however many have retired; a freed bit is reused")
+        func runBits() {
+            let registry = StatsRegistry()
+            var running = (0..<3).map { registry.register(name: "engine-\($0)", role: .engine, mode: nil) }
+            // 40 mode switches: two workers start and retire each time, so thread ids pass 64 many times over.
+            for round in 0..<40 {
+                let workers = (0..<2).map { registry.register(name: "w\(round)-\($0)", role: .portWorker, mode: .port) }
+                let live = running + workers
+                #expect(Set(live.map(\.runBit)).count == live.count, "round \(round): \(live.map { ($0.id, $0.runBit) })")
+                #expect(live.allSatisfy { $0.runBit.nonzeroBitCount == 1 })
+                for w in workers { registry.retire(w) }
+            }
+            #expect(registry.register(name: "next", role: .portWorker, mode: .port).runBit == 1 << 3,
+                    "the lowest free bit after the engines' three")
+            // Past 64 running threads, bits are shared (the count can read low), never zero.
+            running += (0..<70).map { registry.register(name: "many-\($0)", role: .apcThread(queueDepth: 0), mode: .callback) }
+            #expect(running.allSatisfy { $0.runBit.nonzeroBitCount == 1 })
+            // "next" holds bit 3: the engines and the first 60 of these have the other 63.
+            #expect(Set(running.prefix(63).map(\.runBit)).count == 63)
         }
 
         @Test("busy time is CPU time: spinning counts, sleeping does not, and it survives retirement")

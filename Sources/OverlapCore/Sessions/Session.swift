@@ -38,7 +38,7 @@ final class Session: CompletionTarget, @unchecked Sendable {
     private let lastActive: Atomic<UInt64>
     private let lastThread = Atomic<Int>(-1)
     /// The threads that ran this session's handlers in sampling interval
-    /// `ranOnEpoch`, one bit per thread id (modulo 64). Written by the one
+    /// `ranOnEpoch`, one bit per thread (`ThreadStats.runBit`). Written by the one
     /// thread running the session's handler (so load and store suffice):
     /// reset at its first completion in an interval, added to when the
     /// thread changes.
@@ -94,10 +94,10 @@ final class Session: CompletionTarget, @unchecked Sendable {
         if moved { lastThread.store(thread.id, ordering: .relaxed) }
         let interval = epoch.current
         if ranOnEpoch.load(ordering: .relaxed) != interval {  // its first handler in this interval
-            ranOn.store(1 << UInt64(thread.id & 63), ordering: .relaxed)
+            ranOn.store(thread.stats.runBit, ordering: .relaxed)
             ranOnEpoch.store(interval, ordering: .releasing)
         } else if moved {
-            ranOn.store(ranOn.load(ordering: .relaxed) | 1 << UInt64(thread.id & 63), ordering: .relaxed)
+            ranOn.store(ranOn.load(ordering: .relaxed) | thread.stats.runBit, ordering: .relaxed)
         }
         let n = r.result
         switch r.kind {

@@ -22,6 +22,8 @@ final class StatsRegistry: Sendable {
         var retiredRows = Deque<ThreadRow>()
         /// Retired threads whose latency the sampler has not collected yet.
         var latencyLeft: [ThreadStats] = []
+        /// `ThreadStats.runBit`s held by live and parked blocks.
+        var runBits: UInt64 = 0
     }
     private let state = Locked(State())
     private let nextID = Atomic<Int>(0)
@@ -61,10 +63,17 @@ final class StatsRegistry: Sendable {
 
     func register(name: String, role: ThreadRole, mode: NotificationMode?) -> ThreadStats {
         let id = nextID.wrappingAdd(1, ordering: .relaxed).oldValue
-        let stats = ThreadStats(id: id, name: name, role: role, mode: mode, sampleEvery: sampleEvery, trace: trace,
-                                hazards: hazards)
-        state.withLock { $0.live.append(stats) }
-        return stats
+        return state.withLock { s in
+            // The lowest bit no running thread holds (a thread id would alias
+            // modulo 64 once a few mode switches have retired threads).
+            let free = ~s.runBits
+            let bit: UInt64 = free == 0 ? 1 << UInt64(id & 63) : 1 << UInt64(free.trailingZeroBitCount)
+            s.runBits |= bit
+            let stats = ThreadStats(id: id, name: name, role: role, mode: mode, sampleEvery: sampleEvery, trace: trace,
+                                    hazards: hazards, runBit: bit)
+            s.live.append(stats)
+            return stats
+        }
     }
 
     /// Takes a row off the live list while its writer may still count into
@@ -112,6 +121,8 @@ final class StatsRegistry: Sendable {
             for slot in 0..<ThreadStats.Slot.count { s.folded[slot] &+= stats.value(slot) }
             s.live.removeAll { $0 === stats }
             s.parked.removeAll { $0 === stats }
+            // Free the bit unless another running block shares it (past 64 threads).
+            if !(s.live + s.parked).contains(where: { $0.runBit == stats.runBit }) { s.runBits &= ~stats.runBit }
             s.latencyLeft.append(stats)
             s.retiredRows.append(row)
             if s.retiredRows.count > Self.retiredRowsKept { s.retiredRows.removeFirst() }

@@ -64,8 +64,15 @@ final class ThreadStats: Sendable {
     /// The server's hazard lab switches (read by the hot path).
     let hazards: HazardSwitches
 
+    /// This thread's bit in a session's "ran on" set (`Session.complete`):
+    /// no other running thread has it while at most 64 run
+    /// (`StatsRegistry.register` hands out the lowest free one); past 64,
+    /// threads share bits and the session table's count can read low.
+    let runBit: UInt64
+
     init(id: Int, name: String, role: ThreadRole, mode: NotificationMode?, sampleEvery: Int = 0,
-         trace: TraceRecorder? = nil, hazards: HazardSwitches = .off) {
+         trace: TraceRecorder? = nil, hazards: HazardSwitches = .off, runBit: UInt64? = nil) {
+        self.runBit = runBit ?? 1 << UInt64(id & 63)
         self.hazards = hazards
         self.sampleEvery = sampleEvery
         self.trace = trace
