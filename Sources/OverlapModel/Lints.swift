@@ -187,10 +187,14 @@ public struct LintEngine: Sendable {
             out[.bufferStarved] = Phrasing(.lintBufferStarved, "\(s.bufferWaits - previous.bufferWaits)")
         }
         // peer_not_reading: echo sends pending for seconds.
+        // The snapshot counts them (with or without session rows: a headless
+        // server samples none); a snapshot built by hand may have only rows.
         let stuck = s.sessionRows.filter { $0.state == .sending && $0.idleNanos >= peerIdleNanos }
-        if !stuck.isEmpty {
-            out[.peerNotReading] = Phrasing(.lintPeerNotReading, "\(stuck.count)", "\(peerIdleNanos / 1_000_000_000)",
-                                            "\(stuck[0].id)")
+        let (count, first) = s.peersNotReading > 0 ? (s.peersNotReading, s.firstPeerNotReading)
+                                                   : (stuck.count, stuck.first?.id ?? 0)
+        if count > 0 {
+            out[.peerNotReading] = Phrasing(.lintPeerNotReading, "\(count)", "\(peerIdleNanos / 1_000_000_000)",
+                                            "\(first)")
         }
         return out
     }

@@ -74,6 +74,12 @@ public struct StatsSnapshot: Sendable, Equatable, Codable {
 
     public var threads: [ThreadRow]
     public var sessionRows: [SessionRow]
+    /// Sessions whose echo send has been pending at least
+    /// `LintEngine.peerIdleNanos` (their peer is not reading), and the
+    /// lowest id among them: counted in every snapshot, with or without
+    /// `sessionRows` (a headless server samples no rows).
+    public var peersNotReading = 0
+    public var firstPeerNotReading: UInt64 = 0
     public var events: [ServerEvent]
     /// Where sampled requests' time went (nil in a fresh snapshot: the
     /// sampler computes it, over its window and since start).

@@ -215,6 +215,29 @@ extension CoreTests {
             }
         }
 
+        @Test("peer_not_reading on a headless server (no session rows sampled): a peer that never reads is counted, named and raised",
+              arguments: EngineKind.allCases)
+        func peerNotReadingHeadless(engine: EngineKind) throws {
+            try withServer(engine, configure: {
+                $0.sampleSessionRows = false  // as serve --headless
+                $0.refreshMs = 100
+            }) { server in
+                let reader = try TCPClient(port: server.address.port)
+                #expect(reader.echo(100))
+                let stuck = try TCPClient(port: server.address.port)  // session 2
+                let written = stuck.sendUntilBlocked(seed: 42)
+                #expect(written.count > 0)
+                #expect(waitUntil(8) { server.snapshot(sessions: false).peersNotReading == 1 },
+                        "its send pending \(LintEngine.peerIdleNanos / 1_000_000_000) s")
+                #expect(waitUntil(8) { server.latestSample().snapshot.lints.contains { $0.kind == .peerNotReading } })
+                let s = server.latestSample().snapshot
+                #expect(s.sessionRows.isEmpty && s.firstPeerNotReading == 2, "\(s.sessionRows.count) rows, first \(s.firstPeerNotReading)")
+                #expect(reader.echo(100), "the others keep their echo")
+                #expect(try stuck.receive(written.count) == written, "nothing lost")
+                #expect(waitUntil(5) { server.snapshot(sessions: false).peersNotReading == 0 })
+            }
+        }
+
         @Test("--max-sessions refuses extra connections and counts them", arguments: EngineKind.allCases)
         func maxSessions(engine: EngineKind) throws {
             try withServer(engine, configure: { $0.maxSessions = 3 }) { server in

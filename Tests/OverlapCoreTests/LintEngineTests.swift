@@ -34,6 +34,19 @@ extension CoreTests {
             #expect(log.map(\.0) == [3, 15] && log.map(\.1) == ["raised buffer_starved", "cleared buffer_starved"], "\(log)")
         }
 
+        @Test("peer_not_reading from the snapshot's count, with no session rows (a headless server's samples)")
+        func peerNotReadingWithoutRows() {
+            var engine = LintEngine()
+            var raised: [Lint] = []
+            for t in UInt64(0)...3 {
+                var s = StatsSnapshot(takenAtNanos: t * Self.second)
+                (s.peersNotReading, s.firstPeerNotReading) = (2, 17)
+                raised += engine.update(s, previous: nil).raised
+            }
+            #expect(raised.map(\.kind) == [.peerNotReading])
+            #expect(raised.first?.message.contains("17") == true, "names the first session: \(raised.first?.message ?? "")")
+        }
+
         @Test("a condition shorter than 2 s raises nothing")
         func noFlapping() {
             var engine = LintEngine()

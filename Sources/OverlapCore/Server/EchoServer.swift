@@ -315,6 +315,18 @@ public final class EchoServer: ServerControl, SessionHost, ListenerHost, @unchec
         let port = router.portLoad
         (s.portConcurrency, s.portRunning, s.portOverConcurrency) = (port.concurrency, port.running, port.overConcurrency)
         (s.portWaiting, s.portKernelWaiting) = (port.waiting, port.kernelWaiting)
+        // Peers not reading, from the sessions' atomics (no rows built): what
+        // peer_not_reading needs, on a headless server too.
+        let stuckAfter = LintEngine.peerIdleNanos
+        (s.peersNotReading, s.firstPeerNotReading) = self.sessions.withLock { all in
+            var count = 0
+            var first = UInt64.max
+            for (id, session) in all where session.sendingLongerThan(stuckAfter, now: now) {
+                count += 1
+                first = min(first, id)
+            }
+            return (count, count > 0 ? first : 0)
+        }
         if includeRows {
             let known = s.threads + registry.parkedRows + registry.retiredRows
             let names = Dictionary(known.map { ($0.id, $0.name) }, uniquingKeysWith: { a, _ in a })

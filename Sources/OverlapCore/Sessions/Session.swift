@@ -209,6 +209,14 @@ final class Session: CompletionTarget, @unchecked Sendable {
         stateCode.store(code, ordering: .relaxed)
     }
 
+    /// Whether this session's echo send has been pending `idleNanos` or
+    /// longer at `now` (its peer is not reading). Any thread.
+    func sendingLongerThan(_ idleNanos: UInt64, now: UInt64) -> Bool {
+        guard stateCode.load(ordering: .relaxed) == 1 else { return false }
+        let active = lastActive.load(ordering: .relaxed)
+        return now > active && now - active >= idleNanos
+    }
+
     func row(now: UInt64, threadNames: [Int: String]) -> SessionRow {
         let state: SessionRow.State = switch stateCode.load(ordering: .relaxed) {
         case 0: .receiving
