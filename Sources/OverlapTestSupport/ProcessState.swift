@@ -7,16 +7,24 @@ import Glibc
 /// library that does, such as the metrics endpoint's shutdown) would
 /// otherwise see them as a leak. Opening them up front, once, keeps
 /// `withServer`'s descriptor check exact.
+///
+/// Each wait is bounded: a `Task` needs a free thread of Swift's
+/// cooperative pool, and under `swift test` without `--no-parallel` every
+/// one of them may be a test blocked here (then the check may report
+/// libdispatch's descriptors, as parallel runs break descriptor counts
+/// anyway: `make test` runs serially). Never a hang.
 private let runtimeTimersOpened: Void = {
-    let done = DispatchSemaphore(value: 0)
+    let slept = DispatchSemaphore(value: 0)
     Task {
         try? await Task.sleep(for: .milliseconds(1), clock: .continuous)
         try? await Task.sleep(for: .milliseconds(1), clock: .suspending)
-        done.signal()
+        slept.signal()
     }
-    done.wait()
-    DispatchQueue.global().asyncAfter(wallDeadline: .now() + .milliseconds(1)) { done.signal() }
-    done.wait()
+    _ = slept.wait(timeout: .now() + .seconds(2))
+    // A queue of its own targets an overcommitting pool: a thread is always found for it.
+    let fired = DispatchSemaphore(value: 0)
+    DispatchQueue(label: "overlap-test-timers").asyncAfter(wallDeadline: .now() + .milliseconds(1)) { fired.signal() }
+    _ = fired.wait(timeout: .now() + .seconds(2))
 }()
 
 /// Makes libdispatch open the descriptors it keeps for the process's life (once).
