@@ -9,19 +9,21 @@ struct Lab: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "The hazard lab: --check runs each hazard against an in-process server and checks its signature.",
         discussion: """
-        One line per hazard: seen or MISSING, the mode, the figures; then one
-        line per hazard switched off under load ("... off"): msg/s and p99 in
-        two windows without it, one with it, and one 1-2 s after it is off;
-        seen if nothing is left on and msg/s is at least half the slower
-        window without it. Exits 1 if a signature is missing. Switch hazards on a live server with serve --hazard
-        or the dashboard's key l.
+        One line per hazard: seen or MISSING, the mode, the figures. Then one
+        line per hazard switched off under load ("... off"): seen if, 1-2 s
+        after, its mechanism is gone (no buffer waits, the concurrency value
+        back, no slowed handlers, no queue stall, no inline runs, several events
+        per wake), every byte verified and msg/s at least half the slower
+        window without it; msg/s and p99 are shown for each window. Exits 1
+        if any check is missing. Switch hazards on a live server with
+        serve --hazard or the dashboard's key l.
         Examples:
           overlap lab --check                  every hazard, about a minute and a half
           overlap lab --check --short          the quick ones and buffers off (make test runs this)
         """)
 
     @Flag(help: "Run each hazard and check its signature (the only thing lab does).") var check = false
-    @Flag(help: "Only the quick checks: buffers, concurrency, lowest-index.") var short = false
+    @Flag(help: "Only the quick checks: buffers, concurrency, lowest-index, and buffers switched off.") var short = false
     @Option(help: "Engine: auto, uring or epoll.") var engine = EngineChoice.auto
 
     func validate() throws {

@@ -1,5 +1,5 @@
 @testable import OverlapCore
-import OverlapHarness
+@testable import OverlapHarness
 import OverlapLoad
 import OverlapModel
 import OverlapSystem
@@ -146,5 +146,39 @@ struct HazardTests {
         try requireEngine(engine)
         let line = try LabCheck.concurrency(engine == .uring ? .uring : .epoll)
         #expect(line.seen, "\(line.text)")
+    }
+
+    @Test("lab --check's off probes read each hazard while it is on, and nothing once it is off",
+          arguments: EngineKind.allCases)
+    func offProbes(engine: EngineKind) throws {
+        // The hazard, its mode, textbook pool or not, and a load under which it acts.
+        let cases: [(String, NotificationMode, Bool, Int, Int)] = [
+            ("buffers=4", .port, false, 8, 2), ("slow-handler=5@apc-0", .callback, false, 8, 2),
+            ("slow-handler=5@port-0", .port, true, 8, 2), ("skip-on-success", .port, true, 4, 1),
+            ("stall=200/1", .port, true, 8, 2), ("lowest-index", .event, false, 8, 2), ("concurrency=1", .port, true, 8, 2),
+        ]
+        for (spec, mode, textbook, connections, depth) in cases {
+            try withServer(engine, mode: mode, configure: {
+                $0.engineJoinsPort = !textbook
+                $0.refreshMs = 100
+                $0.sampleEvery = 4
+            }) { server in
+                try server.setHazard(spec)
+                let kind = server.hazards.active.first!
+                func probe() -> (Bool, String) {
+                    let load = OSThread(name: "test-load") {
+                        _ = Self.load(server, connections: connections, depth: depth, seconds: 1.6)
+                    }
+                    defer { load.join() }
+                    _ = LabCheck.waitUntilSample(server, seconds: 0.4) { _ in false }
+                    return LabCheck.Probe.watch(server, mode: mode, seconds: 1).gone(kind, server)
+                }
+                let on = probe()
+                server.setHazards(HazardSettings())
+                let off = probe()
+                #expect(!on.0, "\(spec) on, \(engine): the probe read it gone (\(on.1))")
+                #expect(off.0, "\(spec) off, \(engine): the probe still reads it (\(off.1))")
+            }
+        }
     }
 }
