@@ -14,9 +14,10 @@ struct MetricsTests {
     func withMetrics(refreshMs: Int = 1000, sampleEvery: Int = ServerConfig.defaultSampleEvery,
                      idle: Duration = .seconds(MetricsHTTPServer.idleTimeoutSeconds),
                      request: Duration = .seconds(MetricsHTTPServer.requestTimeoutSeconds),
-                     mode: NotificationMode = .port, _ body: (EchoServer, Int) throws -> Void) throws {
-        // epoll: the figures are the same on both engines, and epoll runs everywhere.
-        try withServer(.epoll, mode: mode, configure: {
+                     mode: NotificationMode = .port, engine: EngineKind = .epoll,
+                     _ body: (EchoServer, Int) throws -> Void) throws {
+        // epoll unless asked: it runs everywhere (the figures test runs on both).
+        try withServer(engine, mode: mode, configure: {
             $0.sampleEvery = sampleEvery
             $0.refreshMs = refreshMs
         }) { server in
@@ -27,9 +28,9 @@ struct MetricsTests {
         }
     }
 
-    @Test("each metric matches the snapshot and the traffic")
-    func figures() throws {
-        try withMetrics { server, port in
+    @Test("each metric matches the snapshot and the traffic", arguments: EngineKind.allCases)
+    func figures(engine: EngineKind) throws {
+        try withMetrics(engine: engine) { server, port in
             let peers = try (0..<5).map { _ in try TCPClient(port: server.address.port) }
             for p in peers { #expect(p.echo(1000)) }
             #expect(waitUntil(5) { server.snapshot(sessions: false).pending[.recv, .port] == 5 })

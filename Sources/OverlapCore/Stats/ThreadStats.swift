@@ -67,7 +67,10 @@ final class ThreadStats: Sendable {
     /// This thread's bit in a session's "ran on" set (`Session.complete`):
     /// no other running thread has it while at most 64 run
     /// (`StatsRegistry.register` hands out the lowest free one); past 64,
-    /// threads share bits and the session table's count can read low.
+    /// threads share bits. Either way the session table's count can read
+    /// low, never high: past 64 threads, or when a thread retires and a new
+    /// one takes its bit within one sampling interval (a mode switch) and
+    /// the session ran on both.
     let runBit: UInt64
 
     init(id: Int, name: String, role: ThreadRole, mode: NotificationMode?, sampleEvery: Int = 0,

@@ -215,7 +215,7 @@ enum StringTable {
             .en: "receives found no free buffer {0} times this window: every receive buffer is lent and sessions queue for one (WSAENOBUFS on Windows); lend a buffer only when data arrives (a zero-byte receive) and bound buffers per session, or give the pool more",
             .ko: "이번 구간에 수신이 빈 버퍼를 {0}번 못 찾음: 수신 버퍼가 모두 빌려져 세션이 줄을 선다 (Windows의 WSAENOBUFS); 데이터가 올 때만 버퍼를 빌려 주고(0바이트 수신) 세션당 버퍼를 제한하거나 풀을 키운다"],
         .lintPeerNotReading: [
-            .en: "{0} sessions have had an echo send pending for over {1} s (session {2} first): the peer does not read, so the overlapped send cannot complete and its buffer stays lent; bound what a session may queue, or close peers that stop reading",
+            .en: "sessions with an echo send pending for over {1} s: {0}, session {2} first; the peer does not read, so the overlapped send cannot complete and its buffer stays lent; bound what a session may queue, or close peers that stop reading",
             .ko: "세션 {0}개의 에코 송신이 {1}초 넘게 대기 중 (세션 {2}부터): 상대가 읽지 않아 Overlapped 송신이 끝나지 못하고 버퍼는 빌려진 채다; 세션이 쌓을 수 있는 양을 제한하거나 읽지 않는 상대를 닫는다"],
 
         // MARK: Help pages (each line at most 76 columns, each page at most 20 lines)
