@@ -33,6 +33,7 @@ expect_error "bad trace seconds" "--trace-seconds" serve --headless --trace-seco
 expect_error "trace without sampling" "--sample 0" serve --headless --sample 0 --trace /tmp/x.json
 expect_error "unwritable trace file" "/nonexistent/dir/t.json" serve --headless --port 0 --trace /nonexistent/dir/t.json
 expect_error "no terminal" "--headless" serve --port 0
+expect_error "an unknown option is named before the missing terminal" "Unknown option '--bogus'" serve --bogus
 expect_error "unknown language" "use one of en, ko" serve --headless --lang xx
 if "$bin" serve --help 2>&1 | grep -q -- "--lang <en|ko>"; then ok; else no "serve --help should show --lang"; fi
 expect_error "unknown language, default command" "--lang 'fr' is not a language" --lang fr

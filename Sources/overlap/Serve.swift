@@ -106,6 +106,12 @@ struct Serve: ParsableCommand {
         }
         _ = try dashboardLanguage()
         _ = try hazardSettings()
+    }
+
+    /// Not in `validate`: the argument parser runs that before it reports an
+    /// unknown option, so `serve --bogus | cat` would hear about the
+    /// terminal instead of the typo.
+    private func requireTerminal() throws {
         if !headless && isatty(STDOUT_FILENO) == 0 {
             throw ValidationError("stdout is not a terminal, so the dashboard cannot start; use --headless for a stats line instead")
         }
@@ -139,6 +145,7 @@ struct Serve: ParsableCommand {
     }
 
     func run() throws {
+        try requireTerminal()
         var config = ServerConfig()
         config.hazards = try hazardSettings()
         config.host = host
