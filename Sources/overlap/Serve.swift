@@ -110,10 +110,17 @@ struct Serve: ParsableCommand {
 
     /// Not in `validate`: the argument parser runs that before it reports an
     /// unknown option, so `serve --bogus | cat` would hear about the
-    /// terminal instead of the typo.
+    /// terminal instead of the typo. Worded as the parser words a bad flag,
+    /// with serve's usage (an error thrown from `run` would get the root's)
+    /// and the parser's exit code for bad usage, 64.
     private func requireTerminal() throws {
         if !headless && isatty(STDOUT_FILENO) == 0 {
-            throw ValidationError("stdout is not a terminal, so the dashboard cannot start; use --headless for a stats line instead")
+            printStatus("""
+                Error: stdout is not a terminal, so the dashboard cannot start; use --headless for a stats line instead
+                Usage: \(Overlap.usageString(for: Serve.self))
+                  See 'overlap serve --help' for more information.
+                """)
+            throw ExitCode.validationFailure
         }
     }
 
