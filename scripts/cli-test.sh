@@ -33,6 +33,7 @@ expect_error "bad trace seconds" "--trace-seconds" serve --headless --trace-seco
 expect_error "trace without sampling" "--sample 0" serve --headless --sample 0 --trace /tmp/x.json
 expect_error "unwritable trace file" "/nonexistent/dir/t.json" serve --headless --port 0 --trace /nonexistent/dir/t.json
 expect_error "no terminal" "--headless" serve --port 0
+expect_error "no terminal: serve's own usage" "Usage: overlap serve" serve --port 0
 expect_error "an unknown option is named before the missing terminal" "Unknown option '--bogus'" serve --bogus
 expect_error "unknown language" "use one of en, ko" serve --headless --lang xx
 if "$bin" serve --help 2>&1 | grep -q -- "--lang <en|ko>"; then ok; else no "serve --help should show --lang"; fi
@@ -160,7 +161,7 @@ expect_error "unwritable log file" "--log-file" serve --headless --port 0 --log-
 # overlap load: bad flags name the flag; nothing listening is a clear failure.
 expect_error "load: size below the header" "--size" load --size 8
 expect_error "load: bad rate" "--rate" load --rate 0
-expect_error "load: nothing listening" "connect" load --port 1 --duration 1
+expect_error "load: nothing listening" "is a server listening on 127.0.0.1:1?" load --port 1 --duration 1
 
 # The hazard lab: bad --hazard values name what to change; lab needs --check;
 # lab --check --short sees each quick signature on both engines.
@@ -173,7 +174,7 @@ expect_error "hazard: missing value" "needs a value" serve --headless --hazard b
 expect_error "lab without --check" "lab needs --check" lab
 for e in epoll uring; do
     out=$(timeout 120 "$bin" lab --check --short --engine $e 2>&1); rc=$?
-    if [ $rc -eq 0 ] && grep -q "every signature seen (4)" <<<"$out"; then ok; else no "lab --check --short --engine $e: rc=$rc, output: $out"; fi
+    if [ $rc -eq 0 ] && grep -q "all 4 checks seen" <<<"$out"; then ok; else no "lab --check --short --engine $e: rc=$rc, output: $out"; fi
 done
 
 # overlap load against a headless server: exit 0, one JSON object; then a tiny bench

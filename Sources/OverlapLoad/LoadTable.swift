@@ -38,9 +38,17 @@ extension LoadReport {
         for r in rows { lines.append(row(r)) }
         if !errors.isEmpty {
             lines.append("")
-            lines.append("FAILED: \(errors.count) connection(s) with errors:")
-            for e in errors.prefix(20) { lines.append("  \(e)") }
-            if errors.count > 20 { lines.append("  ... and \(errors.count - 20) more") }
+            if errors.count == 1, let e = errors.first, e.kind == .connect {
+                // LoadRunner stops at the first connection that cannot connect.
+                let others = connections == 1 ? "" : " (\(e.connection) of \(connections) connected before it)"
+                lines.append("FAILED: no load ran: connection \(e.connection) could not connect\(others); "
+                             + "is a server listening on \(host):\(port)?")
+                lines.append("  \(e.detail)")
+            } else {
+                lines.append("FAILED: \(errors.count) connection(s) with errors:")
+                for e in errors.prefix(20) { lines.append("  \(e)") }
+                if errors.count > 20 { lines.append("  ... and \(errors.count - 20) more") }
+            }
         }
         return lines.joined(separator: "\n")
     }
