@@ -210,4 +210,44 @@ public enum LabCheck {
                                     + clearText(cleared, clearSeconds))
         }
     }
+
+    // MARK: - What the checks share
+
+    /// Switches `hazard` off; whether `lint` (if any) clears within 6 s,
+    /// and how long it took.
+    static func clearsAfterOff(_ server: EchoServer, _ hazard: HazardKind, lint: LintKind?) -> (Bool, Double) {
+        let off = monotonicNanos()
+        server.clearHazard(hazard)
+        let cleared = waitUntilSample(server, seconds: 6.5) { s in
+            lint.map { k in !s.lints.contains { $0.kind == k } } ?? s.lints.isEmpty
+        }
+        return (cleared, Double(monotonicNanos() - off) / 1e9)
+    }
+
+    static func clearText(_ cleared: Bool, _ seconds: Double) -> String {
+        cleared ? "off: lints clear in \(f1(seconds)) s" : "off: lints still raised after \(f1(seconds)) s"
+    }
+
+    /// Jain's index of the bytes each of 60 pipelined sessions received over
+    /// one second with `hazards` on, and whether `lint` was raised meanwhile.
+    static func fairness(_ server: EchoServer, _ hazards: HazardSettings, lint: LintKind? = nil) -> (jain: Double, lint: Bool) {
+        _ = waitUntilSample(server, seconds: 5) { $0.sessions == 0 }
+        let load = Background { verifyingLoad(server, connections: 60, depth: 8, seconds: 4.5) }
+        _ = waitUntilSample(server, seconds: 3) { $0.sessions == 60 }
+        server.setHazards(hazards)
+        _ = waitUntilSample(server, seconds: 0.3) { _ in false }
+        let a = server.snapshot(sessions: true)
+        let raised = lint.map { waitForLint(server, $0, seconds: 2.8) } ?? { _ = waitUntilSample(server, seconds: 1) { _ in false }; return false }()
+        let b = server.snapshot(sessions: true)
+        server.setHazards(HazardSettings())
+        _ = load.finish()
+        return (sessionFairness(from: a, to: b), raised)
+    }
+
+    /// Jain's index of the bytes each session received between two
+    /// snapshots, sessions that received nothing included.
+    public static func sessionFairness(from a: StatsSnapshot, to b: StatsSnapshot) -> Double {
+        let before = Dictionary(a.sessionRows.map { ($0.id, $0.bytesIn) }, uniquingKeysWith: { x, _ in x })
+        return Fairness.jain(countingIdle: b.sessionRows.map { Double($0.bytesIn - (before[$0.id] ?? 0)) })
+    }
 }

@@ -1,9 +1,4 @@
-import Glibc
-import OverlapCore
-import OverlapLoad
 import OverlapModel
-import OverlapSystem
-import Synchronization
 
 /// One hazard's check in `overlap lab --check`.
 public struct LabCheckLine: Sendable {
