@@ -95,7 +95,8 @@ let package = Package(
         // bench and soak (their logic, tested; the executable only parses).
         .target(
             name: "OverlapHarness",
-            dependencies: ["OverlapCore", "OverlapLoad", "OverlapModel", "OverlapSystem"],
+            dependencies: ["OverlapCore", "OverlapLoad", "OverlapModel", "OverlapSystem",
+                           .product(name: "SystemPackage", package: "swift-system")],
             swiftSettings: strict),
         .executableTarget(
             name: "overlap",

@@ -1,6 +1,7 @@
 import Glibc
 import OverlapSystem
 import Synchronization
+import SystemPackage
 
 /// What the soak's clients verified and what went wrong (any thread).
 final class SoakTally: Sendable {
@@ -61,20 +62,24 @@ enum SoakClients {
         var idleRounds = 0
         while got < size {
             if sent < size {
-                let n = msg.withUnsafeBytes { send(fd, $0.baseAddress! + sent, size - sent, Int32(MSG_NOSIGNAL | MSG_DONTWAIT)) }
-                if n > 0 { sent += n }
+                // A full socket (EAGAIN) sends nothing this round; an error shows on recv.
+                let r = msg.withUnsafeBytes { m in systemCall { send(fd, m.baseAddress! + sent, size - sent, Int32(MSG_NOSIGNAL | MSG_DONTWAIT)) } }
+                if case .success(let n) = r { sent += n }
             }
-            let n = recv(fd, &buf, buf.count, Int32(MSG_DONTWAIT))
-            if n > 0 {
+            switch systemCall({ recv(fd, &buf, buf.count, Int32(MSG_DONTWAIT)) }) {
+            case .success(let n) where n > 0:
                 idleRounds = 0
                 if !buf[0..<n].elementsEqual(msg[got..<(got + n)]) { tally.fail("slow reader: echo differs near byte \(got)"); return }
                 got += n
-            } else if n == 0 {
+            case .success:
                 tally.fail("slow reader: closed after \(got) bytes")
                 return
-            } else {
+            case .failure(.wouldBlock):
                 idleRounds += 1
                 if idleRounds > 5000 { tally.fail("slow reader: no echo for 10 s at byte \(got)"); return }
+            case .failure(let e):
+                tally.fail("slow reader: recv failed after \(got) bytes: \(e)")
+                return
             }
             usleep(2000)  // slow: about 8 MB/s at best
         }

@@ -177,7 +177,8 @@ final class LoadWorker: @unchecked Sendable {
             }
             if now >= sendEnd && conns.allSatisfy({ $0.inFlight == 0 || $0.closed }) { break }
             let timeout = pacer?.timeout(now: now, idleMillis: 50) ?? 50
-            let n = Int(epoll_wait(epfd, &events, Int32(events.count), timeout))
+            // A failed wait (EINTR is retried inside systemCall) reads as no events.
+            let n = Int((try? systemCall { epoll_wait(epfd, &events, Int32(events.count), timeout) }.get()) ?? 0)
             now = overlap_monotonic_ns()
             if n > 0 {
                 for i in 0..<n {

@@ -1,4 +1,5 @@
 import Glibc
+import OverlapSystem
 
 /// The first line of a small file (procfs), or nil.
 func readSmallFile(_ path: String) -> String? {
@@ -6,8 +7,7 @@ func readSmallFile(_ path: String) -> String? {
     if fd < 0 { return nil }
     defer { close(fd) }
     var bytes = [UInt8](repeating: 0, count: 256)
-    let n = read(fd, &bytes, bytes.count)
-    guard n > 0 else { return nil }
+    guard case .success(let n) = systemCall({ read(fd, &bytes, bytes.count) }), n > 0 else { return nil }
     let text = String(decoding: bytes[0..<n], as: UTF8.self)
     return text.split(separator: "\n").first.map(String.init) ?? ""
 }
