@@ -6,7 +6,8 @@ import Synchronization
 import Testing
 
 /// A completion routine that records each request it runs (by the id the test
-/// put in `result`), the thread and the mode; it can hold the thread on a gate.
+/// put in `result`), the thread and the mode; it can hold the thread on a
+/// gate: for the ids in `holdOn`, or for every request (`holdingEvery`).
 final class LogTarget: CompletionTarget {
     struct Entry: Equatable {
         var id: Int32
@@ -17,16 +18,18 @@ final class LogTarget: CompletionTarget {
     let gate = Wakeup()
     /// Ids whose routine waits for the gate before returning.
     let holdOn: Set<Int32>
+    let holdingEvery: Bool
 
-    init(holdOn: Set<Int32> = []) {
+    init(holdOn: Set<Int32> = [], holdingEvery: Bool = false) {
         self.holdOn = holdOn
+        self.holdingEvery = holdingEvery
     }
 
     var sessionID: UInt64 { 1 }
 
     func complete(_ request: Overlapped, on thread: IOThread) {
         log.withLock { $0.append(Entry(id: request.result, thread: thread.name, mode: request.mode)) }
-        if holdOn.contains(request.result) { gate.wait() }
+        if holdingEvery || holdOn.contains(request.result) { gate.wait() }
     }
 
     var entries: [Entry] { log.withLock { $0 } }

@@ -46,19 +46,6 @@ final class ManualEngine: IOEngine, @unchecked Sendable {
     }
 }
 
-/// A completion routine that records where it ran and waits for the test.
-final class RecordingTarget: CompletionTarget {
-    let ran = Locked<[(thread: String, result: Int32)]>([])
-    let gate = Wakeup()
-
-    var sessionID: UInt64 { 1 }
-
-    func complete(_ request: Overlapped, on thread: IOThread) {
-        ran.withLock { $0.append((thread.name, request.result)) }
-        gate.wait()
-    }
-}
-
 extension CoreTests {
     @Suite
     struct RequestLifecycleTests {
@@ -72,9 +59,9 @@ extension CoreTests {
             let control = IOThread(stats: registry.register(name: "control", role: .control, mode: nil))
             let socket = EngineSocket(fd: -1)
             let requests = (0..<3).map { _ in Overlapped(kind: .recv, socket: socket) }
-            weak var weakTarget: RecordingTarget?
+            weak var weakTarget: LogTarget?
             do {
-                let target = RecordingTarget()
+                let target = LogTarget(holdingEvery: true)
                 weakTarget = target
                 for r in requests { PostPath(router: router, engine: engine).post(r, target: target, home: 0, from: control) }
             }
@@ -85,7 +72,7 @@ extension CoreTests {
 
             engine.complete(2, result: 10)
             // One routine is running (delivered), the other waits in the port's queue.
-            #expect(waitUntil { weakTarget?.ran.withLock { $0.count } == 1 })
+            #expect(waitUntil { weakTarget?.entries.count == 1 })
             var c = counts()
             #expect(c.pending[.recv, .port] == 1)
             #expect(c.completed[.recv, .port] == 2 && c.delivered[.recv, .port] == 1)
@@ -98,8 +85,8 @@ extension CoreTests {
             #expect(waitUntil { counts().delivered[.recv, .port] == 3 })
             c = counts()
             #expect(c.pending.total == 0 && c.queued == [0, 0, 0])
-            #expect(weakTarget?.ran.withLock { $0.map(\.thread) } == ["port-0", "port-0", "port-0"])
-            #expect(weakTarget?.ran.withLock { $0.map(\.result) } == [10, 10, 0])
+            #expect(weakTarget?.entries.map(\.thread) == ["port-0", "port-0", "port-0"])
+            #expect(weakTarget?.entries.map(\.id) == [10, 10, 0])
             weakTarget?.gate.signal()
             #expect(waitUntil { weakTarget == nil }, "delivered requests release their target")
             router.stop()
