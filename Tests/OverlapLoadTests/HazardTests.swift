@@ -81,6 +81,24 @@ struct HazardTests {
         }
     }
 
+    /// A slowed port worker gives its running slot up while it sleeps; the
+    /// completions its handlers made meanwhile must be in the port for the
+    /// other worker, or it keeps every session it ever touched (epoll's
+    /// kernel-waiting workers did: 380 msg/s where 30k were possible).
+    @Test("slow-handler=1@port-0 at concurrency 1: the other worker carries the load", arguments: EngineKind.allCases)
+    func slowWorkerKeepsNoSession(engine: EngineKind) throws {
+        try withServer(engine, mode: .port, configure: {
+            $0.concurrency = 1
+            $0.refreshMs = 250
+        }) { server in
+            try server.setHazard("slow-handler=1@port-0")
+            let report = LabCheck.verifyingLoad(server, connections: 20, depth: 2, seconds: 1.5, warmup: 1)
+            #expect(report.ok, "load errors: \(report.errors.prefix(3))")
+            // port-0 runs at most 1,000 handlers a second, two per message: alone, 500 msg/s.
+            #expect(report.messagesPerSecond > 2_000, "\(report.messagesPerSecond) msg/s with port-0 slowed")
+        }
+    }
+
     @Test("buffers=4 with 50 sessions: receives wait for buffers, every byte still echoes in order", arguments: EngineKind.allCases)
     func fewBuffers(engine: EngineKind) throws {
         try withServer(engine, mode: .port, configure: { $0.refreshMs = 250 }) { server in
