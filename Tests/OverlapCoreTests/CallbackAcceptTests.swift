@@ -77,6 +77,26 @@ extension CoreTests {
             }
         }
 
+        @Test("callback -> port with the accept pending: the log counts it, apc-0 waits for it, retires once after it ran",
+              arguments: EngineKind.allCases)
+        func switchAwayWithAcceptPending(engine: EngineKind) throws {
+            try withServer(engine, mode: .callback) { server in
+                func lines(_ prefix: String) -> [String] {
+                    server.snapshot(sessions: false).events.map(\.message).filter { $0.hasPrefix(prefix) }
+                }
+                try server.switchMode(to: .port)
+                #expect(lines("mode callback -> port") == ["mode callback -> port: 1 request finishes in callback mode, the accept at the next connect"])
+                // The AcceptEx event is still waited on: apc-0 stays.
+                #expect(server.snapshot(sessions: false).threads.contains { $0.name == "apc-0" })
+                #expect(lines("callback mode's APC threads retired").isEmpty)
+                let c = try TCPClient(port: server.address.port)
+                #expect(c.echo(64))
+                #expect(waitUntil { !server.snapshot(sessions: false).threads.contains { $0.name.hasPrefix("apc-") } })
+                // Once, not folded with a second retirement (" (x2)") after a revival.
+                #expect(lines("callback mode's APC threads retired") == ["callback mode's APC threads retired: nothing is left in callback mode"])
+            }
+        }
+
         @Test("routines per alertable wait: about 1 at one connection, depth 1; above 2 with 50 pipelined connections while apc-0 runs slow routines",
               arguments: EngineKind.allCases)
         func routinesPerWait(engine: EngineKind) throws {

@@ -77,6 +77,9 @@ final class CallbackNotifier: Notifier {
 
     func engineThreadStarted(_ thread: IOThread) {}
 
+    /// The accept waiting on the AcceptEx event counts under event mode.
+    var pendingCountedElsewhere: Int { acceptEvent.inUse ? 1 : 0 }
+
     /// Starts a thread for every queue that has none.
     func activate() {
         lifecycle.withLock { _ in
@@ -96,7 +99,8 @@ final class CallbackNotifier: Notifier {
     /// if callback mode is not current and nothing is left in it.
     func retireIfDrained() {
         lifecycle.withLock { _ in
-            guard queues.contains(where: { $0.members > 0 }), modes.drained(.callback) else { return }
+            // The accept posted in callback mode is left too until apc-0 runs it.
+            guard queues.contains(where: { $0.members > 0 }), modes.drained(.callback), !acceptEvent.inUse else { return }
             for q in queues { q.retireMembers() }
             registry.events?.note(.info, Phrasing(.eventAPCRetired),
                                   key: "apc-retired")

@@ -54,6 +54,9 @@ final class EventGroup: @unchecked Sendable {
 
     func freeSlots(_ bits: UInt64) { slots.withLock { $0.used &= ~bits } }
 
+    /// Whether any event of the group is in use (a request waits on it).
+    var inUse: Bool { slots.withLock { $0.used != 0 } }
+
     /// Closes the group if it has no event left; true if it did.
     func closeIfEmpty() -> Bool {
         slots.withLock { s in

@@ -11,6 +11,10 @@ protocol Notifier: AnyObject, Sendable {
     /// The mode this notifier announces.
     var mode: NotificationMode { get }
 
+    /// Requests posted in this mode and not yet delivered that count under
+    /// another mode's figures (default 0; callback mode's accept).
+    var pendingCountedElsewhere: Int { get }
+
     /// Prepares `request`, about to be posted by `thread` in this mode,
     /// and returns how its completion will be announced (an event object,
     /// its session's APC queue `home`, the port).
@@ -50,6 +54,10 @@ protocol Notifier: AnyObject, Sendable {
 }
 
 extension Notifier {
+    /// Requests posted in this mode, not yet delivered, that count under
+    /// another mode's figures: callback mode's accept (AcceptEx takes no
+    /// completion routine, so an event object announces it). 0 for the others.
+    var pendingCountedElsewhere: Int { 0 }
     func engineCreated(_ engine: any IOEngine) {}
     func engineThreadStopped(_ thread: IOThread) {}
 }

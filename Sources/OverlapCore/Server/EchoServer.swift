@@ -214,11 +214,13 @@ public final class EchoServer: ServerControl, SessionHost, ListenerHost, @unchec
     public func switchMode(to mode: NotificationMode) throws {
         let from = router.current
         guard router.switchMode(to: mode) else { return }
-        let left = registry.outstanding(from)
+        // Callback mode's accept counts under event (AcceptEx takes no routine) but is callback's own.
+        let elsewhere = router.notifier(from).pendingCountedElsewhere
+        let left = registry.outstanding(from) + Int64(elsewhere)
         registry.trace.instant("mode \(from.rawValue) -> \(mode.rawValue)")
         // The listener's accept, posted before the switch, is the usual one
         // left: it finishes in its old mode when the next client connects.
-        let accept: Phrasing.Argument = left > 0 && registry.requestCounts.pending[.accept, from] > 0
+        let accept: Phrasing.Argument = left > 0 && (elsewhere > 0 || registry.requestCounts.pending[.accept, from] > 0)
             ? .phrase(Phrasing(.eventModeSwitchAccept)) : ""
         log.note(.info, left == 1
             ? Phrasing(.eventModeSwitchOne, "\(from.rawValue)", "\(mode.rawValue)", accept)
