@@ -167,7 +167,7 @@ public enum DashboardView {
             screen.put(0, y, Phrase.acceptFootnote(t), .dim)
             y += 1
         }
-        let ring = "ring \(s.ringDepth) overflow \(s.ringOverflow)"
+        let ring = Phrase.ringFigures(t, s.ringDepth, s.ringOverflow)
         if compact {
             let q = modes.map { "\($0.rawValue.prefix(1)) \(s.queued[$0.index])" }.joined(separator: " ")
             screen.put(0, y, "\(Phrase.queuedCompact(t)) \(q)  \(Self.peakLabel(s, t)) \(s.queuedPeak.max() ?? 0)  \(ring)",
@@ -208,7 +208,7 @@ public enum DashboardView {
         switch row.role {
         case .engine: return submits.map { Phrase.roleEngineSubmits(t, Format.count($0)) } ?? Phrase.roleEngine(t)
         case .apcThread(let depth, _): return Phrase.roleAPC(t, depth, each)
-        case .eventWaiter(let n): return Phrase.roleEvents(t, n, each)
+        case .eventWaiter(let n): return n == 1 ? Phrase.roleEventsOne(t, each) : Phrase.roleEvents(t, n, each)
         case .portWorker: return Phrase.rolePortWorker(t)
         case .portVisits: return Phrase.rolePortVisits(t)
         case .control: return Phrase.roleControl(t)

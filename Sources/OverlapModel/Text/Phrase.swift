@@ -27,6 +27,7 @@ public enum Phrase: String, CaseIterable, Sendable, Codable {
     case columnPeakWindow
     case acceptFootnote
     case queuedCompact
+    case ringFigures
     case graphPending
     case graphQueue
     case latencyOff
@@ -46,6 +47,7 @@ public enum Phrase: String, CaseIterable, Sendable, Codable {
     case roleEngineSubmits
     case roleAPC
     case roleEvents
+    case roleEventsOne
     case rolePortWorker
     case rolePortVisits
     case roleControl

@@ -36,6 +36,7 @@ enum StringTable {
         .acceptFootnote: [.en: "the accept counts under event: AcceptEx takes no routine; apc-0 waits on it",
                           .ko: "accept는 event 칸: AcceptEx에는 완료 루틴이 없어 apc-0이 이벤트로 기다림"],
         .queuedCompact: [.en: "queued", .ko: "큐"],
+        .ringFigures: [.en: "ring {0} overflow {1}", .ko: "링 {0} 오버플로 {1}"],
         .graphPending: [.en: "pending", .ko: "미완료"],
         .graphQueue: [.en: "queue", .ko: "큐"],
 
@@ -58,6 +59,7 @@ enum StringTable {
         .roleEngineSubmits: [.en: "sub {0}/s, done", .ko: "제출 {0}/s, 완료"],
         .roleAPC: [.en: "queue {0}, {1}/wait", .ko: "APC 큐 {0}, {1}/대기"],
         .roleEvents: [.en: "{0} events, {1}/wake", .ko: "이벤트 {0}개, {1}/깨움"],
+        .roleEventsOne: [.en: "1 event, {0}/wake", .ko: "이벤트 1개, {0}/깨움"],
         .rolePortWorker: [.en: "port worker", .ko: "완료 포트 워커"],
         .rolePortVisits: [.en: "engine as worker", .ko: "워커 역할의 엔진"],
         .roleControl: [.en: "control", .ko: "제어"],
@@ -74,7 +76,7 @@ enum StringTable {
         .sessionsSort: [.en: ", sort {0}", .ko: ", 정렬 {0}"],
         .columnID: [.en: "id", .ko: "id"],
         .columnPeer: [.en: "peer", .ko: "상대 주소"],
-        .columnRanOn: [.en: "ran on", .ko: "스레드"],
+        .columnRanOn: [.en: "ran on", .ko: "실행 위치"],
         .columnState: [.en: "state", .ko: "상태"],
         .columnIn: [.en: "in", .ko: "수신"],
         .columnOut: [.en: "out", .ko: "송신"],
@@ -294,7 +296,7 @@ enum StringTable {
             미완료     건 뒤 아직 완료되지 않은 요청  [ERROR_IO_PENDING]
             큐 현재    완료됐지만 핸들러가 시작 전: 포트의 패킷, 쌓인 APC,
                        신호 받은 이벤트  [완료 큐]; 최고: 가장 깊었던 샘플
-            ring       io_uring에서 거뒀지만 아직 넘기지 않은 완료; overflow:
+            링         io_uring에서 거뒀지만 아직 넘기지 않은 완료; 오버플로:
                        링이 가득 차서 커널이 붙잡아 둔 완료
             통지       완료 -> 핸들러 시작: 통지 지연 (notification delay). 모드는
                        여기서 갈린다: 이벤트 대기 스레드, 세션 자신의 APC 스레드,
@@ -341,7 +343,7 @@ enum StringTable {
                        (다음 = 먼저 깨어남: 나중에 온 것이 먼저), epoll_wait
                        안의 워커(I/O를 직접 함), 초당 대기 진입 수
                        [NumberOfConcurrentThreads, GetQueuedCompletionStatus]
-            스레드     세션의 마지막 핸들러를 실행한 스레드, 그리고 지난 샘플
+            실행 위치  세션의 마지막 핸들러를 실행한 스레드, 그리고 지난 샘플
                        동안 핸들러를 실행한 스레드 수 (2개 이상일 때)
             장애       장애 실습(l)에서 켠 것: 트래픽이 흐르는 중에 모델마다
                        전형적인 실패를 하나씩 일으킨다
