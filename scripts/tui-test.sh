@@ -199,7 +199,7 @@ done
 # them, and their digits used to reach the key table as 1 2 3), Alt+digit,
 # mouse reports (SGR and X10) and a bracketed paste of "123q". After each, `?`
 # is a barrier: help opens only once everything sent before it has been read.
-modkeys="S-Up C-Up M-Up S-Down C-Down M-Down S-Home C-Home M-Home S-End C-End M-End
+modkeys="S-Up C-Up M-Up S-Down C-Down M-Down S-Left C-Left M-Left S-Right C-Right M-Right S-Home C-Home M-Home S-End C-End M-End
          S-PPage C-PPage M-PPage S-NPage C-NPage M-NPage S-F1 S-F5 S-F10"
 # unmoved "after what": the header still shows the start mode, no switch, no pause.
 unmoved() {
