@@ -52,6 +52,56 @@ extension CoreTests {
             #expect(names.contains { $0.hasPrefix(expected) } || mode == .port, "lanes: \(names)")
         }
 
+        @Test("mode switches are instant events in the trace, and each mode's handlers start after its switch",
+              arguments: EngineKind.allCases)
+        func switchInstants(engine: EngineKind) throws {
+            let trace = try traced(engine, .port) { server in
+                let clients = try (0..<3).map { _ in try TCPClient(port: server.address.port) }
+                func traffic(_ seed: UInt64) throws { try exchange(clients, (0..<3).map { randomBytes(5_000, seed: seed + UInt64($0)) }) }
+                try traffic(10)
+                try server.switchMode(to: .callback)
+                try traffic(20)
+                try server.switchMode(to: .event)
+                try traffic(30)
+            }
+            let all = trace.events.filter { $0["ph"] as? String == "i" }
+            #expect(all.map { $0["name"] as? String }
+                    == ["trace started", "mode port -> callback", "mode callback -> event", "trace stopped: stopped"])
+            let instants = all.filter { ($0["name"] as? String)?.hasPrefix("mode ") == true }
+            let at = instants.map { ($0["ts"] as? Double) ?? Double($0["ts"] as? Int ?? 0) }
+            guard at.count == 2 else { return }
+            // Requests posted before a switch finish in their old mode; none of the new mode's runs before it.
+            // (The accept is announced by an event in callback mode too: left out.)
+            let callback = trace.handlers.filter { $0.mode == "callback" }
+            let event = trace.handlers.filter { $0.mode == "event" && $0.op != "accept" }
+            #expect(!callback.isEmpty && !event.isEmpty, "\(callback.count) callback and \(event.count) event handlers traced")
+            #expect(callback.allSatisfy { $0.pickedUp >= at[0] }, "a callback handler before the switch to callback")
+            #expect(event.allSatisfy { $0.pickedUp >= at[1] }, "an event handler before the switch to event")
+        }
+
+        @Test("event mode in a trace: a waiter asleep when its event was set harvests it only after its wait returns",
+              arguments: EngineKind.allCases)
+        func eventHarvest(engine: EngineKind) throws {
+            let trace = try traced(engine, .event) { server in
+                let client = try TCPClient(port: server.address.port)
+                for i in 0..<60 {
+                    try client.send([UInt8(i)])
+                    #expect(try client.receive(1) == [UInt8(i)])
+                }
+            }
+            var asleep = 0
+            for h in trace.handlers where h.mode == "event" {
+                let completed = h.pickedUp - h.notify
+                #expect(h.notify >= 0 && completed >= 0, "picked up before it completed: \(h)")
+                // The wait (WSAWaitForMultipleEvents) the waiter was in when the event was set.
+                guard let wait = trace.waits[h.tid]?.first(where: { $0.start <= completed && completed < $0.end }) else { continue }
+                asleep += 1
+                #expect(h.pickedUp >= wait.end - 0.0025, "harvested before the wait returned: \(h), wait \(wait)")
+            }
+            // One connection at depth 1: the waiter sleeps between messages.
+            #expect(asleep >= 10, "\(asleep) handlers whose waiter was asleep at their completion")
+        }
+
         @Test("callback mode in a trace: every handler of one session runs on one lane", arguments: EngineKind.allCases)
         func callbackLanes(engine: EngineKind) throws {
             let trace = try traced(engine, .callback) { server in

@@ -116,6 +116,11 @@ struct ViewTests {
         #expect(screen.text.contains("last-in first-out"))
         #expect(screen.text.contains("AcceptEx takes no routine") && screen.text.contains("docs/WINDOWS.md"))
         #expect(screen.text.contains("page 1/4"))
+        state.helpPage = 1
+        DashboardView.draw(Fixtures.frame, state, on: screen)
+        // What notify delay is, and why it differs by mode (issue 14).
+        #expect(screen.text.contains("completed -> its handler starts: the notification delay"))
+        #expect(screen.text.contains("any free port worker must pick it up") && screen.text.contains("page 2/4"))
         state.helpPage = 2
         DashboardView.draw(Fixtures.frame, state, on: screen)
         #expect(screen.text.contains("ran on") && screen.text.contains("engine: I/O done") && screen.text.contains("page 3/4"))
