@@ -95,7 +95,7 @@ public final class MetricsExposition: Sendable {
         counter("overlap_sessions_refused_total", "Connections refused (--max-sessions or out of descriptors).", [],
                 s.refused)
         counter("overlap_mode_switches_total", "Mode switches since start.", [], s.modeSwitches)
-        gauge("overlap_ring_depth", "Completions reaped from the kernel and not yet handed to a notifier.", [],
+        gauge("overlap_ring_depth", "Completions left in io_uring's completion queue after the engine's last reap (0 on epoll: no completion ring).", [],
               Double(s.ringDepth))
         counter("overlap_ring_overflow_total", "Completions the kernel held back because the ring was full.", [],
                 s.ringOverflow)

@@ -65,7 +65,8 @@ public struct StatsSnapshot: Sendable, Equatable, Codable {
     public var queueStallNanos: UInt64 = 0
     /// Completions handled, per mode.
     public var delivered: [UInt64]
-    /// Completions the engine has reaped and not yet handed to a notifier.
+    /// Completions left in io_uring's completion queue after the engine's
+    /// last reap (0 on epoll, which has no completion ring).
     public var ringDepth: Int64
     /// Completions the kernel could not post to the ring at once (io_uring CQ overflow).
     public var ringOverflow: UInt64

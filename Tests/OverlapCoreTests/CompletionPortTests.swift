@@ -124,6 +124,28 @@ extension CoreTests {
             h.stop(workers: 4)
         }
 
+        @Test("a worker that blocks gives its slot up; back, it runs above the value, and the port counts it")
+        func overConcurrency() {
+            let port = CompletionPort<Int>(concurrency: 1, maxBatch: 1)
+            let a = CompletionPort<Int>.Worker(name: "a")
+            let b = CompletionPort<Int>.Worker(name: "b")
+            _ = port.enlist(upTo: 2)
+            var packets: [Int?] = [1, 2]
+            port.post(&packets)
+            var batch: [Int?] = []
+            #expect(!port.dequeue(a, into: &batch) && batch == [1])  // taken at once: no wait
+            #expect(port.running == 1)
+            port.blocked(a)  // a's handler sleeps: its slot is free for b
+            #expect(port.running == 0)
+            batch.removeAll()
+            #expect(!port.dequeue(b, into: &batch) && batch == [2])
+            port.unblocked(a)  // a is back while b runs: 2 running at a value of 1
+            #expect(port.running == 2 && port.load.overConcurrency == 1)
+            port.leave(a)
+            port.leave(b)
+            #expect(port.running == 0 && port.load.overConcurrency == 1)
+        }
+
         @Test("one empty packet stops one worker, and a batch ends at it")
         func shutdownPackets() {
             let h = PortHarness(concurrency: 1)

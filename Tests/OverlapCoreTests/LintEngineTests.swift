@@ -47,6 +47,22 @@ extension CoreTests {
             #expect(raised.first?.message.contains("17") == true, "names the first session: \(raised.first?.message ?? "")")
         }
 
+        @Test("over_concurrency: raised once the port's count of runs above its value grew for 2 s, naming the value")
+        func overConcurrencyLint() {
+            var engine = LintEngine()
+            var previous: StatsSnapshot? = nil
+            var raised: [(UInt64, Lint)] = []
+            for t in UInt64(0)...4 {
+                var s = StatsSnapshot(takenAtNanos: t * Self.second)
+                s.portConcurrency = 1
+                s.portOverConcurrency = 5 * t
+                raised += engine.update(s, previous: previous).raised.map { (t, $0) }
+                previous = s
+            }
+            #expect(raised.map(\.0) == [3] && raised.map(\.1.kind) == [.overConcurrency], "\(raised.map(\.1.message))")
+            #expect(raised.first?.1.message.contains("than its concurrency value (1) 5 times") == true)
+        }
+
         @Test("a condition shorter than 2 s raises nothing")
         func noFlapping() {
             var engine = LintEngine()

@@ -16,7 +16,6 @@ final class EpollEngine: IOEngine, @unchecked Sendable {
     let epfd: Int32
     private let wakeFd: Int32
     private let stopping = Atomic<Bool>(false)
-    let depth = Atomic<Int64>(0)
     /// Detached sockets, kept alive until every thread that waits on `epfd`
     /// is past the events that could still name them.
     let reclaimer = EpochReclaimer<EpollSocket> { Unmanaged.passUnretained($0).release() }
@@ -165,10 +164,8 @@ final class EpollEngine: IOEngine, @unchecked Sendable {
             // The engine is no port member: a doorbell it caught goes on to one that is.
             if doorbell && helpersWaiting.load(ordering: .acquiring) > 0 { ringDoorbell() }
             if !batch.isEmpty {
-                depth.store(Int64(batch.count), ordering: .relaxed)
                 sink.deliver(&batch, from: thread)
                 batch.removeAll(keepingCapacity: true)
-                depth.store(0, ordering: .relaxed)
             }
             if wake {
                 var v: UInt64 = 0
@@ -267,6 +264,7 @@ final class EpollEngine: IOEngine, @unchecked Sendable {
         threads.joinAll()
     }
 
-    var ringDepth: Int64 { depth.load(ordering: .relaxed) }
+    /// epoll has no completion ring: readiness is not a completion.
+    var ringDepth: Int64 { 0 }
     var ringOverflow: UInt64 { 0 }
 }

@@ -50,7 +50,9 @@ protocol IOEngine: AnyObject, Sendable {
     /// Stops and joins the engine thread(s). Every request must have completed.
     func stop()
 
-    /// Completions reaped from the kernel and not yet handed to a notifier.
+    /// Completions the kernel posted to io_uring's completion queue that the
+    /// engine had not reaped when it last reaped (it takes up to 512 at a
+    /// time); reaped ones count as completed. 0 on epoll: no completion ring.
     var ringDepth: Int64 { get }
     /// Completions the kernel had to hold back because the ring was full.
     var ringOverflow: UInt64 { get }

@@ -260,7 +260,6 @@ final class UringEngine: IOEngine, @unchecked Sendable {
             }
             thread.now = monotonicNanos()
             let n = Int(io_uring_peek_batch_cqe(ring, cqes, UInt32(maxReap)))
-            depth.store(Int64(io_uring_cq_ready(ring)), ordering: .relaxed)
             var lent = 0
             for i in 0..<n {
                 let cqe = cqes[i]!.pointee
@@ -280,6 +279,8 @@ final class UringEngine: IOEngine, @unchecked Sendable {
                 batch.append(r)
             }
             io_uring_cq_advance(ring, UInt32(n))
+            // What the kernel posted beyond this reap: reaped ones count as completed.
+            depth.store(Int64(io_uring_cq_ready(ring)), ordering: .relaxed)
             inFlight -= batch.count
             overflow.store(UInt64(overlap_cq_overflow(ring)), ordering: .relaxed)
             if lent > 0 { buffers.kernelLent(lent) }
@@ -290,7 +291,6 @@ final class UringEngine: IOEngine, @unchecked Sendable {
                 justDelivered = sink.deliver(&batch, from: thread) < count
                 batch.removeAll(keepingCapacity: true)
             }
-            depth.store(0, ordering: .relaxed)
         }
         sink.engineThreadStopped(thread)
         registry.retire(thread.stats)

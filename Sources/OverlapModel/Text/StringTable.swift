@@ -211,7 +211,7 @@ enum StringTable {
             .en: "completions sat queued for about {0} while no thread started a handler: every thread that takes from the completion queue stopped at once (a stall); find what stops them all (a pause, a shared lock) or add workers",
             .ko: "완료가 약 {0} 큐에 머무는 사이 어느 스레드도 핸들러를 시작하지 않음: 완료 큐에서 꺼내는 스레드가 한꺼번에 멈췄다 (정지); 모두를 멈추게 하는 것(일시 정지, 공유 락)을 찾거나 워커를 늘린다"],
         .lintOverConcurrency: [
-            .en: "the completion port ran more than {0} workers (its concurrency value) {1} times this window: a worker that blocked in its handler came back while another ran in its slot, as IOCP allows; keep handlers from blocking, or the thread count near the value",
+            .en: "the completion port ran more workers than its concurrency value ({0}) {1} times this window: a worker that blocked in its handler came back while another ran in its slot, as IOCP allows; keep handlers from blocking, or the thread count near the value",
             .ko: "완료 포트가 이번 구간에 {1}번 워커를 {0}개(동시 실행 값)보다 많이 실행: 핸들러에서 멈췄던 워커가 다른 워커가 자리를 채운 뒤 돌아왔다 (IOCP가 허용하는 일); 핸들러가 멈추지 않게 하거나 스레드 수를 동시 실행 값 가까이 둔다"],
         .lintBufferStarved: [
             .en: "receives found no free buffer {0} times this window: every receive buffer is lent and sessions queue for one (WSAENOBUFS on Windows); lend a buffer only when data arrives (a zero-byte receive) and bound buffers per session, or give the pool more",
@@ -274,8 +274,8 @@ enum StringTable {
             pending    posted, not completed yet  [ERROR_IO_PENDING]
             queue now  completed, its handler not started: packets in the port, APCs
                        queued, events set  [the completion queue]; peak: deepest sample
-            ring       completions reaped from io_uring not yet handed on; overflow:
-                       completions the kernel held back because the ring was full
+            ring       completions io_uring posted that the engine has not reaped yet
+                       (0 on epoll); overflow: held back because the ring was full
             notify     completed -> its handler starts: the notification delay. The
                        modes differ here: an event waiter, the session's own APC
                        thread or any free port worker must pick it up
@@ -296,8 +296,8 @@ enum StringTable {
             미완료     건 뒤 아직 완료되지 않은 요청  [ERROR_IO_PENDING]
             큐 현재    완료됐지만 핸들러가 시작 전: 포트의 패킷, 쌓인 APC,
                        신호 받은 이벤트  [완료 큐]; 최고: 가장 깊었던 샘플
-            링         io_uring에서 거뒀지만 아직 넘기지 않은 완료; 오버플로:
-                       링이 가득 차서 커널이 붙잡아 둔 완료
+            링         io_uring이 올렸지만 엔진이 아직 거두지 않은 완료 (epoll은
+                       0); 오버플로: 링이 가득 차서 커널이 붙잡아 둔 완료
             통지       완료 -> 핸들러 시작: 통지 지연 (notification delay). 모드는
                        여기서 갈린다: 이벤트 대기 스레드, 세션 자신의 APC 스레드,
                        비어 있는 아무 완료 포트 워커 중 누가 집어 가는가
