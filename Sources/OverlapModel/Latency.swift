@@ -30,8 +30,9 @@ public struct LatencyFigures: Sendable, Equatable, Codable {
 
     /// No samples yet.
     public static func empty(sampleEvery: Int) -> LatencyFigures {
-        let none = Array(repeating: LatencyStage(), count: 3)
-        return LatencyFigures(sampleEvery: sampleEvery, notify: none, handler: none, kernel: none)
+        let modes = Array(repeating: LatencyStage(), count: NotificationMode.allCases.count)
+        return LatencyFigures(sampleEvery: sampleEvery, notify: modes, handler: modes,
+                              kernel: Array(repeating: LatencyStage(), count: OpKind.allCases.count))
     }
 }
 

@@ -111,7 +111,9 @@ public struct StatsSnapshot: Sendable, Equatable, Codable {
                 refused: UInt64 = 0, closedBy: [UInt64] = Array(repeating: 0, count: CloseReason.allCases.count),
                 acceptErrors: UInt64 = 0, bytesReceived: UInt64 = 0, bytesSent: UInt64 = 0,
                 receives: UInt64 = 0, pending: OpModeCounts = OpModeCounts(),
-                queued: [Int64] = [0, 0, 0], queuedPeak: [Int64] = [0, 0, 0], delivered: [UInt64] = [0, 0, 0],
+                queued: [Int64] = Array(repeating: 0, count: NotificationMode.allCases.count),
+                queuedPeak: [Int64] = Array(repeating: 0, count: NotificationMode.allCases.count),
+                delivered: [UInt64] = Array(repeating: 0, count: NotificationMode.allCases.count),
                 ringDepth: Int64 = 0, ringOverflow: UInt64 = 0, bufferWaits: UInt64 = 0,
                 threads: [ThreadRow] = [], sessionRows: [SessionRow] = [], events: [ServerEvent] = []) {
         self.takenAtNanos = takenAtNanos

@@ -14,20 +14,22 @@ struct LatencyCollector {
 
     /// notify and handler by mode, kernel by op; exact sums beside them.
     private struct Stages {
-        var notify = (0..<3).map { _ in ThreadLatency.histogram() }
-        var handler = (0..<3).map { _ in ThreadLatency.histogram() }
-        var kernel = (0..<3).map { _ in ThreadLatency.histogram() }
-        var notifySum: [UInt64] = [0, 0, 0]
-        var handlerSum: [UInt64] = [0, 0, 0]
-        var kernelSum: [UInt64] = [0, 0, 0]
+        var notify = NotificationMode.allCases.map { _ in ThreadLatency.histogram() }
+        var handler = NotificationMode.allCases.map { _ in ThreadLatency.histogram() }
+        var kernel = OpKind.allCases.map { _ in ThreadLatency.histogram() }
+        var notifySum = [UInt64](repeating: 0, count: NotificationMode.allCases.count)
+        var handlerSum = [UInt64](repeating: 0, count: NotificationMode.allCases.count)
+        var kernelSum = [UInt64](repeating: 0, count: OpKind.allCases.count)
 
         mutating func add(_ t: ThreadLatency) {
-            for i in 0..<3 {
+            for i in notify.indices {
                 if let h = t.notify[i] { notify[i].add(h) }
                 if let h = t.handler[i] { handler[i].add(h) }
-                if let h = t.kernel[i] { kernel[i].add(h) }
                 notifySum[i] &+= t.notifySum[i]
                 handlerSum[i] &+= t.handlerSum[i]
+            }
+            for i in kernel.indices {
+                if let h = t.kernel[i] { kernel[i].add(h) }
                 kernelSum[i] &+= t.kernelSum[i]
             }
         }
@@ -86,9 +88,9 @@ struct LatencyCollector {
         }
         let figures = LatencyFigures(
             sampleEvery: sampleEvery,
-            notify: (0..<3).map { stage(window.notify[$0], total.notify[$0], total.notifySum[$0]) },
-            handler: (0..<3).map { stage(window.handler[$0], total.handler[$0], total.handlerSum[$0]) },
-            kernel: (0..<3).map { stage(window.kernel[$0], total.kernel[$0], total.kernelSum[$0]) })
+            notify: total.notify.indices.map { stage(window.notify[$0], total.notify[$0], total.notifySum[$0]) },
+            handler: total.handler.indices.map { stage(window.handler[$0], total.handler[$0], total.handlerSum[$0]) },
+            kernel: total.kernel.indices.map { stage(window.kernel[$0], total.kernel[$0], total.kernelSum[$0]) })
         return (figures, perThread)
     }
 }

@@ -7,13 +7,13 @@ import OverlapModel
 /// only, so an uncontended lock per N requests), read and reset by the
 /// sampler (`LatencyCollector`). A histogram exists once it has a value.
 struct ThreadLatency {
-    var notify: [Histogram<UInt64>?] = [nil, nil, nil]
-    var handler: [Histogram<UInt64>?] = [nil, nil, nil]
-    var kernel: [Histogram<UInt64>?] = [nil, nil, nil]
+    var notify = [Histogram<UInt64>?](repeating: nil, count: NotificationMode.allCases.count)
+    var handler = [Histogram<UInt64>?](repeating: nil, count: NotificationMode.allCases.count)
+    var kernel = [Histogram<UInt64>?](repeating: nil, count: OpKind.allCases.count)
     /// Exact sums (ns) of what the histograms hold, for Prometheus' `_sum`.
-    var notifySum: [UInt64] = [0, 0, 0]
-    var handlerSum: [UInt64] = [0, 0, 0]
-    var kernelSum: [UInt64] = [0, 0, 0]
+    var notifySum = [UInt64](repeating: 0, count: NotificationMode.allCases.count)
+    var handlerSum = [UInt64](repeating: 0, count: NotificationMode.allCases.count)
+    var kernelSum = [UInt64](repeating: 0, count: OpKind.allCases.count)
 
     /// Nanoseconds, 1 ns to 100 s, two significant digits (1% steps): about
     /// 30 KiB each.
