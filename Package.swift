@@ -108,7 +108,9 @@ let package = Package(
             ],
             swiftSettings: strict),
         // What every test target shares: the client, waiting with a deadline,
-        // the server harness that checks nothing is left behind (public API only).
+        // the server harness that checks nothing is left behind, and the core's
+        // test doubles (the manual engine, the port harness, a recording
+        // routine, a router rig), which reach the core's `package` API.
         .target(
             name: "OverlapTestSupport",
             dependencies: ["OverlapCore", "OverlapModel", "OverlapSystem",

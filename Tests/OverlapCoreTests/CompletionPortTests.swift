@@ -4,53 +4,6 @@ import OverlapTestSupport
 import Synchronization
 import Testing
 
-/// Worker threads over a `CompletionPort<Int>` that record who handled what.
-/// With `gated`, each handler waits for the test to open the gate once.
-final class PortHarness: Sendable {
-    let port: CompletionPort<Int>
-    let log = Locked<[(worker: String, packet: Int)]>([])
-    let running = Atomic<Int>(0)
-    let maxRunning = Atomic<Int>(0)
-    let exited = Atomic<Int>(0)
-    let gate = Wakeup()
-    let gated: Bool
-    private let threads = ThreadList()
-
-    init(concurrency: Int, maxBatch: Int = 64, gated: Bool = false) {
-        port = CompletionPort(concurrency: concurrency, maxBatch: maxBatch)
-        self.gated = gated
-    }
-
-    func startWorker(_ name: String) {
-        let worker = CompletionPort<Int>.Worker(name: name)
-        _ = port.enlist(upTo: port.members + 1)
-        threads.add(OSThread(name: name) { [self] in
-            var batch: [Int?] = []
-            loop: while true {
-                port.dequeue(worker, into: &batch)
-                for p in batch {
-                    guard let p else { break loop }
-                    let now = running.wrappingAdd(1, ordering: .sequentiallyConsistent).newValue
-                    _ = maxRunning.max(now, ordering: .sequentiallyConsistent)
-                    log.withLock { $0.append((name, p)) }
-                    if gated { gate.wait() }
-                    running.wrappingSubtract(1, ordering: .sequentiallyConsistent)
-                }
-                batch.removeAll()
-            }
-            port.leave(worker)
-            exited.wrappingAdd(1, ordering: .sequentiallyConsistent)
-        })
-    }
-
-    var handled: [(worker: String, packet: Int)] { log.withLock { $0 } }
-
-    func stop(workers: Int) {
-        port.postShutdown(workers: workers)
-        threads.joinAll()
-    }
-}
-
 extension CoreTests {
     /// Completion-port semantics, driven deterministically: the test posts the
     /// packets (standing in for the engine) and waits for observable states.

@@ -5,87 +5,11 @@ import OverlapTestSupport
 import Synchronization
 import Testing
 
-/// A completion routine that records each request it runs (by the id the test
-/// put in `result`), the thread and the mode; it can hold the thread on a
-/// gate: for the ids in `holdOn`, or for every request (`holdingEvery`).
-final class LogTarget: CompletionTarget {
-    struct Entry: Equatable {
-        var id: Int32
-        var thread: String
-        var mode: NotificationMode
-    }
-    let log = Locked<[Entry]>([])
-    let gate = Wakeup()
-    /// Ids whose routine waits for the gate before returning.
-    let holdOn: Set<Int32>
-    let holdingEvery: Bool
-
-    init(holdOn: Set<Int32> = [], holdingEvery: Bool = false) {
-        self.holdOn = holdOn
-        self.holdingEvery = holdingEvery
-    }
-
-    var sessionID: UInt64 { 1 }
-
-    func complete(_ request: Overlapped, on thread: IOThread) {
-        log.withLock { $0.append(Entry(id: request.result, thread: thread.name, mode: request.mode)) }
-        if holdingEvery || holdOn.contains(request.result) { gate.wait() }
-    }
-
-    var entries: [Entry] { log.withLock { $0 } }
-}
-
-/// A router over the manual engine, with a control thread that posts.
-struct ModeRig {
-    let registry: StatsRegistry
-    let engine: ManualEngine
-    let router: ModeRouter
-    let control: IOThread
-    let socket = EngineSocket(fd: -1)
-
-    /// `sampleEvery`: one request in this many is stamped for latency (1: all).
-    init(mode: NotificationMode, threads: Int = 2, sampleEvery: Int = 0) throws {
-        registry = StatsRegistry(sampleEvery: sampleEvery)
-        engine = try ManualEngine()
-        router = ModeRouter(mode: mode, threads: threads, concurrency: threads, registry: registry)
-        router.start()
-        try engine.start(sink: router, registry: registry)
-        control = IOThread(stats: registry.register(name: "control", role: .control, mode: nil))
-    }
-
-    /// Posts a recv in the current mode whose completion will carry `id`.
-    @discardableResult
-    func post(id: Int32, home: Int = 0, target: CompletionTarget) -> Overlapped {
-        let r = Overlapped(kind: .recv, socket: socket)
-        PostPath(router: router, engine: engine).post(r, target: target, home: home, from: control)
-        r.result = id
-        return r
-    }
-
-    var counts: RequestCounts { registry.requestCounts }
-    func alive(_ role: (ThreadRole) -> Bool) -> [String] {
-        registry.live.filter { role($0.role) }.map(\.name)
-    }
-}
-
 extension ModeRouter {
     /// The notifiers by their types, for tests that look inside one.
     var events: EventNotifier { notifier(.event) as! EventNotifier }
     var callback: CallbackNotifier { notifier(.callback) as! CallbackNotifier }
     var port: PortNotifier { notifier(.port) as! PortNotifier }
-}
-
-extension ManualEngine {
-    /// Completes exactly these requests, as one batch, keeping the result each already has.
-    func complete(_ picked: [Overlapped]) {
-        posted.withLock { p in p.removeAll { r in picked.contains { $0 === r } } }
-        var batch = picked
-        for r in batch {
-            r.stampCompleted(at: monotonicNanos())
-            thread!.stats.countCompleted(r.kind, r.mode)
-        }
-        sink!.deliver(&batch, from: thread!)
-    }
 }
 
 extension CoreTests {

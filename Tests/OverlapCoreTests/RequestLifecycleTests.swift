@@ -5,47 +5,6 @@ import OverlapTestSupport
 import Synchronization
 import Testing
 
-/// A deterministic stand-in for an engine: it keeps what is posted and
-/// completes it only when the test says so, as the engine thread would.
-final class ManualEngine: IOEngine, @unchecked Sendable {
-    let kind = EngineKind.epoll
-    let buffers: BufferPool
-    let posted = Locked<[Overlapped]>([])
-    private(set) var sink: CompletionSink?
-    private(set) var thread: IOThread?
-
-    init() throws {
-        buffers = try BufferPool(count: 4, size: 4096)
-    }
-
-    func start(sink: CompletionSink, registry: StatsRegistry) throws(EngineError) {
-        self.sink = sink
-        thread = IOThread(stats: registry.register(name: "manual-engine", role: .engine, mode: nil))
-    }
-
-    func attach(fd: Int32) throws(EngineError) -> EngineSocket { EngineSocket(fd: fd) }
-    func detach(_ socket: EngineSocket) {}
-    func post(_ request: Overlapped, from thread: IOThread) { posted.withLock { $0.append(request) } }
-    func stop() {}
-    var ringDepth: Int64 { 0 }
-    var ringOverflow: UInt64 { 0 }
-
-    /// Completes the oldest `n` posted requests with `result`, as one batch.
-    func complete(_ n: Int, result: Int32) {
-        var batch: [Overlapped] = posted.withLock { p in
-            let first = Array(p.prefix(n))
-            p.removeFirst(first.count)
-            return first
-        }
-        for r in batch {
-            r.result = result
-            r.stampCompleted(at: monotonicNanos())
-            thread!.stats.countCompleted(r.kind, r.mode)
-        }
-        sink!.deliver(&batch, from: thread!)
-    }
-}
-
 extension CoreTests {
     @Suite
     struct RequestLifecycleTests {

@@ -20,7 +20,7 @@ import Synchronization
 /// (`ringTarget`), topped up from the free list, and the target doubles
 /// whenever a recv finds the ring empty, back to its base when the slab is
 /// given back. Any thread.
-final class BufferPool: Sendable {
+package final class BufferPool: Sendable {
     let slab: BufferSlab
     var count: Int { slab.count }
     var size: Int { slab.size }
@@ -50,7 +50,7 @@ final class BufferPool: Sendable {
     ///   - kernelRing: set when the kernel lends the buffers (io_uring): gives
     ///     one buffer to the kernel's ring. Called under the pool's lock, so
     ///     it may assume a single producer.
-    init(count: Int, size: Int, ringTarget: Int = 0,
+    package init(count: Int, size: Int, ringTarget: Int = 0,
          kernelRing: (@Sendable (BufferRef) -> Void)? = nil) throws(EngineError) {
         slab = try BufferSlab(count: count, size: size)
         self.kernelRing = kernelRing

@@ -33,7 +33,7 @@ final class EpollEngine: IOEngine, @unchecked Sendable {
     static let doorbellTag: UInt64 = 1
     private let threads = ThreadList()
     // Written once by `start`, before any thread can read it.
-    private(set) var sink: CompletionSink?
+    private(set) var sink: ModeRouter?
 
     init(bufferCount: Int, bufferSize: Int) throws(EngineError) {
         buffers = try BufferPool(count: bufferCount, size: bufferSize)
@@ -65,7 +65,7 @@ final class EpollEngine: IOEngine, @unchecked Sendable {
         close(doorbellFd)
     }
 
-    func start(sink: CompletionSink, registry: StatsRegistry) throws(EngineError) {
+    func start(sink: ModeRouter, registry: StatsRegistry) throws(EngineError) {
         self.sink = sink
         let stats = registry.register(name: "epoll-0", role: .engine, mode: nil)
         threads.add(OSThread(name: stats.name) { [self] in
@@ -135,7 +135,7 @@ final class EpollEngine: IOEngine, @unchecked Sendable {
         thread.scratch.removeAll(keepingCapacity: true)
     }
 
-    private func run(thread: IOThread, sink: CompletionSink, registry: StatsRegistry) {
+    private func run(thread: IOThread, sink: ModeRouter, registry: StatsRegistry) {
         thread.stats.bindCPUClock()  // busy share is this thread's CPU time
         let slot = KernelWaitSlot(capacity: 256)
         reclaimer.register(slot.epoch)

@@ -15,31 +15,21 @@ public enum EngineError: Error, CustomStringConvertible, Equatable {
     }
 }
 
-/// Where an engine hands completed requests: the notifier of each request's mode.
-protocol CompletionSink: AnyObject, Sendable {
-    /// Takes ownership of the completed requests (result set). Called by the
-    /// engine thread, or by a posting thread when a request completed at once.
-    /// Returns how many of them `thread` ran itself (port mode's engine visit).
-    @discardableResult
-    func deliver(_ requests: inout [Overlapped], from thread: IOThread) -> Int
-    /// Called on each engine thread when it starts, before it delivers
-    /// anything (the port keeps its visit there: `PortNotifier.deliver`).
-    func engineThreadStarted(_ thread: IOThread)
-    /// Called on each engine thread as it stops, after its last delivery.
-    func engineThreadStopped(_ thread: IOThread)
-}
-
 /// The kernel side: performs posted operations and reports their completion.
 ///
 /// Any thread may post. An engine decides which thread talks to the kernel:
 /// io_uring cancels a request when the thread that submitted it exits, so the
 /// uring engine submits only from its own long-lived thread.
-protocol IOEngine: AnyObject, Sendable {
+package protocol IOEngine: AnyObject, Sendable {
     var kind: EngineKind { get }
     var buffers: BufferPool { get }
 
-    /// Starts the engine thread(s), which deliver completions to `sink`.
-    func start(sink: CompletionSink, registry: StatsRegistry) throws(EngineError)
+    /// Starts the engine thread(s), which hand completions to the router
+    /// (`ModeRouter.deliver`: the notifier of each request's mode). The
+    /// router by its class, not a protocol: the call stays direct (and
+    /// inlined) on the I/O path while test doubles outside the module
+    /// implement this protocol (a `package` protocol's calls are dynamic).
+    func start(sink: ModeRouter, registry: StatsRegistry) throws(EngineError)
     /// Makes a socket usable with this engine (non-blocking descriptor).
     func attach(fd: Int32) throws(EngineError) -> EngineSocket
     /// Forgets a socket before it is closed. No request may be in flight on it.

@@ -35,7 +35,7 @@ final class UringEngine: IOEngine, @unchecked Sendable {
     /// True while the engine thread has nothing to do (polling for posts or asleep in the kernel).
     private let idle = Atomic<Bool>(false)
     // Written once by `start`, before any thread can post.
-    private var sink: CompletionSink?
+    private var sink: ModeRouter?
     private static let bufferGroup: UInt16 = 0
     /// Buffers the provided-buffer ring starts with (see BufferPool): 4 MiB of
     /// 64 KiB buffers; it grows when recvs find it empty.
@@ -59,7 +59,7 @@ final class UringEngine: IOEngine, @unchecked Sendable {
         close(wakeFd)
     }
 
-    func start(sink: CompletionSink, registry: StatsRegistry) throws(EngineError) {
+    func start(sink: ModeRouter, registry: StatsRegistry) throws(EngineError) {
         self.sink = sink
         let stats = registry.register(name: "uring-0", role: .engine, mode: nil)
         let started = Locked<EngineError??>(nil)
@@ -186,7 +186,7 @@ final class UringEngine: IOEngine, @unchecked Sendable {
         io_uring_sqe_set_data64(sqe, Self.wakeTag)
     }
 
-    private func run(ring: UnsafeMutablePointer<io_uring>, thread: IOThread, sink: CompletionSink,
+    private func run(ring: UnsafeMutablePointer<io_uring>, thread: IOThread, sink: ModeRouter,
                      registry: StatsRegistry) {
         thread.stats.bindCPUClock()  // busy share is this thread's CPU time
         let wakeValue = UnsafeMutablePointer<UInt64>.allocate(capacity: 1)

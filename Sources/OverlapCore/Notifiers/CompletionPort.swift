@@ -18,11 +18,11 @@ import Synchronization
 ///   sent an empty packet. Packets posted while it has none are still queued,
 ///   and `post` says so, so that the owner can start workers for them (a mode
 ///   whose threads retired can get a late completion: see `ModeRouter`).
-final class CompletionPort<Packet: Sendable>: Sendable {
+package final class CompletionPort<Packet: Sendable>: Sendable {
     /// One worker's place at the port: where it sleeps and where a waker leaves
     /// its packets. `mailbox` is written by the waker under the port's lock
     /// and read by the worker after the semaphore wakes it.
-    final class Worker: @unchecked Sendable {
+    package final class Worker: @unchecked Sendable {
         let name: String
         fileprivate let wakeup = Wakeup()
         fileprivate var mailbox: [Packet?] = []
@@ -37,7 +37,7 @@ final class CompletionPort<Packet: Sendable>: Sendable {
         /// took packets without waiting). Read by its own thread after `dequeue`.
         fileprivate(set) var waitingSince: UInt64 = 0
 
-        init(name: String) {
+        package init(name: String) {
             self.name = name
         }
     }
@@ -74,7 +74,7 @@ final class CompletionPort<Packet: Sendable>: Sendable {
     /// does). Set once, before any member waits in the kernel.
     nonisolated(unsafe) private(set) var doorbell: (@Sendable () -> Void)?
 
-    init(concurrency: Int, maxBatch: Int = 64) {
+    package init(concurrency: Int, maxBatch: Int = 64) {
         precondition(concurrency > 0 && maxBatch > 0)
         state = Locked(State(concurrency: concurrency))
         self.maxBatch = maxBatch
@@ -135,7 +135,7 @@ final class CompletionPort<Packet: Sendable>: Sendable {
 
     /// Brings the members up to `count`; returns how many workers the caller
     /// must start (each then calls `dequeue` until it takes an empty packet).
-    func enlist(upTo count: Int) -> Int {
+    package func enlist(upTo count: Int) -> Int {
         state.withLock { s in
             let more = max(0, count - s.members)
             s.members += more
@@ -150,7 +150,7 @@ final class CompletionPort<Packet: Sendable>: Sendable {
 
     /// Posts `workers` empty packets, after the packets already queued; each
     /// worker that takes one exits and stops being a member.
-    func postShutdown(workers: Int) { _ = shutdown { _ in workers } }
+    package func postShutdown(workers: Int) { _ = shutdown { _ in workers } }
 
     /// Decides how many empty packets to post and posts them, in one step so
     /// that two retirers never send the same members away twice.
@@ -166,13 +166,13 @@ final class CompletionPort<Packet: Sendable>: Sendable {
     }
 
     /// Workers serving the port that have not been sent an empty packet.
-    var members: Int { state.withLock { $0.members } }
+    package var members: Int { state.withLock { $0.members } }
 
     /// Blocks until packets are available for `worker` and appends them to
     /// `batch` (`GetQueuedCompletionStatusEx`). A trailing `nil` means exit.
     /// Returns whether the worker had to wait.
     @discardableResult
-    func dequeue(_ worker: Worker, into batch: inout [Packet?]) -> Bool {
+    package func dequeue(_ worker: Worker, into batch: inout [Packet?]) -> Bool {
         worker.waitingSince = 0
         if tryTake(worker, into: &batch) { return false }
         worker.wakeup.wait()
@@ -240,7 +240,7 @@ final class CompletionPort<Packet: Sendable>: Sendable {
     /// ran its packets goes back to its own work: its running slot goes to a
     /// waiting worker if packets are queued (else the next empty packets could
     /// never reach the other workers under the cap).
-    func leave(_ worker: Worker) {
+    package func leave(_ worker: Worker) {
         let toWake: Wakes = state.withLock { s in
             if worker.running {
                 worker.running = false

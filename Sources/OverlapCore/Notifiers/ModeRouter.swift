@@ -15,7 +15,7 @@ import Synchronization
 /// read the old mode just before a switch can still post in it after its
 /// threads retired: a notifier that receives a completion with no thread to
 /// run it starts threads again, so such a late request is never stranded.
-final class ModeRouter: CompletionSink {
+package final class ModeRouter: Sendable {
     let modes: ModeState
     /// The notifier of each mode, at `mode.index`.
     private let notifiers: [any Notifier]
@@ -28,7 +28,7 @@ final class ModeRouter: CompletionSink {
     ///   - threads: APC threads (callback mode) and port workers (port mode).
     ///   - concurrency: the port's concurrency value.
     ///   - engineJoinsPort: whether an engine thread runs its share of port completions.
-    init(mode: NotificationMode, threads: Int, concurrency: Int, engineJoinsPort: Bool = true,
+    package init(mode: NotificationMode, threads: Int, concurrency: Int, engineJoinsPort: Bool = true,
          registry: StatsRegistry) {
         modes = ModeState(mode, registry: registry)
         callback = CallbackNotifier(threads: threads, registry: registry, modes: modes)
@@ -64,7 +64,7 @@ final class ModeRouter: CompletionSink {
     func homeThread() -> Int { callback.nextHomeThread() }
 
     /// Starts the threads of the initial mode.
-    func start() { notifiers[modes.current.index].activate() }
+    package func start() { notifiers[modes.current.index].activate() }
 
     /// Makes `mode` the mode of every later post. Returns false if it already was.
     func switchMode(to mode: NotificationMode) -> Bool {
@@ -79,8 +79,12 @@ final class ModeRouter: CompletionSink {
         }
     }
 
+    /// Where an engine hands completed requests (result set): it takes
+    /// ownership of them. Called by the engine thread, or by a posting
+    /// thread when a request completed at once. Returns how many of them
+    /// `thread` ran itself (port mode's engine visit).
     @discardableResult
-    func deliver(_ requests: inout [Overlapped], from thread: IOThread) -> Int {
+    package func deliver(_ requests: inout [Overlapped], from thread: IOThread) -> Int {
         // Runs of one mode go to their notifier together (a batch is all one
         // mode except around a switch).
         var ranHere = 0
@@ -102,11 +106,14 @@ final class ModeRouter: CompletionSink {
         for n in notifiers { n.engineCreated(engine) }
     }
 
-    func engineThreadStarted(_ thread: IOThread) {
+    /// Called on each engine thread when it starts, before it delivers
+    /// anything (the port keeps its visit there: `PortNotifier.deliver`).
+    package func engineThreadStarted(_ thread: IOThread) {
         for n in notifiers { n.engineThreadStarted(thread) }
     }
 
-    func engineThreadStopped(_ thread: IOThread) {
+    /// Called on each engine thread as it stops, after its last delivery.
+    package func engineThreadStopped(_ thread: IOThread) {
         for n in notifiers { n.engineThreadStopped(thread) }
     }
 

@@ -8,8 +8,8 @@ import OverlapSystem
 /// Owned by one thread: the one that created it (asserted in debug builds
 /// where the hot path uses it: `assertOnOwner`), except the server's control
 /// context, which whoever calls `start` and `stop` uses.
-final class IOThread: @unchecked Sendable {
-    let stats: ThreadStats
+package final class IOThread: @unchecked Sendable {
+    package let stats: ThreadStats
     /// Monotonic time read once per batch of completions: a coarse clock for
     /// session activity that costs no clock read per completion.
     var now: UInt64
@@ -47,7 +47,7 @@ final class IOThread: @unchecked Sendable {
 
     /// - Parameter anyThread: true for the control context (used by whoever
     ///   starts and stops the server); false binds it to the creating thread.
-    init(stats: ThreadStats, anyThread: Bool = false) {
+    package init(stats: ThreadStats, anyThread: Bool = false) {
         self.stats = stats
         self.now = monotonicNanos()
         sampleRandom = UInt64(truncatingIfNeeded: stats.id) &* 0x9E37_79B9_7F4A_7C15 | 1
@@ -88,5 +88,5 @@ final class IOThread: @unchecked Sendable {
     }
 
     var id: Int { stats.id }
-    var name: String { stats.name }
+    package var name: String { stats.name }
 }

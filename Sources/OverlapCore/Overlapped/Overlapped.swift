@@ -1,7 +1,7 @@
 import OverlapModel
 
 /// Whoever posted a request and handles its completion (a session, a listener).
-protocol CompletionTarget: AnyObject, Sendable {
+package protocol CompletionTarget: AnyObject, Sendable {
     /// Runs the completion routine of `request` on `thread`.
     func complete(_ request: Overlapped, on thread: IOThread)
     /// The session id the sessions table shows (0: the listener), for traces.
@@ -20,8 +20,8 @@ protocol CompletionTarget: AnyObject, Sendable {
 /// Thread safety: a record is touched by one thread at a time; each hand-off
 /// (post, engine completion, notifier queue) goes through a lock or a kernel
 /// round trip that orders the writes before it with the reads after it.
-final class Overlapped: @unchecked Sendable {
-    let kind: OpKind
+package final class Overlapped: @unchecked Sendable {
+    package let kind: OpKind
     /// The socket the operation is on.
     let socket: EngineSocket
     /// How the completion is announced; given when the request is posted.
@@ -36,7 +36,10 @@ final class Overlapped: @unchecked Sendable {
     var length: Int = 0
 
     /// Bytes transferred (recv/send), the accepted descriptor (accept), or -errno.
-    var result: Int32 = 0
+    /// `package` for the test doubles; unchecked because, visible outside the
+    /// module, every access on the I/O path got a dynamic exclusivity check
+    /// (+500 instructions per echo), and one thread at a time touches it.
+    @exclusivity(unchecked) package var result: Int32 = 0
 
     /// Latency stamps of a sampled request (monotonic ns): when it was posted
     /// (0: not sampled) and when its I/O completed (reaped from the ring, or
@@ -48,16 +51,16 @@ final class Overlapped: @unchecked Sendable {
 
     /// A sampled request's I/O has just completed.
     @inline(__always)
-    func stampCompleted(at now: @autoclosure () -> UInt64) {
+    package func stampCompleted(at now: @autoclosure () -> UInt64) {
         if postedAt != 0 { completedAt = now() }
     }
 
-    init(kind: OpKind, socket: EngineSocket) {
+    package init(kind: OpKind, socket: EngineSocket) {
         self.kind = kind
         self.socket = socket
     }
 
     /// The mode its ticket announces it in.
     @inline(__always)
-    var mode: NotificationMode { ticket.mode }
+    package var mode: NotificationMode { ticket.mode }
 }

@@ -5,15 +5,20 @@ import OverlapSystem
 /// current mode, the request is counted as posted on the posting thread, and
 /// the engine starts the I/O. Sessions, the listener and the tests all post
 /// through it.
-struct PostPath: Sendable {
+package struct PostPath: Sendable {
     let router: ModeRouter
     let engine: any IOEngine
+
+    package init(router: ModeRouter, engine: any IOEngine) {
+        self.router = router
+        self.engine = engine
+    }
 
     /// Posts `request` for `target` from `thread`; `home` is the APC queue
     /// of the poster's session (callback mode queues the routine there).
     /// Any thread; no lock of its own (the notifier's and engine's only).
     @inline(__always)
-    func post(_ request: Overlapped, target: CompletionTarget, home: Int, from thread: IOThread) {
+    package func post(_ request: Overlapped, target: CompletionTarget, home: Int, from thread: IOThread) {
         post(request, in: router.current, target: target, home: home, from: thread)
     }
 

@@ -11,7 +11,7 @@ import Synchronization
 /// Each new line is also a swift-log record (a folded repeat is not, so a
 /// storm cannot flood the log either); where records go is the front end's
 /// choice (stderr headless, a file or nowhere under the dashboard).
-final class EventLog: Sendable {
+package final class EventLog: Sendable {
     private struct Entry {
         var event: ServerEvent
         var key: String

@@ -1,7 +1,7 @@
 import OverlapModel
 
 /// Requests counted at each stage of their life, by kind and mode.
-struct RequestCounts: Equatable {
+package struct RequestCounts: Equatable {
     var posted = OpModeCounts()
     var completed = OpModeCounts()
     var delivered = OpModeCounts()

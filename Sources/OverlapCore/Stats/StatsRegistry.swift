@@ -11,7 +11,7 @@ import Synchronization
 /// Blocks are written by their threads without any lock; the registry's
 /// lock guards the list and the accumulator, and a reader holds it while it
 /// sums (`withView`), so a fold is never seen half-done or twice.
-final class StatsRegistry: Sendable {
+package final class StatsRegistry: Sendable {
     private struct State {
         var live: [ThreadStats] = []
         /// Blocks off the threads panel whose writer may still count into
@@ -42,7 +42,7 @@ final class StatsRegistry: Sendable {
     /// Where the notifiers say what their threads and groups do (nil: nowhere).
     let events: EventLog?
 
-    init(sampleEvery: Int = 0, origin: UInt64 = monotonicNanos(), events: EventLog? = nil) {
+    package init(sampleEvery: Int = 0, origin: UInt64 = monotonicNanos(), events: EventLog? = nil) {
         self.events = events
         self.sampleEvery = sampleEvery
         trace = TraceRecorder(origin: origin)
@@ -61,7 +61,7 @@ final class StatsRegistry: Sendable {
     /// How many retired threads' rows are kept for `retiredRows`.
     static let retiredRowsKept = 256
 
-    func register(name: String, role: ThreadRole, mode: NotificationMode?) -> ThreadStats {
+    package func register(name: String, role: ThreadRole, mode: NotificationMode?) -> ThreadStats {
         let id = nextID.wrappingAdd(1, ordering: .relaxed).oldValue
         return state.withLock { s in
             // The lowest bit no running thread holds (a thread id would alias
@@ -139,7 +139,7 @@ final class StatsRegistry: Sendable {
     }
 
     /// The blocks of running threads.
-    var live: [ThreadStats] { state.withLock { $0.live } }
+    package var live: [ThreadStats] { state.withLock { $0.live } }
 
     /// The final rows of the most recently retired threads (`retiredRowsKept`).
     var retiredRows: [ThreadRow] { state.withLock { Array($0.retiredRows) } }
@@ -158,7 +158,7 @@ final class StatsRegistry: Sendable {
     }
 
     /// All requests by stage.
-    var requestCounts: RequestCounts { withView { $0.requestCounts() } }
+    package var requestCounts: RequestCounts { withView { $0.requestCounts() } }
 
     /// Completed-but-unhandled requests and handled ones, all kinds and
     /// modes: what the sampler's queue watch reads (two stages, not three).

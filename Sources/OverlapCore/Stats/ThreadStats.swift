@@ -10,7 +10,7 @@ import Synchronization
 /// read-modify-write, no lock, no shared cache line with other writers). Readers
 /// (the snapshot) sum the blocks of all threads; each slot only ever grows, so a
 /// sum read later is never smaller than one read earlier.
-final class ThreadStats: Sendable {
+package final class ThreadStats: Sendable {
     /// Slot numbers. Per-op-and-mode counters take 9 slots each (`op * 3 + mode`).
     enum Slot {
         static let posted = 0
@@ -38,7 +38,7 @@ final class ThreadStats: Sendable {
     }
 
     let id: Int
-    let name: String
+    package let name: String
     let mode: NotificationMode?
     let startedAtNanos: UInt64
     /// One request in this many (on average) that this thread posts is
@@ -49,7 +49,7 @@ final class ThreadStats: Sendable {
     let latency = Locked(ThreadLatency())
     /// What the thread does; its live details (group size, queue depth)
     /// come from its notifier at snapshot time (`ModeRouter.roles`).
-    let role: ThreadRole
+    package let role: ThreadRole
     private let slots: InlineArray<43, Atomic<UInt64>> = InlineArray { _ in Atomic(0) }
     private let isAlive = Atomic<Bool>(true)
     /// The owning thread's CPU-time clock (`pthread_getcpuclockid`), or
@@ -103,7 +103,7 @@ final class ThreadStats: Sendable {
     @inline(__always)
     func countPosted(_ op: OpKind, _ mode: NotificationMode) { add(Self.opSlot(Slot.posted, op, mode)) }
     @inline(__always)
-    func countCompleted(_ op: OpKind, _ mode: NotificationMode) { add(Self.opSlot(Slot.completed, op, mode)) }
+    package func countCompleted(_ op: OpKind, _ mode: NotificationMode) { add(Self.opSlot(Slot.completed, op, mode)) }
     @inline(__always)
     func countDelivered(_ op: OpKind, _ mode: NotificationMode) {
         add(Self.opSlot(Slot.delivered, op, mode))

@@ -6,7 +6,7 @@ import Synchronization
 /// futex calls that TSan does not intercept, so TSan would report every
 /// access under a Mutex as a race and bury the real ones (docs/DEVELOPING.md).
 #if OVERLAP_TSAN
-typealias Locked<Value> = SleepingLock<Value>
+package typealias Locked<Value> = SleepingLock<Value>
 #else
-typealias Locked<Value> = Mutex<Value>
+package typealias Locked<Value> = Mutex<Value>
 #endif

@@ -13,11 +13,11 @@ import Glibc
 /// makes access exclusive, so Swift's dynamic exclusivity check on a class
 /// property would only add cost (and, for a `Void` value, ThreadSanitizer
 /// reports the check's zero-sized accesses as races).
-final class SleepingLock<Value>: @unchecked Sendable {
+package final class SleepingLock<Value>: @unchecked Sendable {
     private let mutex: UnsafeMutablePointer<pthread_mutex_t>
     private let value: UnsafeMutablePointer<Value>
 
-    init(_ value: Value) {
+    package init(_ value: Value) {
         self.value = .allocate(capacity: 1)
         self.value.initialize(to: value)
         mutex = .allocate(capacity: 1)
@@ -32,7 +32,7 @@ final class SleepingLock<Value>: @unchecked Sendable {
     }
 
     @inline(__always)
-    func withLock<R>(_ body: (inout Value) throws -> R) rethrows -> R {
+    package func withLock<R>(_ body: (inout Value) throws -> R) rethrows -> R {
         pthread_mutex_lock(mutex)
         defer { pthread_mutex_unlock(mutex) }
         return try body(&value.pointee)

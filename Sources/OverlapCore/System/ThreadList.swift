@@ -1,19 +1,21 @@
 import OverlapSystem
 
 /// The threads a component started, to join at shutdown.
-final class ThreadList: Sendable {
+package final class ThreadList: Sendable {
     private let list = Locked<[OSThread]>([])
+
+    package init() {}
 
     /// Adds a started thread, joining any that have finished (threads of a
     /// retired mode), so a long run does not pile up unjoined threads.
-    func add(_ t: OSThread) {
+    package func add(_ t: OSThread) {
         list.withLock { l in
             l.removeAll { $0.tryJoin() }
             l.append(t)
         }
     }
 
-    func joinAll() {
+    package func joinAll() {
         let all = list.withLock { l in
             defer { l.removeAll() }
             return l

@@ -4,11 +4,11 @@ import OverlapSystem
 
 /// A counting semaphore one thread sleeps on and others signal (POSIX sem_t,
 /// futex-backed: no syscall when it need not sleep).
-final class Wakeup: @unchecked Sendable {
+package final class Wakeup: @unchecked Sendable {
     // sem_t must not move, so it lives in its own allocation.
     private let sem: UnsafeMutablePointer<sem_t>
 
-    init() {
+    package init() {
         sem = .allocate(capacity: 1)
         sem_init(sem, 0, 0)
     }
@@ -18,7 +18,7 @@ final class Wakeup: @unchecked Sendable {
         sem.deallocate()
     }
 
-    func wait() {
+    package func wait() {
         while sem_wait(sem) != 0 {}
     }
 
