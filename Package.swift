@@ -134,7 +134,7 @@ let package = Package(
             swiftSettings: strict),
         .testTarget(
             name: "OverlapHarnessTests",
-            dependencies: ["OverlapHarness"],
+            dependencies: ["OverlapHarness", "OverlapCore", "OverlapModel", "OverlapTestSupport"],
             swiftSettings: strict),
         .testTarget(
             name: "OverlapDashboardTests",

@@ -3,7 +3,8 @@ import OverlapModel
 
 /// `--stats-format json`: one JSON object per refresh with the snapshot and
 /// the rates since the previous one, the same figures the dashboard shows.
-enum StatsJSON {
+/// Beside the Prometheus exposition: both are the figures for programs.
+public enum StatsJSON {
     private struct Line: Encodable {
         let snapshot: StatsSnapshot
         let uptimeSeconds: Double
@@ -67,7 +68,9 @@ enum StatsJSON {
         }
     }
 
-    static func line(_ s: StatsSnapshot, _ r: SnapshotRates) -> String {
+    /// One line (no newline): `s`, then uptime, rates and busy shares over
+    /// `r`'s window (threads by name), and the latency histograms in seconds.
+    public static func line(_ s: StatsSnapshot, _ r: SnapshotRates) -> String {
         let names = Dictionary(s.threads.map { ($0.id, $0.name) }, uniquingKeysWith: { a, _ in a })
         func byName(_ d: [Int: Double]) -> [String: Double] {
             Dictionary(d.compactMap { id, v in names[id].map { ($0, v) } }, uniquingKeysWith: { a, _ in a })
