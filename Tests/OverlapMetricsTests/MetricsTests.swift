@@ -135,7 +135,7 @@ struct MetricsTests {
                 load.join()
             }
             #expect(waitUntil(5) { server.latestSample().sequence >= 2 })
-            func ratios(_ text: String) -> [String: Double] {
+            @Sendable func ratios(_ text: String) -> [String: Double] {
                 var out: [String: Double] = [:]
                 for line in text.split(separator: "\n") where line.hasPrefix("overlap_thread_busy_ratio{") {
                     let parts = line.split(separator: " ")
@@ -145,7 +145,7 @@ struct MetricsTests {
             }
             // Scraper A, then B a few ms later, at spacings unrelated to the
             // sampler's. Per-scrape windows would give B a window of a few ms.
-            var compared = 0
+            var pairs = 0
             for round in 0..<16 {
                 let before = server.latestSample().sequence
                 let a = ratios(get(port, "/metrics"))
@@ -153,14 +153,48 @@ struct MetricsTests {
                 let b = ratios(get(port, "/metrics"))
                 // A sample taken between the two scrapes makes them read different windows.
                 guard server.latestSample().sequence == before else { continue }
-                compared += 1
+                pairs += 1
                 #expect(!a.isEmpty && a.keys.sorted() == b.keys.sorted())
                 for (series, ratio) in a {
                     #expect(abs(ratio - (b[series] ?? -1)) <= 0.05, "\(series): \(ratio) then \(b[series] ?? -1)")
                 }
                 usleep(UInt32(30_000 + round * 11_000))
             }
-            #expect(compared >= 8, "only \(compared) pairs of scrapes fell inside one sampling window")
+            #expect(pairs >= 8, "only \(pairs) pairs of scrapes fell inside one sampling window")
+            // Two scrapers at once, every 0.3 s and every 1.1 s, neither on the
+            // sampler's 0.5 s grid. Each scrape is tagged with the sample it
+            // read (the same before and after it, or it is dropped); per-scraper
+            // windows (since that scraper's last scrape) would read 0.3 s and
+            // 1.1 s of different work.
+            struct Scrape: Sendable {
+                let sample: UInt64
+                let ratios: [String: Double]
+            }
+            @Sendable func scrapes(every micros: UInt32, for seconds: Double) -> [Scrape] {
+                var out: [Scrape] = []
+                let until = monotonicNanos() + UInt64(seconds * 1e9)
+                while monotonicNanos() < until {
+                    let before = server.latestSample().sequence
+                    let r = ratios(get(port, "/metrics"))
+                    if server.latestSample().sequence == before { out.append(Scrape(sample: before, ratios: r)) }
+                    usleep(micros)
+                }
+                return out
+            }
+            let fast = Locked<[Scrape]>([])
+            let a = OSThread(name: "scraper-a") { fast.withLock { $0 = scrapes(every: 300_000, for: 3.6) } }
+            let slow = scrapes(every: 1_100_000, for: 3.6)
+            a.join()
+            var compared = 0
+            for b in slow {
+                guard let a = fast.withLock({ $0 }).first(where: { $0.sample == b.sample }) else { continue }
+                compared += 1
+                #expect(!a.ratios.isEmpty && a.ratios.keys.sorted() == b.ratios.keys.sorted())
+                for (series, ratio) in a.ratios {
+                    #expect(abs(ratio - (b.ratios[series] ?? -1)) <= 0.05, "\(series): \(ratio) and \(b.ratios[series] ?? -1)")
+                }
+            }
+            #expect(compared >= 2, "only \(compared) of \(slow.count) slow scrapes shared a sampling window with a fast one")
         }
     }
 }
