@@ -114,6 +114,15 @@ extension CoreTests {
             // Nothing queued: idle, not stalled.
             for t in stride(from: UInt64(3000), through: 3400, by: 50) { watch.look(queued: 0, delivered: 20, at: t * ms) }
             #expect(watch.takeLongest() == 0)
+            // The io_uring engine in one port visit since 4000 ms: nothing queued
+            // that a count sees, but nothing reaped either.
+            for t in stride(from: UInt64(4050), through: 4250, by: 50) {
+                watch.look(queued: 0, delivered: 20, at: t * ms, engineVisitSince: 4000 * ms)
+            }
+            #expect(watch.takeLongest() == 250 * ms)
+            // Visits that end between looks read as nothing.
+            for t in stride(from: UInt64(5000), through: 5200, by: 50) { watch.look(queued: 0, delivered: 20, at: t * ms) }
+            #expect(watch.takeLongest() == 0)
         }
     }
 }

@@ -166,6 +166,16 @@ struct HazardTests {
         #expect(line.seen, "\(line.text)")
     }
 
+    /// On io_uring the engine thread runs handlers in its port visits: a
+    /// stall there stops reaping, and the completions wait in the kernel
+    /// where no queue count sees them (queue_growing was never raised).
+    @Test("stall=200/1 in default port mode: corrected p99 and queue_growing, on both engines", arguments: EngineKind.allCases)
+    func stallDefaultPool(engine: EngineKind) throws {
+        try requireEngine(engine)
+        let line = try LabCheck.stall(engine == .uring ? .uring : .epoll)
+        #expect(line.seen, "\(line.text)")
+    }
+
     @Test("lab --check's off probes read each hazard while it is on, and nothing once it is off",
           arguments: EngineKind.allCases)
     func offProbes(engine: EngineKind) throws {

@@ -184,6 +184,7 @@ final class PortNotifier: Notifier {
         visit.active = true
         context.now = thread.now
         let start = monotonicNanos()
+        registry.engineVisitSince.store(start, ordering: .relaxed)
         let blockedBefore = context.blockedNanos
         var ran = runShare(of: requests, visit, on: context)
         // A few more rounds at most, so the engine gets back to its own work.
@@ -205,6 +206,7 @@ final class PortNotifier: Notifier {
             visit.deferred.removeAll(keepingCapacity: true)
         }
         visit.active = false
+        registry.engineVisitSince.store(0, ordering: .relaxed)
         // The workers may be waiting with nothing left to run: the drain check is ours.
         if ran > 0 && modes.current != .port { retireIfDrained() }
         return ran

@@ -16,14 +16,18 @@ struct QueueStallWatch {
     private var longest: UInt64 = 0
 
     /// One look: the queue's depth and the handled count, read at `now`
-    /// (`StatsRegistry.queueTotals`).
-    mutating func look(queued: Int64, delivered: UInt64, at now: UInt64) {
+    /// (`StatsRegistry.queueTotals`), and since when the io_uring engine
+    /// thread has been in a port visit (0: not in one). A visit that
+    /// lasts is a stall whatever the queue shows: the engine reaps nothing
+    /// meanwhile, and the completions wait in the kernel, unseen.
+    mutating func look(queued: Int64, delivered: UInt64, at now: UInt64, engineVisitSince: UInt64 = 0) {
         if queued <= 0 || delivered != lastDelivered || movingAt == 0 {
             lastDelivered = delivered
             movingAt = now
         } else {
             longest = max(longest, now - movingAt)
         }
+        if engineVisitSince != 0 && now > engineVisitSince { longest = max(longest, now - engineVisitSince) }
     }
 
     /// The longest stall seen since the last call (a stall still going on

@@ -77,7 +77,8 @@ final class Sampler: Sendable {
 
     private func look(_ registry: StatsRegistry, at now: UInt64) {
         let (queued, delivered) = registry.queueTotals
-        stall.look(queued: queued, delivered: delivered, at: now)
+        stall.look(queued: queued, delivered: delivered, at: now,
+                   engineVisitSince: registry.engineVisitSince.load(ordering: .relaxed))
     }
 
     /// Takes the first sample of the run and starts the thread. Call once.

@@ -35,6 +35,12 @@ package final class StatsRegistry: Sendable {
     let trace: TraceRecorder
     /// The hazard lab's switches, given to every thread registered.
     let hazards = HazardSwitches()
+    /// When the io_uring engine thread entered the port visit it is in
+    /// (monotonic ns; 0: in none). It reaps nothing meanwhile: completions
+    /// wait in the kernel, where no queue count sees them, so the sampler's
+    /// queue watch reads a long visit as a stall. Written by the engine
+    /// thread, read by the sampler.
+    let engineVisitSince = Atomic<UInt64>(0)
 
     /// - Parameters:
     ///   - sampleEvery: one request in this many is stamped (0: none).
