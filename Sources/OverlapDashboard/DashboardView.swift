@@ -203,7 +203,11 @@ public enum DashboardView {
     /// A thread's role with what it waits on and how much each wait brought:
     /// routines per alertable wait (APC), events per wake (event waiter).
     /// - Parameter submits: an io_uring engine's submissions a second (nil: none counted, as on epoll).
-    static func roleLabel(_ row: ThreadRow, perWait: Double?, submits: Double? = nil, _ t: Language = .en) -> String {
+    /// - Parameter inline: handlers it ran inline a second, as the poster of a
+    ///   request that completed at once (skip-on-success; nil: none).
+    static func roleLabel(_ row: ThreadRow, perWait: Double?, submits: Double? = nil, inline: Double? = nil,
+                          _ t: Language = .en) -> String {
+        if let inline { return Phrase.roleInline(t, Format.count(inline)) }
         let each = perWait.map { Format.fixed($0, 1) } ?? "-"
         switch row.role {
         case .engine: return submits.map { Phrase.roleEngineSubmits(t, Format.count($0)) } ?? Phrase.roleEngine(t)
@@ -263,7 +267,7 @@ public enum DashboardView {
             // kernel; every other row's is the handlers it ran.
             let cps = row.role == .engine ? f.rates.reapedPerSecond[row.id] ?? 0 : f.rates.completionsPerSecond[row.id] ?? 0
             let role = roleLabel(row, perWait: f.rates.completionsPerWait[row.id],
-                                 submits: f.rates.submittedPerSecond[row.id], t)
+                                 submits: f.rates.submittedPerSecond[row.id], inline: f.rates.inlinePerSecond[row.id], t)
             var line = fit(row.name, 9) + " " + fit(role, roleWidth) + " "
             line += fit(Format.count(cps) + "/s", 8, right: true) + " "
             if showNotify {

@@ -14,6 +14,9 @@ public struct SnapshotRates: Sendable, Equatable {
     /// Requests submitted to the kernel per second (`ThreadRow.submitted`),
     /// by thread id: io_uring engines only.
     public var submittedPerSecond: [Int: Double]
+    /// Handlers run inline per second (`ThreadRow.inlineRuns`), by thread
+    /// id: threads that ran any in the window (skip-on-success).
+    public var inlinePerSecond: [Int: Double]
     /// Waits entered per second (`ThreadRow.waits`), by thread id.
     public var waitsPerSecond: [Int: Double]
     /// Busy share 0...1 (CPU time over wall time in the window), by thread id.
@@ -38,6 +41,7 @@ public struct SnapshotRates: Sendable, Equatable {
         var reaped: [Int: Double] = [:]
         var waitRate: [Int: Double] = [:]
         var submitted: [Int: Double] = [:]
+        var inline: [Int: Double] = [:]
         let before = Dictionary(old.threads.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
         for t in new.threads {
             let prev = before[t.id]
@@ -45,6 +49,7 @@ public struct SnapshotRates: Sendable, Equatable {
             reaped[t.id] = rate(prev?.reaped ?? 0, t.reaped)
             waitRate[t.id] = rate(prev?.waits ?? 0, t.waits)
             if t.submitted > 0 { submitted[t.id] = rate(prev?.submitted ?? 0, t.submitted) }
+            if t.inlineRuns > (prev?.inlineRuns ?? 0) { inline[t.id] = rate(prev?.inlineRuns ?? 0, t.inlineRuns) }
             // A thread born inside the interval is measured over its own lifetime.
             let start = max(old.takenAtNanos, t.startedAtNanos)
             let span = new.takenAtNanos > start ? Double(new.takenAtNanos - start) : 0
@@ -57,6 +62,7 @@ public struct SnapshotRates: Sendable, Equatable {
         reapedPerSecond = reaped
         waitsPerSecond = waitRate
         submittedPerSecond = submitted
+        inlinePerSecond = inline
         completionsPerSecond = cps
         busyShare = busy
     }

@@ -52,6 +52,11 @@ public struct ThreadRow: Sendable, Equatable, Codable {
     /// 0 for every other thread (on epoll the posting thread tries the
     /// operation itself).
     public var submitted: UInt64 = 0
+    /// Handlers this thread ran inline since it started, on the thread that
+    /// posted a request that completed at once (the `skip-on-success`
+    /// hazard: FILE_SKIP_COMPLETION_PORT_ON_SUCCESS); counted in
+    /// `completions` too; 0 without the hazard.
+    public var inlineRuns: UInt64 = 0
     /// Waits this thread has entered since it started: alertable waits of an
     /// APC thread (`SleepEx` / `WaitForMultipleObjectsEx`), wakes of an event
     /// waiter (`WSAWaitForMultipleEvents` returning), a port worker's

@@ -39,6 +39,10 @@ extension CoreTests {
                     }
                     if skip {
                         #expect(server.inlineRuns > 0, "no send completed at once ran inline")
+                        // The thread rows say who ran them: the posting threads, together all of them.
+                        let rows = server.snapshot(sessions: false).threads
+                        #expect(rows.reduce(0) { $0 + $1.inlineRuns } == server.inlineRuns, "\(rows.map { ($0.name, $0.inlineRuns) })")
+                        #expect(rows.allSatisfy { $0.inlineRuns == 0 || $0.role == .portWorker || $0.role == .portVisits })
                     } else {
                         #expect(server.inlineRuns == 0)
                     }

@@ -63,6 +63,13 @@ struct ViewTests {
         let plain = screen.lines.first { $0.hasPrefix("uring-0") } ?? ""
         #expect(plain.contains("engine: I/O done") && !plain.contains("sub "), "\(plain)")
         #expect(DashboardView.roleLabel(plainB.threads[0], perWait: nil, submits: 1500, .ko) == "제출 1.50k/s, 완료")
+        // skip-on-success: the visits' row ran 2k handlers a second inline, as the poster.
+        var (inlineA, inlineB) = (a, b)
+        inlineA.threads[inlineA.threads.count - 1].inlineRuns = 2_000 * 100
+        inlineB.threads[inlineB.threads.count - 1].inlineRuns = 2_000 * 101
+        DashboardView.draw(Frame(snapshot: inlineB, rates: SnapshotRates(from: inlineA, to: inlineB)), UIState(), on: screen)
+        let inline = screen.lines.first { $0.hasPrefix("port-v") } ?? ""
+        #expect(inline.contains("2.00k/s inline") && inline.contains("5.00k/s"), "\(inline)")
     }
 
     @Test("port mode's internals: concurrency, running, waiting workers with the next woken first, waits a second")

@@ -22,6 +22,7 @@ func runInline(_ request: Overlapped, on thread: IOThread) {
         thread.now = monotonicNanos()  // a long chain must not leave sessions' activity stale
         runCompletion(next, on: thread)
         thread.stats.hazards.inlineRuns.wrappingAdd(1, ordering: .relaxed)
+        thread.stats.add(ThreadStats.Slot.inlineRuns)
     }
     thread.inlineRuns.removeAll(keepingCapacity: true)
     thread.runningInline = false

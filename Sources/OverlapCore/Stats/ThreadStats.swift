@@ -34,7 +34,10 @@ package final class ThreadStats: Sendable {
         static let lentNanos = 41
         /// Requests an engine thread submitted to the kernel (io_uring SQEs).
         static let submitted = 42
-        static let count = 43
+        /// Handlers this thread ran inline, as the poster of a request that
+        /// completed at once (the skip-on-success hazard).
+        static let inlineRuns = 43
+        static let count = 44
     }
 
     let id: Int
@@ -50,7 +53,8 @@ package final class ThreadStats: Sendable {
     /// What the thread does; its live details (group size, queue depth)
     /// come from its notifier at snapshot time (`ModeRouter.roles`).
     package let role: ThreadRole
-    private let slots: InlineArray<43, Atomic<UInt64>> = InlineArray { _ in Atomic(0) }
+    /// `Slot.count` of them (a literal: InlineArray's count; `init` checks they agree).
+    private let slots: InlineArray<44, Atomic<UInt64>> = InlineArray { _ in Atomic(0) }
     private let isAlive = Atomic<Bool>(true)
     /// The owning thread's CPU-time clock (`pthread_getcpuclockid`), or
     /// `unbound`: readers get the thread's CPU time from the kernel, so the
@@ -84,6 +88,7 @@ package final class ThreadStats: Sendable {
         self.mode = mode
         self.role = role
         self.startedAtNanos = monotonicNanos()
+        precondition(slots.count == Slot.count, "ThreadStats holds \(slots.count) counters; Slot.count is \(Slot.count)")
     }
 
     /// Adds `n` to a slot. Only the owning thread may call this.
@@ -163,6 +168,7 @@ package final class ThreadStats: Sendable {
                             busyNanos: cpuNanos, startedAtNanos: startedAtNanos, alive: alive)
         row.waits = value(Slot.waits)
         row.submitted = value(Slot.submitted)
+        row.inlineRuns = value(Slot.inlineRuns)
         row.reaped = (Slot.completed..<Slot.delivered).reduce(0) { $0 &+ value($1) }
         return row
     }

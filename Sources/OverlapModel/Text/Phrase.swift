@@ -48,6 +48,8 @@ public enum Phrase: String, CaseIterable, Sendable, Codable {
     case roleAPC
     case roleEvents
     case roleEventsOne
+    /// A thread that ran {0} handlers a second inline (skip-on-success).
+    case roleInline
     case rolePortWorker
     case rolePortVisits
     case roleControl

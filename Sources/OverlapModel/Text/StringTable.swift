@@ -60,6 +60,7 @@ enum StringTable {
         .roleAPC: [.en: "queue {0}, {1}/wait", .ko: "APC 큐 {0}, {1}/대기"],
         .roleEvents: [.en: "{0} events, {1}/wake", .ko: "이벤트 {0}개, {1}/깨움"],
         .roleEventsOne: [.en: "1 event, {0}/wake", .ko: "이벤트 1개, {0}/깨움"],
+        .roleInline: [.en: "{0}/s inline", .ko: "인라인 {0}/s"],
         .rolePortWorker: [.en: "port worker", .ko: "완료 포트 워커"],
         .rolePortVisits: [.en: "engine as worker", .ko: "워커 역할의 엔진"],
         .roleControl: [.en: "control", .ko: "제어"],
@@ -318,7 +319,8 @@ enum StringTable {
             engine: I/O done  the engine thread's own work: requests it saw finish
                        in the kernel a second (reaped from io_uring, or done on
                        epoll readiness); its handlers, if any, are row port-v;
-                       sub: requests it submitted to io_uring a second
+                       sub: requests it submitted to io_uring a second; a worker's
+                       N/s inline: handlers run on the posting thread (skip-on-success)
             port:      concurrency value, workers running, those waiting on the
                        port (next = woken first: last in, first out), those in
                        epoll_wait (they do the I/O themselves), waits a second
@@ -338,7 +340,8 @@ enum StringTable {
             엔진: I/O 완료  엔진 스레드 자신의 일: 초당 커널에서 끝난 요청
                        (io_uring에서 거둔 것, 또는 epoll 준비 알림에 따라
                        한 것); 핸들러를 돌렸다면 port-v 줄에 나온다;
-                       제출: 초당 io_uring에 제출한 요청
+                       제출: 초당 io_uring에 제출한 요청; 워커의 인라인 N/s:
+                       요청을 건 스레드에서 바로 돈 핸들러 (skip-on-success)
             완료 포트  동시 실행 값, 실행 중인 워커, 포트에서 기다리는 워커
                        (다음 = 먼저 깨어남: 나중에 온 것이 먼저), epoll_wait
                        안의 워커(I/O를 직접 함), 초당 대기 진입 수
