@@ -192,9 +192,12 @@ public enum DashboardView {
                 screen.put(x, y, label, .dim)
                 screen.put(x + label.columns, y, g.sparkline(Array(shown), width: shown.count, top: max(8, shown.max() ?? 0)))
             }
-            graph(Phrase.graphPending(t), f.pendingHistory, x: 0, width: 45)
-            screen.put(46, y, ring, s.ringOverflow > 0 ? .error : .normal)
-            let graphX = 46 + ring.columns + 2
+            // Under 100 columns the pending graph gives up 7 cells, so the
+            // queue graph keeps its span and 8 cells of history at 80.
+            let pendingWidth = screen.width >= 100 ? 45 : 36
+            graph(Phrase.graphPending(t), f.pendingHistory, x: 0, width: pendingWidth)
+            screen.put(pendingWidth + 1, y, ring, s.ringOverflow > 0 ? .error : .normal)
+            let graphX = pendingWidth + 1 + ring.columns + 2
             graph(Phrase.graphQueue(t), f.queueHistory, x: graphX, width: max(0, screen.width - graphX))
         }
         y += 1

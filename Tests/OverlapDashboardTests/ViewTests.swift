@@ -136,6 +136,15 @@ struct ViewTests {
         #expect(screen.text.contains("buffer waits") && screen.text.contains("WSAENOBUFS") && screen.text.contains("page 4/4"))
     }
 
+    @Test("at 80x24 both graphs keep what they span beside their scale", arguments: Language.allCases)
+    func graphSpansAt80(language: Language) throws {
+        let screen = GridScreen(width: 80, height: 24)
+        DashboardView.draw(Fixtures.frame, UIState(language: language), on: screen)
+        let line = try #require(screen.lines.first { $0.contains(Phrase.graphPending(language) + " 0-") })
+        let spans = line.split(separator: " ").filter { $0.hasSuffix("s") && Double($0.dropLast()) != nil }
+        #expect(spans.count == 2, "each graph's span: \(line)")
+    }
+
     @Test("help pages in every language: every line fits 76 columns and every page 20 lines, so each fits 80x24 whole",
           arguments: Language.allCases)
     func helpFits(language: Language) {
