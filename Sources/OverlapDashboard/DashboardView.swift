@@ -114,8 +114,12 @@ public enum DashboardView {
         }
         let finishing = s.finishingInOtherModes
         if finishing > 0 { put(Phrase.headerFinishing(t, finishing), .warning) }
-        put(g.separator + s.engine.rawValue + g.separator + s.listenAddress + g.separator
-            + Phrase.headerUp(t, Format.duration(nanos: s.takenAtNanos &- s.startedAtNanos)))
+        // Whole items or none, from the right: never a figure cut short.
+        for item in [s.engine.rawValue, s.listenAddress, Phrase.headerUp(t, Format.duration(nanos: s.takenAtNanos &- s.startedAtNanos))] {
+            let text = g.separator + item
+            guard x + text.columns <= screen.width else { break }
+            put(text)
+        }
         y += 1
         x = 0
         let r = f.rates
