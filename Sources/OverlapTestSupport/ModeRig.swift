@@ -8,10 +8,12 @@ package struct ModeRig {
     package let router: ModeRouter
     package let control: IOThread
     package let socket = EngineSocket(fd: -1)
+    /// What the notifiers said (group opened, threads retired...).
+    package let events = EventLog()
 
     /// `sampleEvery`: one request in this many is stamped for latency (1: all).
     package init(mode: NotificationMode, threads: Int = 2, sampleEvery: Int = 0) throws {
-        registry = StatsRegistry(sampleEvery: sampleEvery)
+        registry = StatsRegistry(sampleEvery: sampleEvery, events: events)
         engine = try ManualEngine()
         router = ModeRouter(mode: mode, threads: threads, concurrency: threads, registry: registry)
         router.start()

@@ -38,6 +38,11 @@ extension CoreTests {
             #expect(waitUntil { rig.alive { if case .eventWaiter = $0 { true } else { false } }.isEmpty })
             #expect(target.entries.count == 65)
             #expect(target.entries.allSatisfy { $0.mode == .event })
+            // The events log tells each group's life, with the Win32 limit behind it.
+            let lines = rig.events.events.map(\.message)
+            #expect(lines.contains("event group 0 opened: its waiter event-0 waits on up to 64 events (WSA_MAXIMUM_WAIT_EVENTS)"))
+            #expect(lines.contains { $0.hasPrefix("event group 1 opened, waiter event-1: the other groups hold 64 events each") })
+            #expect(lines.contains("event group 1 closed: its last event is gone, event-1 exits"), "\(lines)")
             let c = rig.counts
             #expect(c.pending.total == 0 && c.queued == [0, 0, 0] && c.delivered[.recv, .event] == 65)
             rig.router.stop()
@@ -106,8 +111,9 @@ extension CoreTests {
                 #expect(e.mode == (e.id < 3 ? .port : .callback))
                 #expect(e.thread.hasPrefix(e.id < 3 ? "port-" : "apc-1"))
             }
-            // The last port request delivered, port mode has drained: its workers retire.
+            // The last port request delivered, port mode has drained: its workers retire, and say so.
             #expect(waitUntil { rig.alive { $0 == .portWorker }.isEmpty })
+            #expect(rig.events.events.contains { $0.message == "port mode's 2 workers retired: nothing is left in port mode" })
             #expect(rig.router.switches == 1)
 
             // A request posted in port mode after the workers left (a poster that

@@ -24,7 +24,7 @@ package final class EventLog: Sendable {
 
     let logger: Logger
 
-    init(capacity: Int = 64, logger: Logger = Logger(label: "overlap")) {
+    package init(capacity: Int = 64, logger: Logger = Logger(label: "overlap")) {
         self.capacity = capacity
         self.logger = logger
     }
@@ -57,5 +57,5 @@ package final class EventLog: Sendable {
         }
     }
 
-    var events: [ServerEvent] { entries.withLock { $0.map(\.event) } }
+    package var events: [ServerEvent] { entries.withLock { $0.map(\.event) } }
 }
