@@ -336,8 +336,11 @@ public enum DashboardView {
         let pages = HelpPages.pages(t)
         let lines = HelpPages.lines(page: page, t).enumerated().map { ($0.element, $0.offset == 0 ? Style.bold : .normal) }
         let inner = pages.flatMap { $0 }.map(\.columns).max() ?? 0  // one box size for every page
-        box(lines, width: inner + 4, height: (pages.map(\.count).max() ?? 0) + 2,
-            bottomLeft: Phrase.helpCloses(t), bottomRight: Phrase.helpPage(t, page + 1, pages.count), g, on: screen)
+        let (width, height) = (inner + 4, (pages.map(\.count).max() ?? 0) + 2)
+        // Cut to a small terminal, the box says so instead of how it closes.
+        let cut = screen.width < width || screen.height < height
+        box(lines, width: width, height: height, bottomLeft: cut ? Phrase.helpCut(t) : Phrase.helpCloses(t),
+            bottomRight: Phrase.helpPage(t, page + 1, pages.count), g, on: screen)
     }
 
     /// An overlay: a framed box of `lines` centred on the screen (cut to

@@ -93,6 +93,8 @@ public enum Phrase: String, CaseIterable, Sendable, Codable {
     case tooSmall
     case tooSmallHint
     case helpCloses
+    /// The help box's note when the terminal is too small to show a page whole.
+    case helpCut
     case helpPage
     case labTitle
     case labKeys
