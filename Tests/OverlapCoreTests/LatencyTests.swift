@@ -102,8 +102,14 @@ extension CoreTests {
                 asleep += 1
                 #expect(h.pickedUp >= wait.end - 0.0025, "harvested before the wait returned: \(h), wait \(wait)")
             }
-            // One connection at depth 1: the waiter sleeps between messages.
-            #expect(asleep >= 10, "\(asleep) handlers whose waiter was asleep at their completion")
+            // One connection at depth 1: the waiter sleeps between messages
+            // (under ThreadSanitizer it is slow enough to be awake for most).
+            #if OVERLAP_TSAN
+            let need = 1
+            #else
+            let need = 10
+            #endif
+            #expect(asleep >= need, "\(asleep) handlers whose waiter was asleep at their completion")
         }
 
         @Test("callback mode in a trace: every handler of one session runs on one lane", arguments: EngineKind.allCases)
