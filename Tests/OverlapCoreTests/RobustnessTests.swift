@@ -43,7 +43,10 @@ extension CoreTests {
                         "the server kept reading from a peer that does not read")
                 let rss = residentBytes()
                 print("64 MiB non-reader (\(engine.rawValue)): process RSS \(rss >> 20) MiB while it does not read, test payload included; 50 echoes of others in \(monotonicMillis() - started) ms")
-                #if !OVERLAP_ASAN  // ASan's shadow memory and quarantine make RSS say nothing about the server
+                // The sanitizers' shadow memory (and ASan's quarantine) make RSS say
+                // little about the server: 196-200 MiB under TSan where make test
+                // reads 139-143 MiB. The bytes-received check above holds for all.
+                #if !OVERLAP_ASAN && !OVERLAP_TSAN
                 #expect(rss < 200 << 20, "RSS \(rss >> 20) MiB")
                 #endif
 
