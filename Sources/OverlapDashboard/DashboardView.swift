@@ -196,7 +196,7 @@ public enum DashboardView {
                 screen.put(x, y, label, .dim)
                 screen.put(x + label.columns, y, g.sparkline(Array(shown), width: shown.count, top: max(8, shown.max() ?? 0)))
             }
-            // Under 100 columns the pending graph gives up 7 cells, so the
+            // Under 100 columns the pending graph gives up 9 cells, so the
             // queue graph keeps its span and 8 cells of history at 80.
             let pendingWidth = screen.width >= 100 ? 45 : 36
             graph(Phrase.graphPending(t), f.pendingHistory, x: 0, width: pendingWidth)

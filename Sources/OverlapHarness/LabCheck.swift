@@ -101,12 +101,14 @@ public enum LabCheck {
             var naive = saturated
             naive.lowestIndex = true
             let fair = fairness(server, saturated)
+            // (Its lint clearing is not checked here: the load ends with the
+            // hazard, and without traffic the lint clears whatever the switch
+            // did. "lowest-index off" checks the mechanism under load.)
             let starved = fairness(server, naive, lint: .eventStarvation)
-            let (cleared, clearSeconds) = clearsAfterOff(server, .lowestIndex, lint: .eventStarvation, since: starved.offAt)
             return LabCheckLine(hazard: "lowest-index", mode: .event,
-                                seen: fair.jain >= 0.95 && starved.jain < 0.8 && starved.lint && cleared,
+                                seen: fair.jain >= 0.95 && starved.jain < 0.8 && starved.lint,
                                 figures: "Jain \(f2(fair.jain)) -> \(f2(starved.jain)) over 60 sessions (event-0 saturated); "
-                                    + "event_starvation \(starved.lint ? "raised" : "NOT raised"); " + clearText(cleared, clearSeconds))
+                                    + "event_starvation \(starved.lint ? "raised" : "NOT raised")")
         }
     }
 
@@ -219,10 +221,8 @@ public enum LabCheck {
 
     /// Switches `hazard` off; whether `lint` (if any) clears within 6 s,
     /// and how long it took.
-    /// `since`: when it was switched off already (monotonic ns), if it was.
-    static func clearsAfterOff(_ server: EchoServer, _ hazard: HazardKind, lint: LintKind?,
-                               since: UInt64? = nil) -> (Bool, Double) {
-        let off = since ?? monotonicNanos()
+    static func clearsAfterOff(_ server: EchoServer, _ hazard: HazardKind, lint: LintKind?) -> (Bool, Double) {
+        let off = monotonicNanos()
         server.clearHazard(hazard)
         let cleared = waitUntilSample(server, seconds: 6.5) { s in
             lint.map { k in !s.lints.contains { $0.kind == k } } ?? s.lints.isEmpty
@@ -236,9 +236,8 @@ public enum LabCheck {
 
     /// Jain's index of the bytes each of 60 pipelined sessions received over
     /// one second with `hazards` on, and whether `lint` was raised meanwhile.
-    /// `offAt`: when the hazards were switched off again (monotonic ns).
     static func fairness(_ server: EchoServer, _ hazards: HazardSettings,
-                         lint: LintKind? = nil) -> (jain: Double, lint: Bool, offAt: UInt64) {
+                         lint: LintKind? = nil) -> (jain: Double, lint: Bool) {
         _ = waitUntilSample(server, seconds: 5) { $0.sessions == 0 }
         let load = Background { verifyingLoad(server, connections: 60, depth: 8, seconds: 4.5) }
         _ = waitUntilSample(server, seconds: 3) { $0.sessions == 60 }
@@ -247,10 +246,9 @@ public enum LabCheck {
         let a = server.snapshot(sessions: true)
         let raised = lint.map { waitForLint(server, $0, seconds: 2.8) } ?? { _ = waitUntilSample(server, seconds: 1) { _ in false }; return false }()
         let b = server.snapshot(sessions: true)
-        let offAt = monotonicNanos()
         server.setHazards(HazardSettings())
         _ = load.finish()
-        return (sessionFairness(from: a, to: b), raised, offAt)
+        return (sessionFairness(from: a, to: b), raised)
     }
 
     /// Jain's index of the bytes each session received between two

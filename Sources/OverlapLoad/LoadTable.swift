@@ -11,10 +11,14 @@ extension LoadReport {
         let mode = rate.map { "open loop, \(num($0)) msg/s per connection" } ?? "closed loop, depth \(depth)"
         let conns = connections == 1 ? "1 connection" : "\(connections) connections"
         lines.append("overlap load: \(host):\(port), \(conns), \(size) B messages, \(mode)")
-        lines.append("  \(String(format: "%.1f", durationSeconds)) s measured after \(String(format: "%.1f", warmupSeconds)) s warm-up; every echoed byte verified")
+        // Nothing ran when a connection could not be made (LoadRunner stops there).
+        let ran = !(errors.count == 1 && errors.first?.kind == .connect)
+        if ran {
+            lines.append("  \(String(format: "%.1f", durationSeconds)) s measured after \(String(format: "%.1f", warmupSeconds)) s warm-up; every echoed byte verified")
+        }
         var heads = ["msg/s", "MB/s", "p50 us", "p90 us", "p99 us", "p99.9 us", "max us", "conns", "errors"]
         var rows = [[num(messagesPerSecond), String(format: "%.2f", megabytesPerSecond)] + lat(latencyMicros)
-                    + ["\(connections)", "\(errors.count)"]]
+                    + [ran ? "\(connections)" : "0", "\(errors.count)"]]
         if let service = serviceLatencyMicros {
             lines.append("  latency from due: from when the schedule said to send each message to its echo, time it")
             lines.append("    waited to go out included (corrected for coordinated omission): the figure to quote")

@@ -276,7 +276,7 @@ enum StringTable {
             pending    posted, not completed yet  [ERROR_IO_PENDING]
             queue now  completed, its handler not started: packets in the port, APCs
                        queued, events set  [the completion queue]; peak: deepest sample
-            ring       completions io_uring posted that the engine has not reaped yet
+            ring       completions io_uring had posted beyond the engine's last reap
                        (0 on epoll); overflow: held back because the ring was full
             notify     completed -> its handler starts: the notification delay. The
                        modes differ here: an event waiter, the session's own APC
@@ -298,7 +298,7 @@ enum StringTable {
             미완료     건 뒤 아직 완료되지 않은 요청  [ERROR_IO_PENDING]
             큐 현재    완료됐지만 핸들러가 시작 전: 포트의 패킷, 쌓인 APC,
                        신호 받은 이벤트  [완료 큐]; 최고: 가장 깊었던 샘플
-            링         io_uring이 올렸지만 엔진이 아직 거두지 않은 완료 (epoll은
+            링         엔진이 마지막으로 거둘 때 io_uring에 남아 있던 완료 (epoll은
                        0); 오버플로: 링이 가득 차서 커널이 붙잡아 둔 완료
             통지       완료 -> 핸들러 시작: 통지 지연 (notification delay). 모드는
                        여기서 갈린다: 이벤트 대기 스레드, 세션 자신의 APC 스레드,
