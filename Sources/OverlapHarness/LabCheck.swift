@@ -70,7 +70,7 @@ public enum LabCheck {
             var most = 0
             let until = monotonicNanos() + 1_200_000_000
             while monotonicNanos() < until {
-                most = max(most, server.snapshot(sessions: false).portRunning)
+                most = max(most, server.portRunning)
                 pause(micros: 200)  // a look every 0.2 ms, not a spin on the port's lock
             }
             return (most, load.finish())
@@ -82,7 +82,7 @@ public enum LabCheck {
             _ = waitUntilSample(server, seconds: 5) { $0.sessions == 0 }
             try server.setHazard("concurrency=1")
             let settled = monotonicNanos() + 2_000_000_000
-            while server.snapshot(sessions: false).portRunning > 1 && monotonicNanos() < settled { pause(micros: 1000) }
+            while server.portRunning > 1 && monotonicNanos() < settled { pause(micros: 1000) }
             let (with, r2) = most(server)
             server.clearHazard(.concurrency)
             return LabCheckLine(hazard: "concurrency=1", mode: .port, seen: before >= 2 && with <= 1 && r1.ok && r2.ok,

@@ -75,16 +75,11 @@ extension LabCheck {
             let slowBefore = slow(server.latestSample().snapshot)
             let inline = server.inlineRuns
             var p = Probe()
-            let until = monotonicNanos() + UInt64(seconds * 1e9)
-            var seen = server.latestSample().sequence
-            while monotonicNanos() < until {
-                let s = server.latestSample()
-                if s.sequence != seen {
-                    seen = s.sequence
-                    p.queueStall = max(p.queueStall, s.snapshot.queueStallNanos)
-                }
-                if running { p.mostRunning = max(p.mostRunning, server.snapshot(sessions: false).portRunning) }
-                pause(micros: running ? 1000 : 20_000)
+            _ = waitUntilSample(server, seconds: seconds, every: running ? 1000 : 20_000, each: {
+                if running { p.mostRunning = max(p.mostRunning, server.portRunning) }
+            }) { s in
+                p.queueStall = max(p.queueStall, s.queueStallNanos)
+                return false
             }
             p.slowHandlers = slow(server.latestSample().snapshot) - slowBefore
             let b = server.snapshot(sessions: false)

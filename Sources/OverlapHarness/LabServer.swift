@@ -37,8 +37,10 @@ extension LabCheck {
         return LoadRunner.run(c)
     }
 
-    /// Waits for a sample that satisfies `condition`, up to `seconds`.
-    static func waitUntilSample(_ server: EchoServer, seconds: Double, _ condition: (StatsSnapshot) -> Bool) -> Bool {
+    /// Waits for a sample that satisfies `condition`, up to `seconds`,
+    /// looking every `micros` and calling `each` at every look.
+    static func waitUntilSample(_ server: EchoServer, seconds: Double, every micros: Int = 20_000,
+                                each: () -> Void = {}, _ condition: (StatsSnapshot) -> Bool) -> Bool {
         let until = monotonicNanos() + UInt64(seconds * 1e9)
         var seen = server.latestSample().sequence
         while monotonicNanos() < until {
@@ -47,7 +49,8 @@ extension LabCheck {
                 seen = s.sequence
                 if condition(s.snapshot) { return true }
             }
-            pause(micros: 20_000)
+            each()
+            pause(micros: micros)
         }
         return false
     }

@@ -25,8 +25,6 @@ final class HazardSwitches: Sendable {
     /// `skip-on-success`: a port-mode request the epoll engine completes at
     /// once runs its handler on the posting thread.
     let skipOnSuccess = Atomic<Bool>(false)
-    /// Handlers skip-on-success ran on the posting thread, since start.
-    let inlineRuns = Atomic<UInt64>(0)
     /// Bumped on every change, so a thread re-reads its view (`HazardView`).
     private let generation = Atomic<Int>(0)
     private let state = Locked(HazardSettings())

@@ -21,7 +21,6 @@ func runInline(_ request: Overlapped, on thread: IOThread) {
         i += 1
         thread.now = monotonicNanos()  // a long chain must not leave sessions' activity stale
         runCompletion(next, on: thread)
-        thread.stats.hazards.inlineRuns.wrappingAdd(1, ordering: .relaxed)
         thread.stats.add(ThreadStats.Slot.inlineRuns)
     }
     thread.inlineRuns.removeAll(keepingCapacity: true)

@@ -55,6 +55,7 @@ package final class ModeRouter: Sendable {
     /// The port's concurrency value, running and waiting workers, and how
     /// often running went above the value, from one look.
     var portLoad: CompletionPort<Overlapped>.Load { port.load }
+    var portRunning: Int { port.running }
 
     /// Changes the port's concurrency value live (the `concurrency` hazard).
     func setPortConcurrency(_ value: Int) { port.setConcurrency(value) }

@@ -137,11 +137,11 @@ final class PortNotifier: Notifier {
         let worker = CompletionPort<Overlapped>.Worker(name: stats.name)
         threads.add(OSThread(name: stats.name) { [self] in
             let thread = IOThread(stats: stats)
-            // A handler that blocks (the slow-handler hazard) gives its running slot up.
-            thread.onBlocking = { [port] blocks in blocks ? port.blocked(worker) : port.unblocked(worker) }
             if let engine = kernelWait {
-                runInKernel(worker: worker, thread: thread, engine: engine)
+                runInKernel(worker: worker, thread: thread, engine: engine)  // sets its own onBlocking
             } else {
+                // A handler that blocks (the slow-handler hazard) gives its running slot up.
+                thread.onBlocking = { [port] blocks in blocks ? port.blocked(worker) : port.unblocked(worker) }
                 run(worker: worker, thread: thread)
             }
             slots.withLock { _ = $0.remove(slot) }

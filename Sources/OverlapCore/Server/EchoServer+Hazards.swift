@@ -50,8 +50,13 @@ extension EchoServer {
     }
 
     /// Handlers `skip-on-success` ran on the thread that posted their request
-    /// (not through the port), since the server started.
-    public var inlineRuns: UInt64 { registry.hazards.inlineRuns.load(ordering: .relaxed) }
+    /// (not through the port), since the server started: the threads' own
+    /// counts (`ThreadRow.inlineRuns`), retired threads' included.
+    public var inlineRuns: UInt64 { registry.withView { $0.sum(ThreadStats.Slot.inlineRuns) } }
+
+    /// Port workers running now: the port's own count under its lock, cheap
+    /// enough to poll every millisecond (a snapshot is not).
+    public var portRunning: Int { router.portRunning }
 
     /// Switches one hazard off.
     public func clearHazard(_ kind: HazardKind) {
