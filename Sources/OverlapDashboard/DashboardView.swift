@@ -214,7 +214,8 @@ public enum DashboardView {
     ///   request that completed at once (skip-on-success; nil: none).
     static func roleLabel(_ row: ThreadRow, perWait: Double?, submits: Double? = nil, inline: Double? = nil,
                           _ t: Language = .en) -> String {
-        if let inline { return Phrase.roleInline(t, Format.count(inline)) }
+        // Port mode's threads only (skip-on-success acts there): no other label is hidden.
+        if let inline, row.role == .portWorker || row.role == .portVisits { return Phrase.roleInline(t, Format.count(inline)) }
         let each = perWait.map { Format.fixed($0, 1) } ?? "-"
         switch row.role {
         case .engine: return submits.map { Phrase.roleEngineSubmits(t, Format.count($0)) } ?? Phrase.roleEngine(t)

@@ -29,17 +29,9 @@ package final class ManualEngine: IOEngine, @unchecked Sendable {
 
     /// Completes the oldest `n` posted requests with `result`, as one batch.
     package func complete(_ n: Int, result: Int32) {
-        var batch: [Overlapped] = posted.withLock { p in
-            let first = Array(p.prefix(n))
-            p.removeFirst(first.count)
-            return first
-        }
-        for r in batch {
-            r.result = result
-            r.stampCompleted(at: monotonicNanos())
-            thread!.stats.countCompleted(r.kind, r.mode)
-        }
-        sink!.deliver(&batch, from: thread!)
+        let oldest = posted.withLock { Array($0.prefix(n)) }
+        for r in oldest { r.result = result }
+        complete(oldest)
     }
 }
 

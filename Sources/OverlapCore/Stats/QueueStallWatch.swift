@@ -8,7 +8,10 @@ import OverlapModel
 /// stretch of its window, measured between looks: it reads up to 100 ms
 /// short and never long (the look that sees the stall begin may have seen
 /// a handler start just before it), so a stall of 200 ms or more always
-/// reads 100 ms or more. Sampler thread only.
+/// reads 100 ms or more. Beside the queue, the engine thread's port visit:
+/// one that lasts is a stall whatever the workers do (the engine is the only
+/// reaper, so completions wait in the kernel meanwhile), measured from the
+/// visit's own start. Sampler thread only.
 struct QueueStallWatch {
     private var lastDelivered: UInt64 = 0
     /// When the queue was last seen empty or moving (monotonic ns).

@@ -39,7 +39,8 @@ package final class StatsRegistry: Sendable {
     /// (monotonic ns; 0: in none). It reaps nothing meanwhile: completions
     /// wait in the kernel, where no queue count sees them, so the sampler's
     /// queue watch reads a long visit as a stall. Written by the engine
-    /// thread, read by the sampler.
+    /// thread, read by the sampler. One value for the server: there is one
+    /// engine thread.
     let engineVisitSince = Atomic<UInt64>(0)
 
     /// - Parameters:
