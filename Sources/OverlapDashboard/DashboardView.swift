@@ -211,7 +211,8 @@ public enum DashboardView {
     /// routines per alertable wait (APC), events per wake (event waiter).
     /// - Parameter submits: an io_uring engine's submissions a second (nil: none counted, as on epoll).
     /// - Parameter inline: handlers it ran inline a second, as the poster of a
-    ///   request that completed at once (skip-on-success; nil: none).
+    ///   request that completed at once (skip-on-success; nil: none). Shown on
+    ///   port workers' and port-v's rows only: the hazard acts in port mode.
     static func roleLabel(_ row: ThreadRow, perWait: Double?, submits: Double? = nil, inline: Double? = nil,
                           _ t: Language = .en) -> String {
         // Port mode's threads only (skip-on-success acts there): no other label is hidden.
@@ -338,7 +339,7 @@ public enum DashboardView {
         let lines = HelpPages.lines(page: page, t).enumerated().map { ($0.element, $0.offset == 0 ? Style.bold : .normal) }
         let inner = pages.flatMap { $0 }.map(\.columns).max() ?? 0  // one box size for every page
         let (width, height) = (inner + 4, (pages.map(\.count).max() ?? 0) + 2)
-        // Cut to a small terminal, the box says so instead of how it closes.
+        // Cut to a small terminal, the box says so (and still how it closes).
         let cut = screen.width < width || screen.height < height
         box(lines, width: width, height: height, bottomLeft: cut ? Phrase.helpCut(t) : Phrase.helpCloses(t),
             bottomRight: Phrase.helpPage(t, page + 1, pages.count), g, on: screen)

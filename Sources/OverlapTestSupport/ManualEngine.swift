@@ -29,9 +29,22 @@ package final class ManualEngine: IOEngine, @unchecked Sendable {
 
     /// Completes the oldest `n` posted requests with `result`, as one batch.
     package func complete(_ n: Int, result: Int32) {
-        let oldest = posted.withLock { Array($0.prefix(n)) }
+        let oldest: [Overlapped] = posted.withLock { p in
+            defer { p.removeFirst(min(n, p.count)) }
+            return Array(p.prefix(n))
+        }
         for r in oldest { r.result = result }
-        complete(oldest)
+        deliver(oldest)
+    }
+
+    /// Counts `batch` completed and hands it to the router, as the engine thread would.
+    private func deliver(_ batch: [Overlapped]) {
+        var batch = batch
+        for r in batch {
+            r.stampCompleted(at: monotonicNanos())
+            thread!.stats.countCompleted(r.kind, r.mode)
+        }
+        sink!.deliver(&batch, from: thread!)
     }
 }
 
@@ -39,11 +52,6 @@ extension ManualEngine {
     /// Completes exactly these requests, as one batch, keeping the result each already has.
     package func complete(_ picked: [Overlapped]) {
         posted.withLock { p in p.removeAll { r in picked.contains { $0 === r } } }
-        var batch = picked
-        for r in batch {
-            r.stampCompleted(at: monotonicNanos())
-            thread!.stats.countCompleted(r.kind, r.mode)
-        }
-        sink!.deliver(&batch, from: thread!)
+        deliver(picked)
     }
 }

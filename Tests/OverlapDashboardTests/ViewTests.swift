@@ -145,6 +145,20 @@ struct ViewTests {
         #expect(spans.count == 2, "each graph's span: \(line)")
     }
 
+    @Test("help cut to the smallest terminal: the box says so, how it closes and which page, none over another",
+          arguments: Language.allCases)
+    func helpCut(language: Language) throws {
+        let screen = GridScreen(width: DashboardView.minWidth, height: DashboardView.minHeight)
+        var state = UIState(language: language)
+        state.overlay = .help
+        DashboardView.draw(Fixtures.frame, state, on: screen)
+        let bottom = try #require(screen.lines.last { $0.contains("└") })
+        func trimmed(_ s: String) -> String { String(s.drop { $0 == " " }.reversed().drop { $0 == " " }.reversed()) }
+        let cut = trimmed(Phrase.helpCut(language))
+        let page = trimmed(Phrase.helpPage(language, 1, HelpPages.pages(language).count))
+        #expect(bottom.contains(cut) && bottom.contains(page), "\(bottom)")
+    }
+
     @Test("help pages in every language: every line fits 76 columns and every page 20 lines, so each fits 80x24 whole",
           arguments: Language.allCases)
     func helpFits(language: Language) {

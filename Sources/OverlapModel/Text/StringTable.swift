@@ -117,7 +117,7 @@ enum StringTable {
 
         // MARK: Overlays
         .helpCloses: [.en: " Esc, ? or q closes ", .ko: " Esc, ? 또는 q로 닫기 "],
-        .helpCut: [.en: " cut: 80x24 shows it whole; Esc closes ", .ko: " 잘림: 80x24에서 전부; Esc로 닫기 "],
+        .helpCut: [.en: " cut: 80x24 shows all; Esc closes ", .ko: " 잘림: 80x24에서 전부; Esc로 닫기 "],
         .helpPage: [.en: " page {0}/{1} ", .ko: " {0}/{1}쪽 "],
         .labTitle: [.en: " Hazard lab: provoke each model's classic failure ({0} mode now) ",
                     .ko: " 장애 실습: 모델마다 전형적인 실패를 일으킨다 (지금 {0} 모드) "],
